@@ -1,0 +1,29 @@
+"""CardLens: the frame around every page (config, session defaults, navigation, pipeline status)."""
+
+import streamlit as st
+
+from pages import _state as state
+from pages import _ui as ui
+
+st.set_page_config(page_title="CardLens: card customer segments", page_icon=":material/credit_card:", layout="wide")
+state.init_defaults()
+
+navigation = st.navigation(
+    {
+        "Prepare": [
+            st.Page(ui.UPLOAD, title="Upload", icon=":material/upload_file:", default=True),
+            st.Page(ui.CLEAN, title="Clean", icon=":material/cleaning_services:"),
+        ],
+        "Segment": [
+            st.Page(ui.CLUSTER, title="Cluster", icon=":material/bubble_chart:"),
+            st.Page(ui.PROFILES, title="Profiles", icon=":material/badge:"),
+        ],
+        "Act": [
+            st.Page(ui.RECOMMENDATIONS, title="Recommendations", icon=":material/recommend:"),
+            st.Page(ui.FRAUD, title="Fraud", icon=":material/policy_alert:"),
+            st.Page(ui.TRENDS, title="Trends", icon=":material/trending_up:"),
+        ],
+    }
+)
+ui.sidebar_status()
+navigation.run()
