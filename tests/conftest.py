@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -40,3 +48,107 @@ def app():
     st.cache_data.clear()
     st.cache_resource.clear()
     return AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=APP_TIMEOUT)
+
+
+# ---- real-browser journey (Playwright driving Debian's chromium; see ../shared/TESTING.md) ----------------
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Launch Debian's chromium (no browser downloads work here); CHROMIUM_PATH overrides the path."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture
+def context(context):
+    """Abort and record any request that would leave the machine (the app must work offline)."""
+    blocked: list[str] = []
+
+    def guard(route):
+        if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    context.blocked_requests = blocked
+    yield context
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(tmp_path_factory):
+    """A real `streamlit run` of the app on a free local port; yields its base URL and its process."""
+    port = int(os.environ.get("STREAMLIT_TEST_PORT", "0")) or _free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "streamlit_app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(cmd, cwd=PROJECT, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"streamlit exited with {proc.returncode}: {log.read_text()[-2000:]}")
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
+                        if reply.read() == b"ok":
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError("streamlit was not healthy after 60 s")
+                time.sleep(0.1)
+            yield StreamlitServer(url=f"http://127.0.0.1:{port}", pid=proc.pid, log=log)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    print(log.read_text()[-2000:])
+
+
+@dataclass(frozen=True)
+class StreamlitServer:
+    """Where the test server listens, its process id (for memory readings) and its log file."""
+
+    url: str
+    pid: int
+    log: Path
