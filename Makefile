@@ -18,7 +18,7 @@ run: setup
 
 lint: setup
 	$(PY) -m ruff check .
-	$(PY) -m ruff format --check core tests pages streamlit_app.py benchmarks
+	$(PY) -m ruff format --check .
 
 test: lint
 	$(PY) -m pytest
