@@ -1,0 +1,135 @@
+"""Figures for the Fraud page: score distribution, precision-recall curve, alerts per segment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.charts import segment_colour
+from core.fraud_eval import Evaluation
+
+FLAG_COLOUR = "#D55E00"
+PLAIN_COLOUR = "#0072B2"
+CHANCE_COLOUR = "#7F7F7F"
+
+
+def score_histogram(scores: pd.Series, flagged: pd.Series, *, what: str = "transactions") -> go.Figure:
+    """Histogram of scores, flagged alerts in their own colour, so the budget's cut-off is visible.
+
+    Parameters
+    ----------
+    scores : pandas.Series
+        Scores, higher = more suspicious (NaN ignored).
+    flagged : pandas.Series of bool
+        Alerts, aligned with ``scores``.
+    what : str
+        What is scored, for the axis title ("customers" / "transactions").
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Two overlaid histogram traces named ``not flagged`` and ``flagged``.
+    """
+    scores = pd.Series(scores, dtype="float64").reset_index(drop=True)
+    flags = pd.Series(flagged, dtype="bool").reset_index(drop=True)
+    bins = {"start": 0.0, "end": 1.0 + 1e-9, "size": 0.02}
+    figure = go.Figure()
+    figure.add_trace(
+        go.Histogram(x=scores[~flags].to_numpy(), name="not flagged", marker_color=PLAIN_COLOUR, xbins=bins)
+    )
+    figure.add_trace(go.Histogram(x=scores[flags].to_numpy(), name="flagged", marker_color=FLAG_COLOUR, xbins=bins))
+    figure.update_layout(
+        barmode="stack",
+        xaxis_title="suspicion score (0 = ordinary, 1 = most unusual)",
+        yaxis_title=f"{what} (log scale)",
+        yaxis_type="log",
+        legend_title_text="",
+        margin={"t": 30},
+    )
+    return figure
+
+
+def pr_curve(evaluation: Evaluation, *, name: str = "this score") -> go.Figure:
+    """Precision-recall curve with the base rate (what a random score gets) and the budget's point marked.
+
+    Parameters
+    ----------
+    evaluation : Evaluation
+        From :func:`core.fraud_eval.evaluate`.
+    name : str
+        Legend name of the curve.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Traces: the curve, ``base rate`` (a horizontal line as a trace, so it has a legend entry), and
+        ``top N reviewed`` (one marker).
+    """
+    curve = evaluation.curve
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=curve["recall"].to_numpy(),
+            y=curve["precision"].to_numpy(),
+            mode="lines",
+            name=f"{name} (PR-AUC {evaluation.pr_auc:.3f})",
+            line={"color": FLAG_COLOUR, "shape": "hv"},
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[0.0, 1.0],
+            y=[evaluation.base_rate, evaluation.base_rate],
+            mode="lines",
+            name=f"base rate {evaluation.base_rate:.2%} (random score)",
+            line={"color": CHANCE_COLOUR, "dash": "dash"},
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[evaluation.recall_at_budget],
+            y=[evaluation.precision_at_budget],
+            mode="markers",
+            name=f"top {evaluation.budget:,} reviewed",
+            marker={"color": "#000000", "size": 10, "symbol": "diamond"},
+        )
+    )
+    figure.update_layout(
+        xaxis_title="recall (share of fraud caught)",
+        yaxis_title="precision (share of alerts that are fraud)",
+        xaxis_range=[0, 1.02],
+        yaxis_range=[0, 1.02],
+        margin={"t": 30},
+    )
+    return figure
+
+
+def alerts_by_segment(segments: pd.Series, flagged: pd.Series, names: dict[int, str]) -> go.Figure:
+    """Bar chart: flagged customers per segment, each bar in its segment's colour.
+
+    Parameters
+    ----------
+    segments : pandas.Series of int
+        Segment id per customer.
+    flagged : pandas.Series of bool
+        Alerts, aligned with ``segments``.
+    names : dict
+        Segment id -> display name.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One bar per segment (zero-alert segments included), x = display name, y = alerts.
+    """
+    ids = sorted({int(s) for s in np.unique(np.asarray(segments))})
+    counts = pd.Series(np.asarray(flagged, dtype=bool)).groupby(np.asarray(segments)).sum()
+    figure = go.Figure(
+        go.Bar(
+            x=[names.get(i, f"Segment {i}") for i in ids],
+            y=[int(counts.get(i, 0)) for i in ids],
+            marker_color=[segment_colour(i) for i in ids],
+        )
+    )
+    figure.update_layout(xaxis_title="segment", yaxis_title="flagged customers", margin={"t": 30})
+    return figure
