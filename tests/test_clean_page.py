@@ -1,0 +1,96 @@
+"""AppTest of the Clean page: the recommended recipe applies on first visit and survives leaving the page."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.clean import Recipe, Step
+from core.schema import infer_roles
+from core.transactions import infer_transaction_columns
+from pages import _state as state
+from pages._state import Dataset
+
+CLEAN_PAGE = "pages/2_Clean.py"
+
+
+@pytest.fixture(scope="module")
+def customers(cc_general_path) -> pd.DataFrame:
+    return pd.read_csv(cc_general_path).head(1500)
+
+
+def _load_customers(app, frame: pd.DataFrame) -> None:
+    app.session_state[state.DATASET] = Dataset(name="cc.csv", frame=frame, report=None, sha256="abc")
+    app.session_state[state.ROLES] = infer_roles(frame)
+
+
+def test_first_visit_applies_the_recommended_recipe(app, customers):
+    app.run()
+    _load_customers(app, customers)
+    app.switch_page(CLEAN_PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    clean = app.session_state[state.CLEAN]
+    assert len(clean.table) == len(customers)
+    assert np.isfinite(clean.matrix.to_numpy()).all()
+    assert "CUST_ID" not in clean.features and "utilisation" in clean.features
+    assert any("applied automatically" in info.value for info in app.info)
+    assert app.session_state[state.CUSTOMER_SOURCE] == "customers"
+    heatmap = json.loads(app.get("plotly_chart")[0].proto.spec)
+    assert heatmap["data"][0]["type"] == "heatmap"
+
+
+def test_recipe_survives_leaving_and_coming_back(app, customers):
+    app.run()
+    _load_customers(app, customers)
+    recipe = Recipe((Step("impute", {"method": "zero"}), Step("scale", {"method": "minmax"})), ("BALANCE", "PAYMENTS"))
+    app.session_state[state.RECIPE] = recipe
+    app.switch_page(CLEAN_PAGE).run()
+    assert app.session_state[state.CLEAN].features == ("BALANCE", "PAYMENTS")
+    app.switch_page("pages/1_Upload.py").run()
+    app.switch_page(CLEAN_PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.session_state[state.RECIPE] == recipe
+    assert app.multiselect(key="clean__features").value == ["BALANCE", "PAYMENTS"]
+    assert app.session_state[state.CLEAN].matrix.max().max() == pytest.approx(1.0)
+
+
+def test_removing_a_step_and_accepting_the_recommendation(app, customers):
+    app.run()
+    _load_customers(app, customers)
+    app.switch_page(CLEAN_PAGE).run()
+    steps_before = len(app.session_state[state.RECIPE].steps)
+    app.button(key="clean__remove_1").click().run()
+    assert len(app.session_state[state.RECIPE].steps) == steps_before - 1
+    app.button(key="clean__accept").click().run()
+    assert not app.exception
+    assert len(app.session_state[state.RECIPE].steps) == steps_before
+
+
+def test_a_failing_step_keeps_the_last_good_result(app, customers):
+    app.run()
+    _load_customers(app, customers)
+    app.switch_page(CLEAN_PAGE).run()
+    good = app.session_state[state.CLEAN]
+    broken = Recipe((Step("impute", {"method": "median", "columns": ["NOT_THERE"]}),))
+    app.session_state[state.RECIPE] = broken
+    app.run()
+    assert not app.exception
+    assert app.session_state[state.CLEAN] is good
+    assert any("NOT_THERE" in e.value for e in app.error)
+
+
+def test_transactions_alone_become_customers(app, sparkov_path):
+    tx = pd.read_csv(sparkov_path).head(3000)
+    app.run()
+    app.session_state[state.TRANSACTIONS] = Dataset(name="tx.csv", frame=tx, report=None, sha256="tx")
+    app.session_state[state.TX_COLUMNS] = infer_transaction_columns(tx)
+    app.switch_page(CLEAN_PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.session_state[state.CUSTOMER_SOURCE] == "transactions"
+    assert app.session_state[state.TX_CANONICAL] is not None
+    clean = app.session_state[state.CLEAN]
+    assert clean.id_column == "customer_id"
+    assert {"recency_days", "frequency", "monetary"} <= set(clean.features)
