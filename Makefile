@@ -24,7 +24,7 @@ test: lint
 	$(PY) -m pytest
 
 samples: setup
-	$(PY) -m core samples --out sample_data
+	$(PY) -m core.samples sample_data
 
 bench: setup
 	$(PY) benchmarks/run.py
