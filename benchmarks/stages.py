@@ -51,8 +51,8 @@ def transaction_csv(dataset: str) -> Path:
         from core.samples import generate_customers, generate_transactions
 
         WORK.mkdir(parents=True, exist_ok=True)
-        customers = generate_customers(50_000, random_state=0)
-        generate_transactions(customers, n_customers=40_000, months=24, random_state=0).to_csv(path, index=False)
+        customers = generate_customers(40_000, random_state=0)
+        generate_transactions(customers, n_customers=30_000, months=24, random_state=0).to_csv(path, index=False)
     return path
 
 
