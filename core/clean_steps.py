@@ -242,7 +242,7 @@ def _fit_outliers(table: pd.DataFrame, params: Mapping[str, Any], context: Conte
     action = params.get("action", "cap")
     if detect not in ("iqr", "percentile") or action not in ("keep", "cap", "remove"):
         raise DataError("Outliers are detected by iqr or percentile, and kept, capped or removed.")
-    values = table[columns].astype("float64")
+    values = table[columns].astype("float64").replace([np.inf, -np.inf], np.nan)
     if detect == "iqr":
         q1, q3 = values.quantile(0.25), values.quantile(0.75)
         factor = float(params.get("iqr_factor", 1.5))

@@ -61,7 +61,7 @@ class Diagnosis:
 
 def _column_stats(frame: pd.DataFrame, roles: Mapping[str, str], numeric: list[str]) -> pd.DataFrame:
     missing = frame.isna().sum()
-    values = frame[numeric].astype("float64")
+    values = frame[numeric].astype("float64").replace([np.inf, -np.inf], np.nan)
     skew = values.skew()
     q1, q3 = values.quantile(0.25), values.quantile(0.75)
     spread = q3 - q1

@@ -1,0 +1,177 @@
+"""Each cleaning step on a small literal frame, with the exact values it should produce."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.clean import Recipe, Step, apply_recipe
+from core.errors import DataError
+
+ROLES = {"id": "id", "a": "feature", "b": "amount", "label": "label"}
+
+
+def frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": ["c1", "c2", "c3", "c4", "c5"],
+            "a": [1.0, np.nan, 3.0, 4.0, 100.0],
+            "b": [10.0, 20.0, np.nan, 40.0, 50.0],
+            "label": [0, 1, 0, 0, 1],
+        }
+    )
+
+
+def run(*steps: Step, features=None, data=None):
+    return apply_recipe(frame() if data is None else data, Recipe(tuple(steps), features), ROLES)
+
+
+@pytest.mark.parametrize(
+    ("method", "expected_a", "expected_b"),
+    [
+        ("median", 3.5, 30.0),
+        ("mean", 27.0, 30.0),
+        ("zero", 0.0, 0.0),
+    ],
+    ids=["median", "mean", "zero"],
+)
+def test_impute_fills_each_gap_with_the_learned_value(method, expected_a, expected_b):
+    result = run(Step("impute", {"method": method}))
+    assert result.table.loc[1, "a"] == expected_a
+    assert result.table.loc[2, "b"] == expected_b
+    assert result.reports[0].values_changed == 2
+    assert "label" not in result.features and "id" not in result.features
+
+
+def test_impute_constant_only_on_the_chosen_column():
+    result = run(Step("impute", {"method": "constant", "fill_value": -1, "columns": ["a"]}))
+    assert result.table["a"].tolist() == [1.0, -1.0, 3.0, 4.0, 100.0]
+    assert np.isnan(result.table.loc[2, "b"])  # not this step's column: the table keeps the gap
+    assert np.isfinite(result.matrix.to_numpy()).all()  # the final guard fills the matrix
+    assert "1 values still missing" in result.reports[-1].message
+
+
+def test_impute_drop_rows():
+    result = run(Step("impute", {"method": "drop_rows"}))
+    assert result.table["id"].tolist() == ["c1", "c4", "c5"]
+    assert (result.reports[0].rows_before, result.reports[0].rows_after) == (5, 3)
+
+
+def test_impute_knn_uses_the_nearest_complete_rows():
+    data = pd.DataFrame({"id": list("pqrs"), "a": [1.0, 1.1, 10.0, np.nan], "b": [1.0, 1.2, 10.0, 1.05]})
+    result = run(Step("impute", {"method": "knn", "n_neighbors": 2}), data=data)
+    assert result.table.loc[3, "a"] == pytest.approx(1.05)
+
+
+def test_drop_duplicate_rows_keeps_the_first_copy():
+    data = pd.concat([frame(), frame().iloc[[0]]], ignore_index=True)
+    result = run(Step("drop_duplicate_rows"), Step("impute"), data=data)
+    assert len(result.table) == 5
+    assert result.reports[0].message.startswith("Dropped 1 exact duplicate row ")
+
+
+@pytest.mark.parametrize(("keep", "kept_a"), [("first", 1.0), ("last", 7.0)], ids=["keep first", "keep last"])
+def test_duplicate_ids_keep_first_or_last(keep, kept_a):
+    data = pd.concat([frame(), frame().iloc[[0]].assign(a=7.0)], ignore_index=True)
+    result = run(Step("duplicate_ids", {"keep": keep}), Step("impute"), data=data)
+    assert result.table["id"].tolist().count("c1") == 1
+    assert result.table.loc[result.table["id"] == "c1", "a"].item() == kept_a
+
+
+def test_duplicate_ids_report_drops_nothing():
+    data = pd.concat([frame(), frame().iloc[[0]].assign(a=7.0)], ignore_index=True)
+    result = run(Step("duplicate_ids"), Step("impute"), data=data)
+    assert len(result.table) == 6
+    assert result.reports[0].message.startswith("1 id appear")
+
+
+def test_feature_duplicates_are_reported_never_dropped():
+    data = pd.concat([frame(), frame().iloc[[0]].assign(id="c9")], ignore_index=True)
+    result = run(Step("feature_duplicates"), Step("impute"), data=data)
+    assert len(result.table) == 6
+    assert result.reports[0].message.startswith("2 rows share every feature value")
+
+
+def test_outliers_cap_at_percentiles():
+    result = run(Step("impute"), Step("outliers", {"columns": ["a"], "detect": "percentile", "lower": 0, "upper": 75}))
+    assert result.table["a"].max() == 4.0
+    assert result.reports[1].values_changed == 1
+
+
+def test_outliers_iqr_remove_and_keep():
+    removed = run(Step("impute"), Step("outliers", {"columns": ["a"], "action": "remove"}))
+    assert removed.table["id"].tolist() == ["c2", "c3", "c4"]  # fences 1.5 .. 5.5 (quartiles 3 and 4)
+    kept = run(Step("impute"), Step("outliers", {"columns": ["a"], "action": "keep"}))
+    assert len(kept.table) == 5 and kept.reports[1].message.startswith("Found 2 outlying values")
+
+
+def test_drop_columns_never_drops_the_id():
+    result = run(Step("drop_columns", {"columns": ["b", "id"]}), Step("impute"))
+    assert list(result.table.columns) == ["id", "a", "label"]
+    assert "always stays" in result.reports[0].message
+
+
+def test_transform_log1p_on_skewed_non_negative_columns_only():
+    result = run(Step("impute"), Step("transform"), features=("a", "b"))
+    assert result.matrix["a"].tolist() == pytest.approx(np.log1p([1.0, 3.5, 3.0, 4.0, 100.0]).tolist())
+    assert result.matrix["b"].tolist() == [10.0, 20.0, 30.0, 40.0, 50.0]  # not skewed: untouched
+    assert result.table["a"].max() == 100.0  # the table keeps original units
+
+
+def test_transform_uses_yeo_johnson_where_values_are_negative():
+    data = frame().assign(a=[-5.0, 0.0, 1.0, 2.0, 200.0])
+    result = run(Step("impute"), Step("transform", {"method": "log1p"}), features=("a",), data=data)
+    assert "Yeo-Johnson on a" in result.reports[1].message
+    assert result.fitted.steps[1].state["methods"] == {"a": "yeo_johnson"}
+
+
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        ("zscore", [-1.414214, -0.707107, 0.0, 0.707107, 1.414214]),
+        ("robust", [-1.0, -0.5, 0.0, 0.5, 1.0]),
+        ("minmax", [0.0, 0.25, 0.5, 0.75, 1.0]),
+    ],
+    ids=["z-score", "robust", "min-max"],
+)
+def test_scale(method, expected):
+    result = run(Step("impute"), Step("scale", {"method": method}), features=("b",))
+    assert result.matrix["b"].round(6).tolist() == expected
+
+
+def test_add_features_presets_and_matrix_contract():
+    data = pd.DataFrame(
+        {"CUST_ID": ["x", "y"], "PURCHASES": [100.0, 0.0], "ONEOFF_PURCHASES": [40.0, 0.0], "CASH_ADVANCE": [0.0, 0.0]}
+    )
+    roles = {"CUST_ID": "id", "PURCHASES": "amount", "ONEOFF_PURCHASES": "amount", "CASH_ADVANCE": "amount"}
+    result = apply_recipe(
+        data, Recipe((Step("add_features", {"presets": ["oneoff_share", "cash_advance_share"]}),)), roles
+    )
+    assert result.table["oneoff_share"].tolist() == [0.4, 0.0]
+    assert result.table["cash_advance_share"].tolist() == [0.0, 0.0]
+    assert "cash_advance_share: 1 customer with a zero or missing denominator got 0." in result.reports[0].message
+    assert result.matrix.dtypes.eq("float64").all() and result.matrix.index.equals(result.table.index)
+
+
+def test_a_step_that_removes_every_row_says_which():
+    with pytest.raises(DataError, match="No rows are left after step 1"):
+        run(Step("impute", {"method": "drop_rows", "columns": ["a", "b"]}), data=frame().assign(a=np.nan))
+
+
+def test_unknown_column_names_the_step():
+    with pytest.raises(DataError, match="NOPE"):
+        run(Step("impute", {"columns": ["NOPE"]}))
+
+
+def test_an_identifier_never_becomes_a_feature():
+    result = run(Step("impute"), features=("id", "a"))
+    assert result.features == ("a",)
+    assert "id" in result.table.columns
+
+
+def test_inputs_are_not_mutated():
+    data = frame()
+    before = data.copy()
+    run(Step("impute"), Step("outliers"), Step("scale"), data=data)
+    pd.testing.assert_frame_equal(data, before)
