@@ -139,10 +139,11 @@ def aggregate(
         raise DataError(
             "The transactions need a customer id, a date and an amount; missing: " + ", ".join(sorted(missing)) + "."
         )
-    tx = tx_canonical[["customer_id", "timestamp", "amount"]].dropna()
+    columns = ["customer_id", "timestamp", "amount", *(["is_refund"] if "is_refund" in tx_canonical else [])]
+    tx = tx_canonical[columns].reset_index(drop=True).dropna(subset=["customer_id", "timestamp", "amount"])
     if tx.empty:
         raise DataError("There are no transactions with a date and an amount to show over time.")
-    is_refund = tx_canonical.loc[tx.index, "is_refund"] if "is_refund" in tx_canonical else tx["amount"] < 0
+    is_refund = tx["is_refund"].fillna(False) if "is_refund" in tx else tx["amount"] < 0
     tx = tx.assign(period=period_start(tx["timestamp"], freq), purchase=~is_refund.astype(bool))
     notes: list[str] = []
     if complete_periods_only:
@@ -181,11 +182,22 @@ def aggregate(
     return long
 
 
+def regular_freq(index: pd.DatetimeIndex) -> str | None:
+    """Return the frequency string of a regular date index (``"MS"``, ``"W-MON"``, ...), or None."""
+    if index.freq is not None:
+        return index.freqstr
+    if len(index) < 3:
+        return None
+    with pd.option_context("future.infer_freq_returns_offset", True):
+        offset = pd.infer_freq(index)
+    return offset.freqstr if offset is not None else None
+
+
 def series_of(long: pd.DataFrame, segment: str, metric: str) -> pd.Series:
     """Pick one series (index ``period`` with its frequency set) out of a long frame from :func:`aggregate`."""
     part = long.loc[(long["segment"] == segment) & (long["metric"] == metric)]
     series = part.set_index("period")["value"].sort_index()
-    freq = pd.infer_freq(series.index) if len(series) >= 3 else None
+    freq = regular_freq(series.index)
     if freq is not None:
         series = series.asfreq(freq)
     series.name = f"{segment}: {metric}"

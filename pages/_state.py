@@ -37,7 +37,7 @@ RANKING_HISTORY = "ranking_history"  # list: offer rankings before each feedback
 FRAUD_CUSTOMERS = "fraud_customers"  # pandas.DataFrame: customer anomaly scores and reasons. Fraud.
 FRAUD_TRANSACTIONS = "fraud_transactions"  # pandas.DataFrame: transaction scores and reasons. Fraud.
 FRAUD_REVIEWS = "fraud_reviews"  # dict[str, str]: alert key -> "confirmed fraud" / "false alarm". Fraud.
-TRENDS = "trends"  # dict[str, pandas.DataFrame]: series, forecasts, migration for the workbook. Trends.
+TRENDS = "trends"  # pandas.DataFrame: the Trends sheet of the current view (core.trends.sheet). Trends.
 
 # Order of derivation: clearing a key clears every key after it in its chain.
 _DERIVED_FROM: dict[str, tuple[str, ...]] = {

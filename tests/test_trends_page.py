@@ -1,0 +1,107 @@
+"""The Trends page with real upstream state: series, forecast bands, migration, the sheet, kept choices."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pages import _state as state
+
+TRENDS = "pages/7_Trends.py"
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "card_transactions.csv"
+
+
+@pytest.fixture(scope="module")
+def upstream() -> dict:
+    """Session state as Upload, Clean and Cluster leave it for the bundled transaction sample (k = 4)."""
+    if not SAMPLE.exists():
+        pytest.skip("sample_data/card_transactions.csv is not generated yet")
+    from core import cluster
+    from core.clean import apply_recipe
+    from core.clean_defaults import default_recipe
+    from core.features import customer_features, derived_roles
+    from core.io import read_path
+    from core.transactions import infer_transaction_columns, standardize_transactions
+
+    loaded = read_path(SAMPLE)
+    columns = infer_transaction_columns(loaded.frame)
+    tx = standardize_transactions(loaded.frame, columns)[0]
+    features = customer_features(tx)
+    roles = derived_roles(features)
+    clean = apply_recipe(features, default_recipe(features, roles), roles)
+    segmentation = cluster.fit(clean.matrix, "kmeans", {"k": 4})
+    return {
+        state.TRANSACTIONS: state.Dataset(
+            name=SAMPLE.name,
+            frame=loaded.frame,
+            report=loaded.report,
+            sha256=hashlib.sha256(SAMPLE.read_bytes()).hexdigest(),
+        ),
+        state.TX_COLUMNS: columns,
+        state.TX_CANONICAL: tx,
+        state.CUSTOMER_SOURCE: "transactions",
+        state.CLEAN: clean,
+        state.SEGMENTATION: segmentation,
+    }
+
+
+def _open(app, values: dict):
+    app.run()
+    for key, value in values.items():
+        app.session_state[key] = value
+    app.switch_page(TRENDS).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def _specs(app) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+
+
+def test_page_shows_series_forecast_bands_and_migration(app, upstream):
+    _open(app, upstream)
+    specs = _specs(app)
+    forecast = [s for s in specs if any(t.get("name") == "95% interval" for t in s["data"])]
+    assert len(forecast) == 1
+    names = [t.get("name", "") for t in forecast[0]["data"]]
+    assert "80% interval" in names and any(n.startswith("Forecast (") for n in names)
+    assert any(t["type"] == "sankey" for s in specs for t in s["data"])
+    assert any(t["type"] == "heatmap" for s in specs for t in s["data"])
+    sheet = app.session_state[state.TRENDS]
+    assert isinstance(sheet, pd.DataFrame)
+    assert {"series", "forecast", "accuracy", "migration"} <= set(sheet["section"])
+    forecasts = sheet.loc[sheet["section"] == "forecast"]
+    assert set(forecasts["segment"]) == {"All customers", "Segment 0", "Segment 1", "Segment 2", "Segment 3"}
+    moves = sheet.loc[sheet["section"] == "migration"]
+    assert moves["customers"].sum() > 0
+
+
+def test_choices_survive_leaving_the_page(app, upstream):
+    _open(app, upstream)
+    app.selectbox(key="trends__metric").set_value("transactions").run()
+    app.radio(key="trends__freq").set_value("W-MON").run()
+    assert not app.exception
+    app.switch_page("pages/1_Upload.py").run()
+    app.switch_page(TRENDS).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.selectbox(key="trends__metric").value == "transactions"
+    assert app.radio(key="trends__freq").value == "W-MON"
+    sheet = app.session_state[state.TRENDS]
+    assert set(sheet.loc[sheet["section"] == "forecast", "metric"]) == {"transactions"}
+
+
+def test_without_transactions_the_sample_can_be_loaded(app):
+    if not SAMPLE.exists():
+        pytest.skip("sample_data/card_transactions.csv is not generated yet")
+    app.run()
+    app.switch_page(TRENDS).run()
+    assert not app.exception
+    assert any("transaction table" in info.value for info in app.info)
+    app.button(key="trends__load_sample").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert isinstance(app.session_state[state.TX_CANONICAL], pd.DataFrame)
+    assert any(any(t.get("name") == "95% interval" for t in s["data"]) for s in _specs(app))
