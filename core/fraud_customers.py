@@ -72,7 +72,7 @@ def _words(feature: str) -> str:
 
 
 def _number(values: pd.Series) -> pd.Series:
-    return values.map(lambda x: f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}".rstrip("0").rstrip("."))
+    return values.map(lambda x: f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}".rstrip("0").rstrip(".")).astype("object")
 
 
 def _reason_words(chosen: pd.DataFrame) -> pd.Series:
@@ -81,29 +81,37 @@ def _reason_words(chosen: pd.DataFrame) -> pd.Series:
     ``chosen`` has columns ``feature, value, median, high`` (``value``/``median`` NaN when the feature has no
     numeric column of that name in the table, e.g. a transformed feature).
     """
-    name = chosen["feature"].map(_words)
-    value, median = chosen["value"], chosen["median"]
+    name = chosen["feature"].map(_words).astype("object")
+    value, median, high = chosen["value"], chosen["median"], chosen["high"].to_numpy(bool)
     ratio = value / median.where(median.abs() > 1e-12)
     text = pd.Series("", index=chosen.index, dtype="object")
-    unknown = value.isna()
-    text[unknown] = name[unknown] + chosen["high"][unknown].map({True: " unusually high", False: " unusually low"})
-    text[unknown] = text[unknown] + " for the segment"
-    times = ~unknown & chosen["high"] & (ratio >= 1.5)
-    ratio_words = ratio[times].map(lambda x: f"{x:.0f}x" if x >= 10 else f"{x:.1f}x")
-    text[times] = (
-        name[times]
-        + " "
-        + ratio_words
-        + " the segment median ("
-        + _number(value[times])
-        + " vs "
-        + _number(median[times])
-        + ")"
-    )
-    zero = ~unknown & chosen["high"] & ~(ratio >= 1.5)
-    text[zero] = name[zero] + " " + _number(value[zero]) + ", above the segment median (" + _number(median[zero]) + ")"
-    low = ~unknown & ~chosen["high"]
-    text[low] = name[low] + " " + _number(value[low]) + ", far below the segment median (" + _number(median[low]) + ")"
+    unknown = value.isna().to_numpy()
+    times = ~unknown & high & (ratio >= 1.5).to_numpy()
+    above = ~unknown & high & ~times
+    low = ~unknown & ~high
+    if unknown.any():
+        direction = np.where(high[unknown], " unusually high", " unusually low")
+        text[unknown] = name[unknown] + direction + " for the segment"
+    if times.any():
+        ratio_words = ratio[times].map(lambda x: f"{x:.0f}x" if x >= 10 else f"{x:.1f}x").astype("object")
+        text[times] = (
+            name[times]
+            + " "
+            + ratio_words
+            + " the segment median ("
+            + _number(value[times])
+            + " vs "
+            + _number(median[times])
+            + ")"
+        )
+    if above.any():
+        text[above] = (
+            name[above] + " " + _number(value[above]) + ", above the segment median (" + _number(median[above]) + ")"
+        )
+    if low.any():
+        text[low] = (
+            name[low] + " " + _number(value[low]) + ", far below the segment median (" + _number(median[low]) + ")"
+        )
     return text
 
 
