@@ -373,6 +373,15 @@ def _sentence(model: str, best: pd.Series, scores: pd.DataFrame, unit: str, n_un
     return text
 
 
+@dataclass(frozen=True)
+class Decomposition:
+    """Trend / seasonal / remainder of a series (see :func:`decompose`)."""
+
+    frame: pd.DataFrame
+    method: str
+    sentence: str
+
+
 def decompose(series: pd.Series, *, period: int | None = None) -> Decomposition:
     """Split a series into trend, seasonality and remainder (STL), or trend only when it is too short.
 
@@ -422,12 +431,3 @@ def decompose(series: pd.Series, *, period: int | None = None) -> Decomposition:
         else "This series has no natural season length"
     )
     return Decomposition(frame=frame, method="trend only", sentence=f"{reason}, so only a smoothed trend is shown.")
-
-
-@dataclass(frozen=True)
-class Decomposition:
-    """Trend / seasonal / remainder of a series (see :func:`decompose`)."""
-
-    frame: pd.DataFrame
-    method: str
-    sentence: str

@@ -47,7 +47,7 @@ def period_start(timestamps: pd.Series, freq: str = "MS") -> pd.Series:
 
     Examples
     --------
-    >>> period_start(pd.Series(pd.to_datetime(["2024-03-17 10:00", "2024-03-01"])), "W-MON").dt.day.tolist()
+    >>> period_start(pd.Series(pd.to_datetime(["2024-03-17", "2024-03-01"])), "W-MON").dt.day.tolist()
     [11, 26]
     """
     _check_freq(freq)

@@ -66,7 +66,7 @@ def test_forecast_does_not_modify_its_input():
 def test_intervals_cover_about_their_nominal_share():
     hits = {80: [], 95: []}
     horizon = 6
-    for seed in range(24):
+    for seed in range(16):
         rng = np.random.default_rng(seed)
         values = 200 + np.cumsum(rng.normal(0.5, 4, 30 + horizon))  # random walk with drift
         history, future = monthly(values[:30]), values[30:]
