@@ -408,7 +408,7 @@ def _finish(
     frame, masked = schema.mask_card_numbers(frame)
     roles = schema.infer_roles(frame)
     id_name = schema.id_column(roles)
-    duplicate_ids = int(frame[id_name].dropna().duplicated().sum()) if id_name is not None else 0
+    duplicate_ids, duplicate_rows = _count_duplicates(frame, id_name)
     report = LoadReport(
         rows=len(frame),
         columns=frame.shape[1],
@@ -420,7 +420,7 @@ def _finish(
         null_markers_found=markers,
         skipped_lines=skipped,
         inf_replaced=inf_count,
-        duplicate_rows=int(frame.duplicated().sum()),
+        duplicate_rows=duplicate_rows,
         duplicate_ids=duplicate_ids,
         id_column=id_name,
         masked_columns=tuple(masked),
@@ -429,6 +429,18 @@ def _finish(
         notes=tuple(notes),
     )
     return LoadedTable(frame=frame, report=report)
+
+
+def _count_duplicates(frame: pd.DataFrame, id_name: str | None) -> tuple[int, int]:
+    """Return (repeated ids, exact duplicate rows); rows can only repeat where their id repeats."""
+    if id_name is None:
+        return 0, int(pd.util.hash_pandas_object(frame, index=False).duplicated().sum())
+    ids = frame[id_name]
+    repeated = ids.duplicated(keep=False) & ids.notna()
+    duplicate_ids = int(ids[repeated].duplicated().sum())
+    candidates = frame.loc[repeated | ids.isna()]
+    duplicate_rows = int(candidates.duplicated().sum()) if len(candidates) else 0
+    return duplicate_ids, duplicate_rows
 
 
 def _replace_inf(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:

@@ -18,16 +18,20 @@ import pandas as pd
 NULL_MARKERS: tuple[str, ...] = ("na", "n/a", "n.a.", "#n/a", "null", "-", "--", "?", "nan", "none", "nil", "")
 MIN_PARSED_SHARE = 0.9  # a text column becomes numeric only when at least this share of its values parse
 
-_CURRENCY = r"(?:[$€£¥]|(?i:EUR|GBP|USD|CHF|US\$))"
-_SPACES = r"[\s\u00a0\u202f']"  # ordinary, no-break and narrow no-break spaces, Swiss apostrophe
-_NUMBERISH = re.compile(
-    rf"^\(?[-+]?\s*{_CURRENCY}?\s*[-+]?\s*\d[\d.,\s\u00a0\u202f']*\s*{_CURRENCY}?\s*%?\)?$|"
-    rf"^[-+]?\s*{_CURRENCY}?\s*[-+]?\s*\.\d+\s*%?$|^[-+]?(?i:inf|infinity)$"
+_CURRENCY = r"(?:US\$|[$€£¥]|EUR|GBP|USD|CHF|[Ee]ur|[Gg]bp|[Uu]sd|[Cc]hf)"
+_SPACES = "[ \t\u00a0\u202f']"  # ordinary, no-break and narrow no-break spaces, Swiss apostrophe
+_INNER_SPACE = "[0-9][ \t\u00a0\u202f][0-9]"
+_FLOAT = r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$|^[-+]?(?:[Ii]nf|[Ii]nfinity|INF)$"
+_WS = " \t\u00a0\u202f"  # whitespace as written literally: RE2 (pyarrow) and Python agree on these
+_NUMBERISH = (  # used on a small sample only, so Python's re is fine here
+    rf"^\(?[-+]?[{_WS}]*{_CURRENCY}?[{_WS}]*[-+]?[{_WS}]*[0-9][0-9.,{_WS}']*[{_WS}]*{_CURRENCY}?[{_WS}]*%?\)?$|"
+    rf"^[-+]?[{_WS}]*{_CURRENCY}?[{_WS}]*[-+]?[{_WS}]*\.[0-9]+[{_WS}]*%?$|^[-+]?(?i:inf|infinity)$|"
+    r"^[-+]?[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+$"
 )
-_LEADING_ZERO_ID = re.compile(r"^0\d+$")
-_COMMA_DECIMAL = re.compile(r"^-?\d{1,3}(?:\.\d{3})+,\d+$|^-?\d+,\d{1,2}$|^-?\d+,\d{4,}$")
-_DOT_DECIMAL = re.compile(r"^-?\d{1,3}(?:,\d{3})+\.\d+$|^-?\d+\.\d{1,2}$|^-?\d+\.\d{4,}$")
-_COMMA_THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_LEADING_ZERO_ID = r"^0[0-9]+$"
+_COMMA_DECIMAL = r"^-?[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]+$|^-?[0-9]+,[0-9]{1,2}$|^-?[0-9]+,[0-9]{4,}$"
+_DOT_DECIMAL = r"^-?[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]+$|^-?[0-9]+\.[0-9]{1,2}$|^-?[0-9]+\.[0-9]{4,}$"
+_COMMA_THOUSANDS = r"^-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$"
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ def replace_null_markers(values: pd.Series) -> tuple[pd.Series, dict[str, int]]:
     >>> out.isna().tolist(), found
     ([False, True, True, False], {'N/A': 1, 'null': 1})
     """
-    as_text = values.where(values.isna(), values.astype("str"))
+    as_text = values if pd.api.types.is_string_dtype(values) else values.where(values.isna(), values.astype("str"))
     stripped = as_text.str.strip()
     is_marker = stripped.str.lower().isin(NULL_MARKERS) & values.notna()
     if not bool(is_marker.any()):
@@ -101,8 +105,8 @@ def guess_decimal_mark(cells: list[str]) -> str:
     >>> guess_decimal_mark(["1.5", "1,234"])
     '.'
     """
-    comma = sum(1 for cell in cells if _COMMA_DECIMAL.match(cell.strip()))
-    dot = sum(1 for cell in cells if _DOT_DECIMAL.match(cell.strip()))
+    comma = sum(1 for cell in cells if re.match(_COMMA_DECIMAL, cell.strip()))
+    dot = sum(1 for cell in cells if re.match(_DOT_DECIMAL, cell.strip()))
     return "," if comma > dot else "."
 
 
@@ -133,39 +137,45 @@ def convert_text_column(values: pd.Series, *, decimal_hint: str = ".") -> Conver
     if present.empty:
         return None
     text = present.astype("str").str.strip()
-    sample = text.head(2000)
+    sample = _spaced(text, 2000)
     if sample.str.match(_NUMBERISH).mean() < MIN_PARSED_SHARE or bool(sample.str.match(_LEADING_ZERO_ID).any()):
         return None
-    percent = text.str.endswith("%")
-    text = text.str.rstrip("%").str.strip()
-    negative = text.str.startswith("(") & text.str.endswith(")")
-    text = text.str.strip("()")
-    currency = text.str.contains(_CURRENCY, regex=True)
-    text = text.str.replace(_CURRENCY, "", regex=True)
-    spaced = text.str.contains(r"\d[\s\u00a0\u202f]\d", regex=True)
-    apostrophe = text.str.contains(r"\d'\d", regex=True)
-    text = text.str.replace(_SPACES, "", regex=True)
-    decimal = _column_decimal(text, decimal_hint)
-    has_comma = text.str.contains(",", regex=False)
-    has_dot = text.str.contains(".", regex=False)
+    plain = not bool(text.str.contains(r"[^0-9.,eE+\-]", regex=True).any())  # skip the symbol passes
+    percent = pd.Series(False, index=text.index) if plain else text.str.endswith("%")
+    if bool(percent.any()):
+        text = text.str.rstrip("%").str.strip()
+    negative = percent if plain else text.str.startswith("(") & text.str.endswith(")")
+    if bool(negative.any()):
+        text = text.str.strip("()")
+    currency = percent if plain else text.str.contains(_CURRENCY, regex=True)
+    if bool(currency.any()):
+        text = text.str.replace(_CURRENCY, "", regex=True).str.strip()
+    thousands: str | None = None
+    if not plain and bool(text.str.contains(_SPACES, regex=True).any()):
+        if bool(text.str.contains(r"[0-9]'[0-9]", regex=True).any()):
+            thousands = "'"
+        if bool(text.str.contains(_INNER_SPACE, regex=True).any()):
+            thousands = " "
+        text = text.str.replace(_SPACES, "", regex=True)
+    decimal = _column_decimal(_spaced(text, 20_000), decimal_hint)
     if decimal == ",":
-        thousands = "." if bool(has_dot.any()) else None
-        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    else:
-        thousands = "," if bool(has_comma.any()) else None
+        if bool(text.str.contains(".", regex=False).any()):
+            thousands = thousands or "."
+            text = text.str.replace(".", "", regex=False)
+        text = text.str.replace(",", ".", regex=False)
+    elif bool(text.str.contains(",", regex=False).any()):
+        thousands = thousands or ","
         text = text.str.replace(",", "", regex=False)
-    if bool(spaced.any()):
-        thousands = " "
-    elif bool(apostrophe.any()):
-        thousands = "'"
-    numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+    numbers = _parse_floats(text)
     parsed = int(numbers.notna().sum())
     if parsed < MIN_PARSED_SHARE * len(present):
         return None
-    numbers = numbers.where(~percent, numbers / 100.0)
-    numbers = numbers.where(~negative, -numbers.abs())
+    if bool(percent.any()):
+        numbers = numbers.where(~percent, numbers / 100.0)
+    if bool(negative.any()):
+        numbers = numbers.where(~negative, -numbers.abs())
     out = pd.Series(np.nan, index=values.index, dtype="float64")
-    out.loc[numbers.index] = numbers
+    out.loc[numbers.index] = numbers.to_numpy()
     if not out.isna().any() and bool(np.all(np.isfinite(out)) and np.all(out == np.round(out))):
         out = out.astype("int64")
     kinds = [
@@ -187,20 +197,40 @@ def convert_text_column(values: pd.Series, *, decimal_hint: str = ".") -> Conver
     )
 
 
+def _spaced(values: pd.Series, size: int) -> pd.Series:
+    if len(values) <= size:
+        return values
+    return values.iloc[np.linspace(0, len(values) - 1, size).astype("int64")]
+
+
+def _parse_floats(text: pd.Series) -> pd.Series:
+    """Parse plain number strings to float64 (NaN where not a number), with Arrow's fast cast when possible."""
+    valid = text.str.match(_FLOAT)
+    candidates = text.where(valid)
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        array = pc.cast(pa.array(candidates.array), pa.float64())
+        return pd.Series(array.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
+    except Exception:  # no Arrow, or a value Arrow will not cast: pandas' slower parser decides
+        return pd.to_numeric(candidates, errors="coerce").astype("float64")
+
+
 def _column_decimal(text: pd.Series, hint: str) -> str:
     """Decide a column's decimal mark from unambiguous values, falling back on the file's mark."""
     if hint == ",":
         return (
             "," if not bool(text.str.match(_DOT_DECIMAL).any()) or bool(text.str.match(_COMMA_DECIMAL).any()) else "."
         )
-    if bool(text.str.match(r"^-?\d{1,3}(?:\.\d{3})+,\d+$").any()):
+    if bool(text.str.match(r"^-?[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]+$").any()):
         return ","
     with_comma = text[text.str.contains(",", regex=False)]
     if with_comma.empty:
         return "."
     if bool(with_comma.str.match(_COMMA_THOUSANDS).all()):
         return "."
-    return "," if bool(with_comma.str.match(r"^-?\d+,\d+$").any()) else "."
+    return "," if bool(with_comma.str.match(r"^-?[0-9]+,[0-9]+$").any()) else "."
 
 
 def describe_kinds(kinds: Mapping[str, tuple[str, ...]]) -> dict[str, str]:

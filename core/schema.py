@@ -11,6 +11,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from core.column_stats import column_profile as column_profile  # re-exported: schema is where pages look
+
 ID = "id"
 FEATURE = "feature"
 AMOUNT = "amount"
@@ -57,7 +59,10 @@ def _normalise(name: object) -> str:
 
 
 def _sample(series: pd.Series) -> pd.Series:
-    return series if len(series) <= _SAMPLE_ROWS else series.sample(_SAMPLE_ROWS, random_state=0)
+    """Return evenly spaced rows (cheap and deterministic; a random sample costs a permutation of n)."""
+    if len(series) <= _SAMPLE_ROWS:
+        return series
+    return series.iloc[np.linspace(0, len(series) - 1, _SAMPLE_ROWS).astype("int64")]
 
 
 def _is_binary(values: pd.Series) -> bool:
@@ -89,7 +94,11 @@ def _numeric_role(name: str, values: pd.Series) -> str:
         return ID
     sample = _sample(values).dropna()
     distinct_share = sample.nunique() / max(len(sample), 1)
-    if pd.api.types.is_integer_dtype(values) and _ID_NAME.search(name) and distinct_share >= 0.8:
+    if (
+        pd.api.types.is_integer_dtype(values)
+        and _ID_NAME.search(name)
+        and (distinct_share >= 0.8 or _CUSTOMER_NAME.search(name))
+    ):
         return ID
     if _TIME_NAME.search(name) and pd.api.types.is_integer_dtype(values) and len(sample):
         median = float(sample.median())
@@ -113,6 +122,8 @@ def _text_role(name: str, values: pd.Series) -> str:
     distinct = sample.nunique()
     share = distinct / len(sample)
     no_spaces = not bool(sample.head(500).str.contains(" ", regex=False).mean() > 0.5)
+    if _ID_NAME.search(name) and _CUSTOMER_NAME.search(name) and no_spaces:  # a customer key, repeats allowed
+        return ID
     if (share >= 0.5 and _ID_NAME.search(name)) or (share >= 0.9 and (_CUSTOMER_NAME.search(name) or no_spaces)):
         return ID
     if distinct <= max(50, int(0.05 * len(sample))):
@@ -248,7 +259,10 @@ def _is_card_column(values: pd.Series) -> bool:
     sample = values.dropna().head(1000)
     if sample.empty:
         return False
-    if pd.api.types.is_numeric_dtype(sample) and float(sample.abs().max()) < 1e10:
+    if pd.api.types.is_numeric_dtype(sample):
+        if float(sample.abs().max()) < 1e10:
+            return False
+    elif sample.head(100).astype("str").str.count(r"\d").ge(13).mean() < 0.3:  # cheap: too few digits
         return False
     digits = _as_digit_text(sample).dropna()
     qualifying = sum(1 for value in digits if 13 <= len(value) <= 19 and luhn_valid(value))
