@@ -165,6 +165,7 @@ def score_customers(
     *,
     budget: int = 50,
     budget_percent: float | None = None,
+    id_column: str | None = None,
     random_state: int = 0,
 ) -> pd.DataFrame:
     """Score how unusual each customer is, flag the top ones within an alert budget, and say why.
@@ -185,13 +186,15 @@ def score_customers(
         How many customers to flag ("review the top N"); clipped to the table's size with a note.
     budget_percent : float or None
         Flag this percentage of customers instead of ``budget``.
+    id_column : str or None
+        The table's customer id column (``CleanResult.id_column``); ``None`` uses the index as the id.
     random_state : int, default 0
         Seed of the Isolation Forest and of the LOF sample.
 
     Returns
     -------
     pandas.DataFrame
-        Same index as ``table``: ``segment``, ``anomaly_score`` (0..1, higher = more unusual),
+        Same index as ``table``: ``customer_id`` (text), ``segment``, ``anomaly_score`` (0..1, higher = more unusual),
         ``anomaly_rank`` (1 = most unusual), ``flagged``, ``reasons`` (words), and one raw score per
         detector (``score_isolation_forest``, ...). ``attrs["notes"]`` holds sentences for the user.
 
@@ -232,8 +235,10 @@ def score_customers(
         score = np.zeros(len(table))
         count = 0
         notes.append("All customers have identical features, so none stands out: no alerts were raised.")
+    ids = table[id_column] if id_column is not None and id_column in table.columns else table.index.to_series()
     out = pd.DataFrame(
         {
+            "customer_id": ids.astype("string").to_numpy(),
             "segment": segments,
             "anomaly_score": score,
             "anomaly_rank": pd.Series(-score).rank(method="first").astype("int64").to_numpy(),

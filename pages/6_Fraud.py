@@ -1,8 +1,227 @@
+import pandas as pd
 import streamlit as st
 
+from core import fraud
+from core.charts import fraud as charts
 from pages import _state as state
 from pages import _ui as ui
 
+SETTINGS = "fraud__settings"  # plain key (kept across pages): the alert budget chosen on each tab
+DEFAULT_SETTINGS = {
+    "customers": {"kind": "count", "count": 50, "percent": 1.0},
+    "transactions": {"kind": "count", "count": 100, "percent": 0.5},
+}
+BUDGET_KINDS = {"count": "Review the top N", "percent": "Review the top percent"}
+NOT_REVIEWED = "not reviewed"
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def cached_customers(table, matrix, labels, centres, id_column, budget, budget_percent):
+    return fraud.score_customers(
+        table, matrix, labels, centres, budget=budget, budget_percent=budget_percent, id_column=id_column
+    )
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def cached_transactions(canonical, budget, budget_percent):
+    return fraud.score_transactions(canonical, budget=budget, budget_percent=budget_percent)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def cached_evaluation(scores, labels, budget):
+    return fraud.evaluate(scores, labels, budget=budget)
+
+
+def budget_control(tab: str, what: str) -> tuple[int, float | None]:
+    """The alert budget: a count or a percentile, kept in SETTINGS so it survives leaving the page."""
+    settings = {**DEFAULT_SETTINGS, **st.session_state.get(SETTINGS, {})}
+    chosen = dict(settings[tab])
+    left, right = st.columns([1, 1])
+    kind = left.radio(
+        "Alert budget",
+        list(BUDGET_KINDS),
+        index=list(BUDGET_KINDS).index(chosen["kind"]),
+        format_func=BUDGET_KINDS.get,
+        key=f"fraud__{tab}_budget_kind",
+        horizontal=True,
+        help=f"How many {what} your team can review. No hidden contamination rate: you choose the number.",
+    )
+    if kind == "count":
+        count = right.number_input(
+            f"{what.capitalize()} to review", 1, 1_000_000, int(chosen["count"]), 10, key=f"fraud__{tab}_budget_n"
+        )
+        chosen.update(kind=kind, count=int(count))
+    else:
+        percent = right.number_input(
+            f"Top percent of {what}", 0.01, 100.0, float(chosen["percent"]), 0.1, key=f"fraud__{tab}_budget_pct"
+        )
+        chosen.update(kind=kind, percent=float(percent))
+    settings[tab] = chosen
+    st.session_state[SETTINGS] = settings
+    return chosen["count"], (chosen["percent"] if kind == "percent" else None)
+
+
+def show_notes(scored: pd.DataFrame) -> None:
+    for note in scored.attrs.get("notes", ()):
+        st.info(note, icon=":material/info:")
+
+
+def review(alerts: pd.DataFrame, prefix: str, label_of) -> None:
+    """Mark alerts as confirmed fraud / false alarm; reviews live in FRAUD_REVIEWS and survive navigation."""
+    reviews = dict(st.session_state.get(state.FRAUD_REVIEWS) or {})
+    st.subheader("Review alerts")
+    if alerts.empty:
+        st.caption("No alerts to review.")
+        return
+    keys = alerts["alert"].tolist()
+    key = st.selectbox("Alert", keys, format_func=label_of, key=f"fraud__{prefix}_review_alert")
+    st.caption(f"Current review: **{reviews.get(key, NOT_REVIEWED)}**")
+    buttons = st.columns(3)
+    choices = {"confirmed fraud": ":material/gpp_bad:", "false alarm": ":material/verified_user:", NOT_REVIEWED: None}
+    for column, (status, icon) in zip(buttons, choices.items(), strict=True):
+        label = "Clear review" if status == NOT_REVIEWED else f"Mark {status}"
+        if column.button(label, icon=icon, key=f"fraud__{prefix}_mark_{status.replace(' ', '_')}"):
+            if status == NOT_REVIEWED:
+                reviews.pop(key, None)
+            else:
+                reviews[key] = status
+            st.session_state[state.FRAUD_REVIEWS] = reviews
+            st.rerun()
+    reviewed = [reviews[k] for k in keys if k in reviews]
+    confirmed = sum(s == "confirmed fraud" for s in reviewed)
+    if reviewed:
+        st.metric(
+            "Precision of reviewed alerts",
+            f"{confirmed / len(reviewed):.0%}",
+            help=f"{confirmed} confirmed fraud of {len(reviewed)} reviewed ({len(keys) - len(reviewed)} still open).",
+        )
+    else:
+        st.caption("No alert reviewed yet: mark one above to track the precision of your alerts.")
+
+
+def evaluation_block(scores: pd.Series, labels: pd.Series | None, budget: int, name: str) -> None:
+    st.subheader("How good is this score?")
+    if labels is None:
+        st.info(
+            f"No fraud label column in the {name}, so the score cannot be checked here. Load data with a 0/1 "
+            "label (such as `is_fraud`) to see precision and recall; it is never used to compute the score.",
+            icon=":material/info:",
+        )
+        return
+    if labels.dropna().nunique() < 2:
+        st.info(f"The {name}' label column holds only one kind of value, so the score cannot be checked.")
+        return
+    result = ui.run_safely(lambda: cached_evaluation(scores, labels, budget), what="Evaluation")
+    if result is None:
+        return
+    cols = st.columns(5)
+    cols[0].metric("PR-AUC", f"{result.pr_auc:.3f}", help="Area under the precision-recall curve.")
+    cols[1].metric("Base rate", f"{result.base_rate:.2%}", help="What a random score's PR-AUC would be.")
+    cols[2].metric("ROC-AUC", f"{result.roc_auc:.3f}", help="Flatters detectors when fraud is rare.")
+    cols[3].metric(f"Precision in top {result.budget:,}", f"{result.precision_at_budget:.0%}")
+    cols[4].metric(f"Recall in top {result.budget:,}", f"{result.recall_at_budget:.0%}")
+    if result.verdict:
+        st.warning(result.verdict, icon=":material/warning:")
+    st.plotly_chart(charts.pr_curve(result), key=f"fraud__{name}_pr")
+
+
 ui.page_header("Fraud", "Find unusual customers and suspicious transactions, with reasons, within an alert budget.")
-ui.require(state.CLEAN, "Clean the data first: anomaly scores use the cleaned features.", ui.CLEAN, "Go to Clean")
-st.info("This page is being built.")
+customers_tab, transactions_tab = st.tabs(["Customers", "Transactions"])
+
+with customers_tab:
+    clean = st.session_state.get(state.CLEAN)
+    segmentation = st.session_state.get(state.SEGMENTATION)
+    if clean is None or segmentation is None:
+        missing = "Clean the data" if clean is None else "Segment the customers"
+        st.info(f"{missing} first: customers are compared with their own segment.")
+        st.page_link(ui.CLEAN if clean is None else ui.CLUSTER, label="Go there", icon=":material/arrow_forward:")
+    else:
+        count, percent = budget_control("customers", "customers")
+        with st.spinner("Scoring customers ..."):
+            scored = ui.run_safely(
+                lambda: cached_customers(
+                    clean.table,
+                    clean.matrix,
+                    segmentation.labels,
+                    segmentation.centres,
+                    clean.id_column,
+                    count,
+                    percent,
+                ),
+                what="Customer anomaly scoring",
+            )
+        if scored is not None:
+            names = ui.segment_names()
+            scored = scored.assign(segment_name=scored["segment"].map(names), alert="customer:" + scored["customer_id"])
+            state.put(state.FRAUD_CUSTOMERS, scored)
+            show_notes(scored)
+            alerts = scored.loc[scored["flagged"]].sort_values("anomaly_rank")
+            reviews = st.session_state.get(state.FRAUD_REVIEWS) or {}
+            st.subheader(f"{len(alerts):,} unusual customers")
+            st.dataframe(
+                alerts.assign(review=alerts["alert"].map(lambda k: reviews.get(k, NOT_REVIEWED)))[
+                    ["anomaly_rank", "customer_id", "segment_name", "anomaly_score", "reasons", "review"]
+                ],
+                hide_index=True,
+                column_config={"anomaly_score": st.column_config.ProgressColumn("score", min_value=0, max_value=1)},
+            )
+            left, right = st.columns(2)
+            left.plotly_chart(
+                charts.score_histogram(scored["anomaly_score"], scored["flagged"], what="customers"),
+                key="fraud__customers_scores",
+            )
+            right.plotly_chart(
+                charts.alerts_by_segment(scored["segment"], scored["flagged"], names), key="fraud__customers_segments"
+            )
+            ranks = dict(zip(alerts["alert"], alerts["anomaly_rank"], strict=True))
+            review(alerts, "customers", lambda k: f"#{ranks[k]}  {k.removeprefix('customer:')}")
+            roles = st.session_state.get(state.ROLES) or {}
+            label_column = next((c for c, r in roles.items() if r == "label" and c in clean.table.columns), None)
+            labels = clean.table[label_column] if label_column else None
+            evaluation_block(scored["anomaly_score"], labels, len(alerts), "customers")
+
+with transactions_tab:
+    canonical = st.session_state.get(state.TX_CANONICAL)
+    if canonical is None:
+        st.info(
+            "Load a transaction table to score transactions: one row per transaction with a customer or card "
+            "id, a date/time and an amount (a category, merchant, coordinates and a 0/1 fraud label help), "
+            "then open Clean once so the columns are mapped."
+        )
+        st.page_link(ui.UPLOAD, label="Go to Upload", icon=":material/arrow_forward:")
+    else:
+        count, percent = budget_control("transactions", "transactions")
+        with st.spinner("Scoring transactions ..."):
+            scored = ui.run_safely(lambda: cached_transactions(canonical, count, percent), what="Transaction scoring")
+        if scored is not None:
+            scored = scored.assign(alert="transaction:" + scored["row"].astype(str))
+            state.put(state.FRAUD_TRANSACTIONS, scored)
+            show_notes(scored)
+            alerts = scored.loc[scored["flagged"]].sort_values("rank")
+            reviews = st.session_state.get(state.FRAUD_REVIEWS) or {}
+            st.subheader(f"{len(alerts):,} suspicious transactions")
+            shown = ["rank", "row", "customer_id", "timestamp", "amount", "category", "score", "reasons", "review"]
+            table = alerts.assign(review=alerts["alert"].map(lambda k: reviews.get(k, NOT_REVIEWED)))
+            st.dataframe(
+                table[[c for c in shown if c in table.columns]],
+                hide_index=True,
+                column_config={
+                    "row": st.column_config.NumberColumn("file row", help="Position in the uploaded file (0 = first)"),
+                    "score": st.column_config.ProgressColumn("score", min_value=0, max_value=1),
+                },
+            )
+            st.plotly_chart(
+                charts.score_histogram(scored["score"], scored["flagged"], what="transactions"),
+                key="fraud__transactions_scores",
+            )
+            details = alerts.set_index("alert")
+            review(
+                alerts,
+                "transactions",
+                lambda k: (
+                    f"#{details.at[k, 'rank']}  row {details.at[k, 'row']}  "
+                    f"{details.at[k, 'customer_id']}  {details.at[k, 'amount']:,.2f}"
+                ),
+            )
+            labels = canonical["label"] if "label" in canonical.columns else None
+            evaluation_block(scored["score"], labels, len(alerts), "transactions")

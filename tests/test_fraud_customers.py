@@ -38,10 +38,11 @@ def customers():
 
 def test_a_planted_outlier_ranks_first_with_its_reason(customers):
     table, matrix, labels, centres = customers
-    scored = score_customers(table, matrix, labels, centres, budget=5)
+    scored = score_customers(table, matrix, labels, centres, budget=5, id_column="CUST_ID")
     top = scored.loc[scored["anomaly_rank"] == 1].iloc[0]
     assert top.name == table.index[-1]
     assert top["flagged"]
+    assert top["customer_id"] == "C0399"
     assert top["reasons"].startswith("cash advance 14x the segment median (14,000 vs ")
     assert scored["flagged"].sum() == 5
 
@@ -56,6 +57,7 @@ def test_output_keeps_the_table_index_and_contract(customers):
     assert sorted(scored["anomaly_rank"]) == list(range(1, len(table) + 1))
     assert {f"score_{m}" for m in fraud_customers.METHODS} <= set(scored)
     assert scored["segment"].tolist() == labels.tolist()
+    assert scored["customer_id"].tolist() == [str(i) for i in table.index], "no id column: the index is the id"
 
 
 def test_numpy_matrix_and_missing_centres_still_work(customers):
