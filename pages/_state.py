@@ -22,6 +22,8 @@ RECIPE = "recipe"  # core.clean.Recipe: the user's ordered cleaning steps. Clean
 CLEAN = "clean"  # core.clean.CleanResult: clean table (original units) + scaled feature matrix. Clean.
 CUSTOMER_SOURCE = "customer_source"  # str: "customers", "transactions" or "joined". Clean.
 TX_CANONICAL = "tx_canonical"  # pandas.DataFrame: canonical transactions (core.transactions). Clean.
+UPLOAD_CHOICES = "upload_choices"  # dict: the Upload page's own choices (sample picked, column charted). Upload.
+UPLOAD_SEEN = "upload_seen"  # dict[str, str]: uploader -> id of the file already loaded (no reload on rerun). Upload.
 # ---- Segment -------------------------------------------------------------------------------------------
 SWEEP = "sweep"  # core.evaluate.SweepResult for the current feature matrix. Cluster.
 SEGMENTATION = "segmentation"  # core.cluster.Segmentation: labels, centres, algorithm, params. Cluster.
@@ -43,6 +45,8 @@ TRENDS = "trends"  # pandas.DataFrame: the Trends sheet of the current view (cor
 _DERIVED_FROM: dict[str, tuple[str, ...]] = {
     DATASET: (ROLES, RECIPE, CLEAN, CUSTOMER_SOURCE),
     TRANSACTIONS: (TX_COLUMNS, TX_CANONICAL, CLEAN, FRAUD_TRANSACTIONS, TRENDS),
+    ROLES: (CLEAN,),
+    TX_COLUMNS: (TX_CANONICAL, CLEAN, FRAUD_TRANSACTIONS, TRENDS),
     CLEAN: (SWEEP, SEGMENTATION, STABILITY, PROFILES, NAMES, DESCRIPTIONS, FRAUD_CUSTOMERS, TRENDS),
     SEGMENTATION: (STABILITY, PROFILES, NAMES, DESCRIPTIONS, FRAUD_CUSTOMERS, TRENDS, RANKING_HISTORY),
 }
