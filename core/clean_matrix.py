@@ -112,8 +112,11 @@ def _apply_scale(matrix: pd.DataFrame, state: Mapping[str, Any], context: Contex
     offset = np.asarray(state["offset"], dtype="float64")
     divisor = np.asarray(state["divisor"], dtype="float64")
     values = (matrix[columns].to_numpy(dtype="float64") - offset) / divisor
-    out = matrix.copy()
-    out[columns] = values
+    if columns == list(matrix.columns):
+        out = pd.DataFrame(values, index=matrix.index, columns=matrix.columns)
+    else:
+        out = matrix.copy()
+        out[columns] = values
     names = {"zscore": "z-scores (mean 0, sd 1)", "robust": "robust scores (median 0, IQR 1)", "minmax": "0-1 range"}
     return Outcome(out, values.size, f"Scaled {len(columns)} features to {names[state['method']]}.")
 

@@ -88,6 +88,27 @@ def numeric_behaviour_columns(table: pd.DataFrame, context: Context) -> list[str
     ]
 
 
+def duplicated_rows(frame: pd.DataFrame, subset: list[str] | None = None, keep: str | bool = "first") -> pd.Series:
+    """Return ``frame.duplicated(subset, keep)``, fast on big tables, and exact.
+
+    Rows are hashed first (one 64-bit hash per row); only rows whose hash repeats are compared exactly
+    with pandas, so a hash collision can never drop a row that is not a true duplicate.
+    """
+    columns = list(frame.columns) if subset is None else list(subset)
+    if len(frame) < 50_000:
+        return frame.duplicated(subset=columns, keep=keep)
+    view = frame[columns]
+    floats = [c for c in columns if pd.api.types.is_float_dtype(view[c])]
+    if floats:  # -0.0 == 0.0 and all NaNs are equal for duplicated(); make their bits equal too
+        view = view.assign(**{c: view[c].astype("float64").fillna(np.nan) + 0.0 for c in floats})
+    hashes = pd.util.hash_pandas_object(view, index=False)
+    candidates = hashes.duplicated(keep=False).to_numpy()
+    result = pd.Series(False, index=frame.index)
+    if candidates.any():
+        result.iloc[np.flatnonzero(candidates)] = frame.loc[candidates, columns].duplicated(keep=keep).to_numpy()
+    return result
+
+
 def _chosen_columns(table: pd.DataFrame, params: Mapping[str, Any], context: Context, *, numeric: bool) -> list[str]:
     columns = params.get("columns")
     if columns is None:
@@ -183,7 +204,7 @@ def _fit_nothing(table: pd.DataFrame, params: Mapping[str, Any], context: Contex
 
 
 def _apply_drop_duplicate_rows(table: pd.DataFrame, state: Mapping[str, Any], context: Context) -> Outcome:
-    duplicated = table.duplicated()
+    duplicated = duplicated_rows(table)
     count = int(duplicated.sum())
     return Outcome(table.loc[~duplicated], 0, f"Dropped {_plural(count, 'exact duplicate row')} (first copy kept).")
 
@@ -200,13 +221,13 @@ def _apply_duplicate_ids(table: pd.DataFrame, state: Mapping[str, Any], context:
     id_column = state["id_column"]
     if id_column is None:
         return Outcome(table, 0, "There is no id column, so ids cannot repeat.")
-    repeated = table[id_column].duplicated(keep=False)
+    repeated = duplicated_rows(table, [id_column], keep=False)
     ids = int(table.loc[repeated, id_column].nunique())
     if state["keep"] == "report" or not ids:
         return Outcome(
             table, 0, f"{_plural(ids, 'id')} appear on more than one row ({int(repeated.sum()):,} rows); kept."
         )
-    drop = table[id_column].duplicated(keep=state["keep"])
+    drop = duplicated_rows(table, [id_column], keep=state["keep"])
     return Outcome(
         table.loc[~drop],
         0,
@@ -224,9 +245,8 @@ def _apply_feature_duplicates(table: pd.DataFrame, state: Mapping[str, Any], con
     columns, id_column = state["columns"], state["id_column"]
     if not columns or id_column is None or id_column not in table.columns:
         return Outcome(table, 0, "Nothing to compare: rows need an id and numeric features.")
-    same_features = table.duplicated(subset=columns, keep=False)
-    same_customer = table.duplicated(subset=[*columns, id_column], keep=False)
-    count = int((same_features & ~same_customer).sum())
+    same_features = table.loc[duplicated_rows(table, columns, keep=False)]
+    count = int((~same_features.duplicated(subset=[*columns, id_column], keep=False)).sum())
     return Outcome(
         table,
         0,

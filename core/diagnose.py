@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 
 from core.clean_recipe import Step
-from core.clean_steps import Context, numeric_behaviour_columns
+from core.clean_steps import Context, duplicated_rows, numeric_behaviour_columns
 from core.schema import id_column as find_id_column
 
 SKEW_LIMIT = 1.0  # |skew| above this suggests a transform
 CORRELATION_LIMIT = 0.9  # |r| above this marks a redundant pair
 NEAR_CONSTANT_SHARE = 0.95  # one value on this share of rows or more
 MOSTLY_MISSING_SHARE = 0.5  # above this, dropping the column beats filling it
+COUNT_SAMPLE_ROWS = 200_000  # distinct values and the top value's share are counted on a seeded sample this size
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ class Diagnosis:
     Attributes
     ----------
     columns : pandas.DataFrame
-        ``column, role, missing, missing_share, skew, outliers, unique, constant, near_constant`` per column.
+        ``column, role, missing, missing_share, skew, outliers, unique, constant, near_constant`` per column
+        (``unique`` and the constancy flags come from a seeded sample of 200,000 rows on bigger tables).
     correlation : pandas.DataFrame
         Pearson correlation of the numeric behaviour columns (square, column names on both axes).
     correlated : pandas.DataFrame
@@ -66,9 +68,10 @@ def _column_stats(frame: pd.DataFrame, roles: Mapping[str, str], numeric: list[s
     q1, q3 = values.quantile(0.25), values.quantile(0.75)
     spread = q3 - q1
     outliers = (values.lt(q1 - 1.5 * spread) | values.gt(q3 + 1.5 * spread)).sum()
+    sample = frame if len(frame) <= COUNT_SAMPLE_ROWS else frame.sample(COUNT_SAMPLE_ROWS, random_state=0)
     rows = []
     for column in frame.columns:
-        counts = frame[column].value_counts(dropna=True)
+        counts = sample[column].value_counts(dropna=True)
         top_share = float(counts.iloc[0] / counts.sum()) if len(counts) else 1.0
         rows.append(
             {
@@ -181,14 +184,12 @@ def diagnose(frame: pd.DataFrame, roles: Mapping[str, str]) -> Diagnosis:
     stats = _column_stats(frame, present, numeric)
     correlation = frame[numeric].astype("float64").corr()
     correlated = _correlated(correlation)
-    duplicate_rows = int(frame.duplicated().sum())
-    duplicate_ids = int(frame[id_column].duplicated(keep=False).sum()) if id_column else 0
+    duplicate_rows = int(duplicated_rows(frame).sum())
+    duplicate_ids = int(duplicated_rows(frame, [id_column], keep=False).sum()) if id_column else 0
     feature_duplicates = 0
     if id_column and numeric:
-        same = frame.duplicated(subset=numeric, keep=False) & ~frame.duplicated(
-            subset=[*numeric, id_column], keep=False
-        )
-        feature_duplicates = int(same.sum())
+        same = frame.loc[duplicated_rows(frame, numeric, keep=False)]
+        feature_duplicates = int((~same.duplicated(subset=[*numeric, id_column], keep=False)).sum())
     findings = _column_findings(stats, numeric)
     for row in correlated.itertuples(index=False):
         findings.append(

@@ -100,8 +100,8 @@ def preset_sources(
     roles = roles or {}
     by_name = {
         _normalise(column): column
-        for column in frame.columns
-        if roles.get(column) not in _NOT_SOURCES and pd.api.types.is_numeric_dtype(frame[column])
+        for column, dtype in frame.dtypes.items()
+        if roles.get(column) not in _NOT_SOURCES and pd.api.types.is_numeric_dtype(dtype)
     }
     found: dict[str, str] = {}
     for term in preset.numerator + preset.denominator:

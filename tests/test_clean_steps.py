@@ -175,3 +175,22 @@ def test_inputs_are_not_mutated():
     before = data.copy()
     run(Step("impute"), Step("outliers"), Step("scale"), data=data)
     pd.testing.assert_frame_equal(data, before)
+
+
+def test_fast_duplicate_detection_on_big_tables_matches_pandas():
+    from core.clean_steps import duplicated_rows
+
+    rng = np.random.default_rng(0)
+    n = 60_000
+    big = pd.DataFrame(
+        {
+            "id": pd.array([f"c{i % 50_000}" for i in range(n)], dtype="string"),
+            "x": rng.integers(0, 30, n).astype("float64"),
+            "y": rng.integers(0, 30, n).astype("float64"),
+        }
+    )
+    big.loc[::7, "x"] = np.nan
+    big.loc[::11, "y"] = -0.0  # equal to 0.0 for pandas: must count as a duplicate of 0.0 rows
+    for subset, keep in [(None, "first"), (["x", "y"], False), (["id"], "last")]:
+        expected = big.duplicated(subset=subset, keep=keep)
+        pd.testing.assert_series_equal(duplicated_rows(big, subset, keep), expected, check_names=False)
