@@ -26,7 +26,7 @@ def table() -> pd.DataFrame:
             "INSTALLMENTS_PURCHASES": [50.0, 100.0, 50.0, 100.0, 500.0, 100.0],
             "CASH_ADVANCE": [0.0] * 6,
             "PURCHASES_FREQUENCY": [0.2, 0.3, 0.1, 0.9, 1.0, 0.8],
-            "PURCHASES_TRX": [2.0, 4.0, 1.0, 20.0, 25.0, 15.0],
+            "PURCHASES_TRX": [2.0, 4.0, 1.0, 30.0, 25.0, 15.0],
             "PAYMENTS": [300.0, 250.0, 200.0, 3000.0, 2600.0, 4100.0],
             "MINIMUM_PAYMENTS": [100.0] * 6,
             "PRC_FULL_PAYMENT": [0.0, 0.1, 0.0, 1.0, 0.9, 1.0],
@@ -53,12 +53,18 @@ def test_top_offers_table_contract_and_reasons(table):
     assert top["customer_id"].tolist() == ["R1", "R1", "R2", "R2", "R3", "R3", "T1", "T1", "T2", "T2", "T3", "T3"]
     assert top["rank"].tolist() == [1, 2] * 6
     r1 = top[top["customer_id"] == "R1"]
-    assert r1["offer_id"].tolist() == ["fraud_alerts", "autopay_nudge"]
-    assert r1["reason"].tolist() == ["2 purchases in six months", "pays in full 0% of months, pays 3.0x the minimum"]
+    # autopay 0.15 x (0.5 + 0.625), balance transfer 0.08 x (0.5 + 0.875), fraud alerts 0.12 x (0.5 + 1/3)
+    assert r1["offer_id"].tolist() == ["autopay_nudge", "balance_transfer"]
+    assert r1["score"].tolist() == pytest.approx([0.16875, 0.11])
+    assert r1["reason"].tolist() == [
+        "pays in full 0% of months, pays 3.0x the minimum",
+        "carries a balance: utilisation 90%, pays in full 0% of months",
+    ]
     assert (top.groupby("customer_id")["score"].apply(lambda s: s.is_monotonic_decreasing)).all()
     t1 = top[top["customer_id"] == "T1"]
     assert t1["offer_id"].tolist() == ["fraud_alerts", "cashback_card"]
-    assert t1["reason"].tolist() == ["20 purchases in six months", "buys in 90% of months, purchases worth 3,000"]
+    assert t1["score"].tolist() == pytest.approx([0.18, 0.16])
+    assert t1["reason"].tolist() == ["30 purchases in six months", "buys in 90% of months, purchases worth 3,000"]
     assert set(top["segment_name"]) == {"Revolvers", "Transactors"}
 
 

@@ -1,0 +1,112 @@
+"""The Recommendations page with real upstream state: rankings, lookup, feedback that re-ranks, simulation."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.clean import apply_recipe, default_recipe
+from core.cluster import fit
+from core.io import read_path
+from core.schema import infer_roles
+from pages import _state as state
+
+PAGE = "pages/5_Recommendations.py"
+
+
+@pytest.fixture(scope="module")
+def upstream(cc_general_path):
+    frame = read_path(cc_general_path).frame.head(1500)
+    roles = infer_roles(frame)
+    clean = apply_recipe(frame, default_recipe(frame, roles), roles)
+    return {state.CLEAN: clean, state.SEGMENTATION: fit(clean.matrix, "kmeans", {"k": 4})}
+
+
+def _open(app, values):
+    app.run()
+    for key, value in values.items():
+        app.session_state[key] = value
+    app.switch_page(PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def _specs(app):
+    return [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+
+
+def test_segments_show_ranked_offers_with_intervals(app, upstream):
+    _open(app, {**upstream, state.NAMES: {0: "Big spenders"}})
+    assert app.session_state[state.CATALOGUE]["offer_id"].tolist()[0] == "balance_transfer"
+    titles = [spec["layout"]["title"]["text"] for spec in _specs(app)]
+    assert "Expected acceptance per segment" in titles
+    assert "Big spenders: acceptance per offer" in titles
+    posterior = next(s for s in _specs(app) if s["layout"]["title"]["text"].endswith("acceptance per offer"))
+    assert posterior["data"][0]["error_x"]["type"] == "data"
+
+
+def test_recording_an_outcome_updates_feedback_and_moves_the_ranking(app, upstream):
+    _open(app, upstream)
+    app.number_input(key="recs__prior_strength").set_value(1.0).run()
+    customer = upstream[state.CLEAN].table["CUST_ID"].iloc[0]
+    app.text_input(key="recs__query").set_value(customer).run()
+    assert app.selectbox(key="recs__customer").value == customer
+    offer_by_name = dict(zip(*app.session_state[state.CATALOGUE][["name", "offer_id"]].T.values, strict=True))
+    lowest = offer_by_name[app.selectbox(key="recs__outcome_offer").options[-1]]  # the customer's third offer
+    app.selectbox(key="recs__outcome_offer").set_value(lowest).run()
+    app.button(key="recs__mark_accepted").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+
+    feedback = app.session_state[state.FEEDBACK]
+    assert feedback[["customer_id", "offer_id", "outcome"]].values.tolist() == [[customer, lowest, 1]]
+    history = app.session_state[state.RANKING_HISTORY]
+    assert len(history) == 1
+    moved = [df for df in app.dataframe if "movement" in df.value.columns]
+    assert moved, "the page shows how the ranking changed"
+    assert (moved[0].value["rank"] < moved[0].value["rank_before"]).any()
+
+    app.switch_page("pages/4_Profiles.py").run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    assert len(app.session_state[state.FEEDBACK]) == 1
+    assert app.text_input(key="recs__query").value == customer
+    assert app.number_input(key="recs__prior_strength").value == 1.0
+
+
+def test_campaign_upload_reports_bad_lines_and_adds_good_rows(app, upstream):
+    _open(app, upstream)
+    ids = upstream[state.CLEAN].table["CUST_ID"]
+    data = f"customer_id,offer,outcome\n{ids.iloc[1]},fraud_alerts,yes\nNOPE,fraud_alerts,no\n{ids.iloc[2]},x,no\n"
+    app.file_uploader(key="recs__feedback_file").set_value(("results.csv", data.encode(), "text/csv")).run()
+    assert not app.exception
+    problems = next(df.value for df in app.dataframe if "line" in df.value.columns)
+    assert problems["line"].tolist() == [3, 4]
+    app.button(key="recs__feedback_apply").click().run()
+    assert not app.exception
+    assert app.session_state[state.FEEDBACK]["customer_id"].tolist() == [ids.iloc[1]]
+    app.run()
+    assert len(app.session_state[state.FEEDBACK]) == 1, "the same file is never added twice"
+
+
+def test_catalogue_upload_with_a_protected_attribute_is_refused(app, upstream):
+    _open(app, upstream)
+    before = app.session_state[state.CATALOGUE].copy()
+    bad = before.assign(eligible_if=["gender == 1", *before["eligible_if"].tolist()[1:]])
+    app.file_uploader(key="recs__catalogue_file").set_value(
+        ("offers.csv", bad.to_csv(index=False).encode(), "text/csv")
+    ).run()
+    assert not app.exception
+    assert any("protected attribute" in e.value for e in app.error)
+    assert app.session_state[state.CATALOGUE].equals(before)
+
+
+def test_simulation_panel_draws_a_regret_curve(app, upstream):
+    _open(app, upstream)
+    app.number_input(key="recs__sim_rounds").set_value(500).run()
+    app.button(key="recs__sim_run").click().run()
+    assert not app.exception
+    run = app.session_state["recs__simulation"]["run"]
+    assert len(run) == 500
+    regret = next(s for s in _specs(app) if s["layout"]["title"]["text"].startswith("Acceptances lost"))
+    assert regret["data"][0]["y"] is not None
