@@ -66,7 +66,7 @@ if transactions is not None and canonical is None:
             lambda: cached_canonical(transactions.frame, json.dumps(columns.as_dict())), what="Reading transactions"
         )
     if canonical is not None:
-        st.session_state[state.TX_CANONICAL] = canonical
+        state.put(state.TX_CANONICAL, canonical)
 
 options = [s for s, ok in (("customers", dataset), ("transactions", canonical)) if ok is not None]
 if dataset is not None and canonical is not None:

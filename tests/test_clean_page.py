@@ -94,3 +94,20 @@ def test_transactions_alone_become_customers(app, sparkov_path):
     clean = app.session_state[state.CLEAN]
     assert clean.id_column == "customer_id"
     assert {"recency_days", "frequency", "monetary"} <= set(clean.features)
+
+
+def test_joined_source_reports_matches_and_uses_both_tables(app, sparkov_path):
+    tx = pd.read_csv(sparkov_path).head(3000)
+    ids = tx["cc_num"].drop_duplicates().head(40).astype(str).tolist()
+    customers = pd.DataFrame({"customer_no": [*ids, "999"], "credit_limit": np.linspace(1000, 9000, len(ids) + 1)})
+    app.run()
+    app.session_state[state.DATASET] = Dataset(name="c.csv", frame=customers, report=None, sha256="c")
+    app.session_state[state.ROLES] = {"customer_no": "id", "credit_limit": "amount"}
+    app.session_state[state.TRANSACTIONS] = Dataset(name="tx.csv", frame=tx, report=None, sha256="tx")
+    app.session_state[state.TX_COLUMNS] = infer_transaction_columns(tx)
+    app.session_state[state.CUSTOMER_SOURCE] = "joined"
+    app.switch_page(CLEAN_PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("40 customers matched. 1 customers in the customer table" in c.value for c in app.caption)
+    clean = app.session_state[state.CLEAN]
+    assert len(clean.table) == 40 and {"credit_limit", "monetary"} <= set(clean.features)
