@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from core.clean import apply_recipe, default_recipe
@@ -110,3 +111,21 @@ def test_simulation_panel_draws_a_regret_curve(app, upstream):
     assert len(run) == 500
     regret = next(s for s in _specs(app) if s["layout"]["title"]["text"].startswith("Acceptances lost"))
     assert regret["data"][0]["y"] is not None
+
+
+def test_customer_lookup_suggests_categories_customers_like_them_use(app, upstream):
+    clean, segmentation = upstream[state.CLEAN], upstream[state.SEGMENTATION]
+    ids, labels = clean.table["CUST_ID"].to_numpy(), segmentation.labels
+    me, peer = ids[labels == labels[0]][:2]
+    other = ids[labels != labels[0]][0]
+    canonical = pd.DataFrame(
+        {
+            "customer_id": [me, peer, peer, other, other],
+            "category": ["grocery_pos", "travel", "travel", "grocery_pos", "gas_transport"],
+        }
+    )
+    _open(app, {**upstream, state.TX_CANONICAL: canonical})
+    assert app.selectbox(key="recs__customer").value == me
+    spoken = [m.value for m in app.markdown if "also spend on" in m.value]
+    # segment: travel 2 of 3 transactions; everyone: 2 of 5 -> lift (2/3) / (2/5) = 1.7
+    assert spoken == ["**Customers like this one also spend on:** travel (1.7x)"]
