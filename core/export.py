@@ -208,7 +208,7 @@ def _row_chunks(frame: pd.DataFrame, styles: Sequence[str], first_row: int) -> I
 def _width(series: pd.Series, header: str) -> float:
     sample = series.head(500)
     if _kind(series) == "text":
-        longest = int(sample.astype("string").str.len().max() or 0) if len(sample) else 0
+        longest = int(sample.astype("string").str.len().fillna(0).max()) if len(sample) else 0
     elif _kind(series) == "datetime":
         longest = 19
     else:

@@ -147,7 +147,7 @@ def comparison_words(index_value: float, zscore: float) -> str:
 def describe_feature(feature: str, index_value: float, zscore: float) -> str:
     """One plain-word phrase for a segment's feature, e.g. ``spends 4.2x the average on one-off purchases``."""
     words = feature_words(feature)
-    phrase = re.sub(r"\ba (?=[aeiou])", "an ", words.template.replace("{label}", words.label))
+    phrase = re.sub(r"\ba (?=[aeiou])(?!one|uni|use|usu)", "an ", words.template.replace("{label}", words.label))
     return phrase.format(comparison=comparison_words(index_value, zscore))
 
 

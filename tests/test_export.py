@@ -155,3 +155,68 @@ def test_any_text_and_numbers_round_trip_as_values_never_formulas(texts, numbers
             assert number_cell.value == pytest.approx(number, rel=1e-15, abs=1e-300)
         else:
             assert number_cell.value is None
+
+
+# ---- the analyst workbook (core.report) ----------------------------------------------------------------------
+def alllife_run():
+    from core.clean import apply_recipe, default_recipe
+    from core.cluster import fit
+    from core.samples_customers import generate_alllife
+    from core.schema import detect_layout, infer_roles
+
+    frame = generate_alllife()
+    keys = frame["Customer Key"].astype("string")
+    frame["Customer Key"] = keys.where(keys.index != 0, "=HYPERLINK(1)")
+    roles = infer_roles(frame)
+    recipe = default_recipe(frame, roles)
+    clean = apply_recipe(frame, recipe, roles)
+    segmentation = fit(clean.matrix, "kmeans", {"k": 3})
+    return frame, recipe, clean, segmentation, detect_layout(frame)
+
+
+def test_assembled_workbook_has_the_documented_sheets_and_names():
+    from core.report import WorkbookInputs, assemble_workbook
+
+    _, recipe, clean, segmentation, layout = alllife_run()
+    scores = pd.DataFrame({"anomaly_score": np.linspace(0, 1, len(clean.table))}, index=clean.table.index)
+    inputs = WorkbookInputs(
+        dataset_name="alllife.csv",
+        table=clean.table,
+        labels=segmentation.labels,
+        id_column=clean.id_column,
+        segmentation=segmentation,
+        recipe=recipe,
+        clean_reports=clean.reports,
+        layout=layout,
+        customer_scores=scores,
+        offers=pd.DataFrame({"customer_id": ["1"], "offer": ["=cmd"]}),
+    )
+    book = load_workbook(io.BytesIO(assemble_workbook(inputs)))
+    assert book.sheetnames == ["README", "Summary", "Profiles", "Customers", "Metrics", "Recipe", "Run", "Offers"]
+    summary = pd.DataFrame(list(book["Summary"].values)[1:], columns=next(book["Summary"].values))
+    assert {n.lower() for n in summary["name"]} == {
+        "low-limit phone-first",
+        "mid-limit branch-first",
+        "premium online-first",
+    }
+    assert summary["size"].sum() == len(clean.table)
+    customers = list(book["Customers"].values)
+    assert len(customers) == len(clean.table) + 1
+    assert customers[0][-4:] == ("segment", "segment_name", "confidence", "anomaly_score")
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    run = dict(list(book["Run"].values)[1:])
+    assert run["random_state"] == "0" and run["algorithm"] == "kmeans" and "version: pandas" in run
+
+
+def test_export_switches_to_a_zip_when_excel_cannot_hold_the_customers(monkeypatch):
+    from core.report import WorkbookInputs, assemble_export
+
+    _, _, clean, segmentation, layout = alllife_run()
+    inputs = WorkbookInputs(table=clean.table, labels=segmentation.labels, id_column=clean.id_column, layout=layout)
+    assert assemble_export(inputs).filename == "cardlens_segments.xlsx"
+    monkeypatch.setattr("core.report.MAX_EXCEL_ROWS", 100)
+    export = assemble_export(inputs)
+    assert export.filename == "cardlens_segments.zip"
+    with zipfile.ZipFile(io.BytesIO(export.data)) as archive:
+        assert len(pd.read_csv(io.BytesIO(archive.read("customers.csv")), encoding="utf-8-sig")) == len(clean.table)
