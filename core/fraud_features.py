@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandas.api.indexers import BaseIndexer
 
 from core.errors import DataError
 from core.fraud_config import setting
@@ -111,16 +112,38 @@ def _distance_km(tx: pd.DataFrame, customer: pd.Series) -> np.ndarray:
     return _haversine_km(home_lat, home_lon, where_lat, where_lon)
 
 
-def _velocity(tx: pd.DataFrame) -> pd.DataFrame:
+class _TrailingWindow(BaseIndexer):
+    """Rolling window bounds per row: the same customer's rows in ``(t - window, t]``, found in one pass.
+
+    The frame is sorted by customer then time, so each customer's rows are contiguous; one global
+    ``searchsorted`` on a key that places customers ``stride`` apart finds every window's first row at once
+    (pandas' own ``groupby().rolling()`` re-validates each group in Python, which took 17 s at 1,000,000 rows).
+    """
+
+    def get_window_bounds(self, num_values=0, min_periods=None, center=None, closed=None, step=None):
+        return self.start, self.end
+
+
+def _window_starts(codes: np.ndarray, nanoseconds: np.ndarray, window_ns: int) -> np.ndarray:
+    """First row of each row's trailing window, for rows sorted by ``codes`` then time."""
+    relative = nanoseconds - nanoseconds.min() if len(nanoseconds) else nanoseconds
+    for unit in (1, 1_000, 1_000_000, 1_000_000_000):  # the finest unit whose key fits in int64
+        stride = int(relative.max(initial=0)) // unit + window_ns // unit + 2
+        if (int(codes.max(initial=0)) + 1) * stride < 2**62:
+            break
+    key = codes * stride + relative // unit
+    return np.searchsorted(key, key - window_ns // unit, side="right")
+
+
+def _velocity(codes: np.ndarray, tx: pd.DataFrame) -> pd.DataFrame:
     """Count and sum of each customer's transactions in the hour and day up to and including this one."""
-    timed = pd.DataFrame(
-        {"customer_id": tx["customer_id"].to_numpy(), "amount": tx["amount"].to_numpy()},
-        index=pd.DatetimeIndex(tx["timestamp"].to_numpy(), name="timestamp"),
-    )
-    grouped = timed.groupby("customer_id", sort=False)["amount"]
+    nanoseconds = tx["timestamp"].to_numpy("datetime64[ns]").astype("int64")
+    amount = pd.Series(tx["amount"].to_numpy(float))
+    end = np.arange(1, len(tx) + 1, dtype="int64")
     out = {}
-    for window, suffix in (("1h", "1h"), ("1D", "1d")):
-        rolled = grouped.rolling(window)
+    for window_ns, suffix in ((3_600 * 10**9, "1h"), (86_400 * 10**9, "1d")):
+        start = _window_starts(codes, nanoseconds, window_ns)
+        rolled = amount.rolling(_TrailingWindow(start=start, end=end), min_periods=1)
         out[f"count_{suffix}"] = rolled.count().to_numpy()
         out[f"sum_{suffix}"] = rolled.sum().to_numpy()
     return pd.DataFrame(out, index=tx.index)
@@ -222,7 +245,7 @@ def transaction_features(tx_canonical: pd.DataFrame) -> pd.DataFrame:
             "amount_vs_category_ratio": category_ratio,
             "amount_category_rarity": rarity,
             "seconds_since_previous": seconds.to_numpy(),
-            **_velocity(tx),
+            **_velocity(codes, tx),
             "is_night": night.to_numpy(bool),
             "first_category": firsts["category"],
             "first_merchant": firsts["merchant"],

@@ -93,23 +93,31 @@ def _reason_texts(tx: pd.DataFrame, features: pd.DataFrame, rule: str, mask: np.
 
 
 def _reasons(tx: pd.DataFrame, features: pd.DataFrame, fired: pd.DataFrame, flagged: np.ndarray) -> pd.Series:
-    """Each row's fired rules in words, the strongest first, at most ``max_reasons`` of them."""
+    """Each alert's fired rules in words, the strongest first, at most ``max_reasons`` of them ("" elsewhere).
+
+    Only alerts get words: writing them for a million ordinary rows cost more than the scoring itself.
+    """
+    reasons = pd.Series("", index=tx.index, dtype="object")
+    if not flagged.any():
+        return reasons.astype("string")
+    tx, features, fired = tx.loc[flagged], features.loc[flagged], fired.loc[flagged]
     contributions = fired.to_numpy()
     order = np.argsort(-np.nan_to_num(contributions, nan=-np.inf), axis=1, kind="stable")
-    reasons = pd.Series("", index=tx.index, dtype="object")
+    words = pd.Series("", index=tx.index, dtype="object")
     for position in range(min(int(setting("max_reasons")), fired.shape[1])):
         chosen = order[:, position]
         for index, rule in enumerate(fired.columns):
             mask = (chosen == index) & ~np.isnan(contributions[:, index])
             if mask.any():
                 text = _reason_texts(tx, features, rule, mask).astype("object")
-                reasons.loc[mask] = reasons.loc[mask] + "; " + text
-    short = flagged & (features["history_size"].to_numpy() < setting("min_history"))
+                words.loc[mask] = words.loc[mask] + "; " + text
+    short = (features["history_size"] < setting("min_history")).to_numpy()
     if short.any():
-        size = features.loc[short, "history_size"].map("{:.0f}".format)
-        reasons.loc[short] = reasons.loc[short] + "; only " + size + " other transactions: judged on category norms"
-    reasons = reasons.str.removeprefix("; ")
-    reasons.loc[flagged & (reasons.str.len().to_numpy() == 0)] = _MODEL_NOTE
+        size = features.loc[short, "history_size"].map("{:.0f}".format).astype("object")
+        words.loc[short] = words.loc[short] + "; only " + size + " other transactions: judged on category norms"
+    words = words.str.removeprefix("; ")
+    words.loc[words.str.len().to_numpy() == 0] = _MODEL_NOTE
+    reasons.loc[flagged] = words
     return reasons.astype("string")
 
 
@@ -157,10 +165,10 @@ def score_transactions(
     -------
     pandas.DataFrame
         One row per canonical row, same index and order: ``row, customer_id, timestamp, amount, score``
-        (0..1, higher = more suspicious), ``rank`` (1 = most suspicious), ``flagged``, ``reasons`` (words;
-        every fired rule, for every row), ``model_score``, ``rule_score``, ``category`` / ``merchant`` when
-        present, then the :data:`core.fraud_features.FEATURE_COLUMNS`. ``attrs["notes"]`` holds sentences
-        for the user (history fallback, clipped budget, nothing stands out).
+        (0..1, higher = more suspicious), ``rank`` (1 = most suspicious), ``flagged``, ``reasons`` (words for
+        each alert: its strongest fired rules; empty for rows not flagged), ``model_score``, ``rule_score``,
+        ``category`` / ``merchant`` when present, then the :data:`core.fraud_features.FEATURE_COLUMNS`.
+        ``attrs["notes"]`` holds sentences for the user (history fallback, clipped budget, nothing stands out).
 
     Raises
     ------
@@ -173,7 +181,7 @@ def score_transactions(
     notes = _history_notes(features, tx["customer_id"]) + notes
 
     matrix = _model_matrix(features)
-    forest = IsolationForest(n_estimators=100, random_state=random_state, n_jobs=1).fit(matrix)
+    forest = IsolationForest(n_estimators=100, random_state=random_state, n_jobs=-1).fit(matrix)
     model = -forest.score_samples(matrix)
     rule_score, fired = _rule_scores(features)
     model_rank = pd.Series(model).rank(pct=True).to_numpy()
