@@ -84,7 +84,7 @@ def load_sample(key: str) -> bool:
         st.error(f"The sample file {info.filename} is missing from sample_data/. Run `make samples` to write it.")
         return False
     kind = CUSTOMERS if info.kind == "customers" else TRANSACTIONS
-    return load_bytes(kind, f"{info.title} (sample)", path.read_bytes())
+    return load_bytes(kind, info.filename, path.read_bytes())
 
 
 def sample_section() -> None:
@@ -92,8 +92,8 @@ def sample_section() -> None:
     left, right = st.columns([1, 2])
     with left:
         if st.button("Use sample data", type="primary", key="upload__use_sample", icon=":material/play_arrow:"):
-            if load_sample("card_portfolio"):
-                load_sample("card_transactions")
+            if load_sample("card_portfolio") and load_sample("card_transactions"):
+                st.rerun()  # the sidebar was drawn before this load: draw it again with the new data
         st.caption("Loads the card portfolio and its transactions, so every page has something to show.")
     with right:
         keys = list(samples.SAMPLES)
@@ -107,8 +107,8 @@ def sample_section() -> None:
         )
         choices()["sample"] = key
         st.caption(samples.SAMPLES[key].description)
-        if st.button("Load this sample", key="upload__load_sample"):
-            load_sample(key)
+        if st.button("Load this sample", key="upload__load_sample") and load_sample(key):
+            st.rerun()
 
 
 def upload_section() -> None:
@@ -130,6 +130,7 @@ def upload_section() -> None:
         with column:
             if load_bytes(kind, uploaded.name, uploaded.getvalue()):
                 seen[kind] = uploaded.file_id
+                st.rerun()
 
 
 def report_block(dataset: state.Dataset) -> None:
@@ -137,9 +138,9 @@ def report_block(dataset: state.Dataset) -> None:
     layout = schema.detect_layout(dataset.frame)
     if layout in LAYOUT_NAMES:
         st.caption(f"Recognised {LAYOUT_NAMES[layout]}.")
-    with st.expander("Load report: what was read and converted", expanded=False):
-        report = dataset.report
-        st.markdown("\n".join(f"- {line}" for line in report.as_lines()))
+    if hasattr(dataset.report, "as_lines"):
+        with st.expander("Load report: what was read and converted", expanded=False):
+            st.markdown("\n".join(f"- {line}" for line in dataset.report.as_lines()))
 
 
 def roles_editor(dataset: state.Dataset) -> None:
@@ -159,6 +160,7 @@ def roles_editor(dataset: state.Dataset) -> None:
         table,
         key="upload__roles_editor",
         hide_index=True,
+        height=min(36 * (len(table) + 1) + 4, 640),
         disabled=["Column", "Example"],
         column_config={
             "Role": st.column_config.SelectboxColumn(
@@ -191,6 +193,7 @@ def tx_roles_editor(dataset: state.Dataset) -> None:
         table,
         key="upload__tx_roles_editor",
         hide_index=True,
+        height=min(36 * (len(table) + 1) + 4, 640),
         disabled=["Role"],
         column_config={"Column": st.column_config.SelectboxColumn("Column", options=options, width="large")},
     )
@@ -221,7 +224,8 @@ def preview_and_profile(dataset: state.Dataset, kind: str) -> None:
         },
     )
     names = [str(column) for column in dataset.frame.columns]
-    remembered = choices().get(f"{kind}_column")
+    numeric = [str(c) for c in dataset.frame.select_dtypes("number").columns]
+    remembered = choices().get(f"{kind}_column") or (numeric[0] if numeric else names[0])
     column = st.selectbox(
         "Look closer at one column",
         names,
