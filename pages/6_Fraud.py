@@ -134,7 +134,8 @@ with customers_tab:
     if clean is None or segmentation is None:
         missing = "Clean the data" if clean is None else "Segment the customers"
         st.info(f"{missing} first: customers are compared with their own segment.")
-        st.page_link(ui.CLEAN if clean is None else ui.CLUSTER, label="Go there", icon=":material/arrow_forward:")
+        page, label = (ui.CLEAN, "Go to Clean") if clean is None else (ui.CLUSTER, "Go to Cluster")
+        st.page_link(page, label=label, icon=":material/arrow_forward:")
     else:
         count, percent = budget_control("customers", "customers")
         with st.spinner("Scoring customers ..."):
