@@ -364,6 +364,6 @@ def compare(
     ari = pd.DataFrame(
         [[adjusted_rand_score(segmentations[a].labels, segmentations[b].labels) for b in names] for a in names],
         index=pd.Index(names, name="segmentation"),
-        columns=names,
+        columns=pd.Index(names, name="segmentation"),
     )
     return metrics, ari

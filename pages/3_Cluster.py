@@ -1,13 +1,316 @@
+import numpy as np
+import pandas as pd
 import streamlit as st
 
+from core import cluster, embed, evaluate
+from core.charts import cluster as charts
+from core.cluster_registry import ALGORITHMS, resolve_params
 from pages import _state as state
 from pages import _ui as ui
 
 ui.page_header("Cluster", "Segment customers, pick the number of segments, and see how far to trust them.")
-ui.require(
+clean = ui.require(
     state.CLEAN,
     "Clean the data first: the Clean page builds the features that segmentation uses.",
     ui.CLEAN,
     "Go to Clean",
 )
-st.info("This page is being built.")
+matrix: pd.DataFrame = clean.matrix
+K_ALGORITHMS = [key for key, spec in ALGORITHMS.items() if spec.uses_k]
+
+
+# ---- cached core calls (keyed on the matrix and the parameters) --------------------------------------------
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_sweep(matrix: pd.DataFrame, algorithm: str, k_max: int) -> evaluate.SweepResult:
+    return evaluate.sweep_k(matrix, algorithm, range(2, k_max + 1))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_fit(matrix: pd.DataFrame, algorithm: str, params: tuple) -> cluster.Segmentation:
+    return cluster.fit(matrix, algorithm, dict(params))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_metrics(matrix: pd.DataFrame, labels: np.ndarray) -> tuple[dict, pd.DataFrame]:
+    return evaluate.segmentation_metrics(matrix, labels), evaluate.silhouette_per_customer(matrix, labels)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_stability(matrix: pd.DataFrame, algorithm: str, params: tuple) -> pd.DataFrame:
+    return evaluate.stability(matrix, cached_fit(matrix, algorithm, params))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_compare(matrix: pd.DataFrame, runs: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+    fitted = {label: cached_fit(matrix, algorithm, params) for label, algorithm, params in runs}
+    return evaluate.compare(matrix, fitted)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_pca(matrix: pd.DataFrame, n_components: int) -> tuple[pd.DataFrame, np.ndarray]:
+    return embed.pca(matrix, n_components)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_tsne(matrix: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    return embed.tsne(matrix)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_k_distance(matrix: pd.DataFrame, min_samples: int) -> tuple[np.ndarray, float]:
+    return evaluate.k_distance(matrix, min_samples)
+
+
+def frozen(params: dict) -> tuple:
+    return tuple(sorted(params.items()))
+
+
+choices = dict(state.get(state.CLUSTER_PARAMS, {}))
+choices.setdefault("algorithm", "kmeans")
+choices.setdefault("params", {})
+choices.setdefault("sweep_algorithm", "kmeans")
+choices.setdefault("k_max", 10)
+choices.setdefault("compare", [])
+choices.setdefault("tsne", False)
+choices.setdefault("scatter_features", list(clean.features[:4]))
+
+
+def seeded(key: str, value) -> str:
+    """Give a widget its remembered value when the page is (re)entered; return the key."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+    return key
+
+
+# ---- recommended k ------------------------------------------------------------------------------------------
+st.subheader("How many segments?")
+left, middle, right = st.columns([2, 1, 1])
+sweep_algorithm = left.selectbox(
+    "Sweep with",
+    K_ALGORITHMS,
+    format_func=lambda key: ALGORITHMS[key].label,
+    key=seeded("cluster__sweep_algorithm", choices["sweep_algorithm"]),
+    help="The algorithm fitted for every k while the criteria vote.",
+)
+k_max = middle.number_input(
+    "Largest k", 3, 15, key=seeded("cluster__k_max", choices["k_max"]), help="Sweep k = 2 up to this."
+)
+choices.update(sweep_algorithm=sweep_algorithm, k_max=int(k_max))
+asked = right.button("Recommend k", key="cluster__sweep", help="Fit every k and let five criteria vote.")
+sweep = state.get(state.SWEEP)
+if sweep is None or asked:
+    with st.status(f"Trying k = 2 to {int(k_max)} with {ALGORITHMS[sweep_algorithm].label}…", expanded=False) as status:
+        result = ui.run_safely(lambda: cached_sweep(matrix, sweep_algorithm, int(k_max)), what="The k sweep")
+        status.update(label="Criteria computed" if result else "The k sweep failed", state="complete")
+    if result is not None:
+        state.put(state.SWEEP, result)
+        sweep = result
+if sweep is not None:
+    (st.success if sweep.agree else st.warning)(sweep.sentence, icon=":material/how_to_vote:")
+    st.plotly_chart(charts.criteria_chart(sweep.table, sweep.recommended_k, sweep.votes), key="cluster__criteria")
+    for note in sweep.notes:
+        st.caption(note)
+    with st.expander("Criteria by k"):
+        st.dataframe(sweep.table, hide_index=True)
+
+# ---- algorithm and parameters -------------------------------------------------------------------------------
+st.subheader("Segment")
+algorithm = st.selectbox(
+    "Algorithm",
+    list(ALGORITHMS),
+    format_func=lambda key: ALGORITHMS[key].label,
+    key=seeded("cluster__algorithm", choices["algorithm"]),
+)
+spec = ALGORITHMS[algorithm]
+st.caption(spec.description)
+stored = dict(choices["params"].get(algorithm, {}))
+if spec.uses_k and "k" not in stored and sweep is not None:
+    stored["k"] = sweep.recommended_k
+params: dict = {}
+columns = st.columns(min(len(spec.params), 4))
+
+
+def current(name: str):
+    """The value a knob has now (its widget's, or the remembered one), even before its widget is drawn."""
+    return st.session_state.get(f"cluster__{algorithm}__{name}", stored.get(name, spec.param(name).default))
+
+
+for i, param in enumerate(spec.params):
+    key = f"cluster__{algorithm}__{param.name}"
+    value = stored.get(param.name, param.default)
+    column = columns[i % len(columns)]
+    disabled = False
+    if algorithm == "hierarchical" and param.name == "metric" and current("linkage") == "ward":
+        st.session_state[key] = "euclidean"  # ward is defined for euclidean distance only
+        disabled = True
+    if algorithm == "hierarchical" and param.name in ("k", "distance_threshold"):
+        disabled = (param.name == "k") == (current("cut") == "distance")
+    if param.kind == "choice":
+        params[param.name] = column.selectbox(
+            param.label, param.choices, key=seeded(key, value), help=param.help, disabled=disabled
+        )
+    elif param.kind == "int":
+        params[param.name] = int(
+            column.number_input(
+                param.label,
+                int(param.min),
+                int(param.max),
+                step=1,
+                key=seeded(key, int(value)),
+                help=param.help,
+                disabled=disabled,
+            )
+        )
+    elif param.kind == "float":
+        params[param.name] = float(
+            column.number_input(
+                param.label,
+                float(param.min),
+                float(param.max),
+                key=seeded(key, float(value)),
+                help=param.help,
+                disabled=disabled,
+                format="%.3f",
+            )
+        )
+    else:
+        params[param.name] = column.checkbox(param.label, key=seeded(key, bool(value)), help=param.help)
+choices["algorithm"] = algorithm
+choices["params"] = {**choices["params"], algorithm: params}
+st.session_state[state.CLUSTER_PARAMS] = choices
+
+if algorithm == "dbscan":
+    found = ui.run_safely(lambda: cached_k_distance(matrix, params["min_samples"]), what="The k-distance curve")
+    if found is not None:
+        distances, suggested = found
+        st.caption(f"Suggested eps: {suggested:.2f}, the knee of the k-distance curve (computed on a sample).")
+        st.plotly_chart(charts.k_distance_chart(distances, suggested, params["eps"]), key="cluster__k_distance_chart")
+
+resolved = ui.run_safely(lambda: resolve_params(algorithm, params), what="Checking the settings")
+segmentation = state.get(state.SEGMENTATION)
+if resolved is not None and (
+    segmentation is None or segmentation.algorithm != algorithm or segmentation.params != resolved
+):
+    with st.spinner(f"Segmenting {len(matrix):,} customers with {spec.label}…"):
+        fitted = ui.run_safely(lambda: cached_fit(matrix, algorithm, frozen(resolved)), what="Segmentation")
+    if fitted is not None:
+        state.put(state.SEGMENTATION, fitted)
+        segmentation = fitted
+if segmentation is None:
+    st.stop()
+if segmentation.algorithm != algorithm or segmentation.params != resolved:
+    st.info(f"Showing the last segmentation that worked ({segmentation.label}); fix the settings above to replace it.")
+
+# ---- judge the result --------------------------------------------------------------------------------------
+names = ui.segment_names()
+for note in segmentation.notes:
+    st.caption(note)
+metrics, silhouettes = cached_metrics(matrix, segmentation.labels)
+cells = st.columns(5)
+cells[0].metric("Segments", metrics["segments"])
+cells[1].metric("Silhouette", f"{metrics['silhouette']:.2f}", help="-1..1; higher means better separated.")
+cells[2].metric("Calinski-Harabasz", f"{metrics['calinski_harabasz']:,.0f}", help="Higher is better.")
+cells[3].metric("Davies-Bouldin", f"{metrics['davies_bouldin']:.2f}", help="Lower is better.")
+cells[4].metric("Noise", f"{metrics['noise_share']:.1%}", help="Customers left out of every segment.")
+if len(matrix) > 5_000:
+    st.caption("The silhouette is computed on a seeded sample of 5,000 customers (its cost grows with the square).")
+sizes_column, silhouette_column = st.columns(2)
+sizes_column.plotly_chart(charts.sizes_chart(segmentation.labels, names), key="cluster__sizes")
+silhouette_column.plotly_chart(charts.silhouette_chart(silhouettes, names), key="cluster__silhouette")
+if len(matrix) > 3_000:
+    silhouette_column.caption("Silhouette plot: a seeded sample of 3,000 customers.")
+if segmentation.algorithm == "hierarchical":
+    tree = segmentation.model["linkage"]
+    k = segmentation.n_segments
+    cut = segmentation.params["distance_threshold"]
+    if segmentation.params["cut"] == "k" and 1 < k <= len(tree):
+        cut = float((tree[-k, 2] + tree[-(k - 1), 2]) / 2)
+    st.plotly_chart(charts.dendrogram_chart(tree, cut_height=cut), key="cluster__dendrogram")
+
+st.subheader("How far to trust the segments")
+stability = state.get(state.STABILITY)
+if st.button("Check stability (20 bootstrap refits)", key="cluster__stability"):
+    with st.status("Refitting on 20 resamples of up to 3,000 customers…", expanded=False) as status:
+        stability = ui.run_safely(
+            lambda: cached_stability(matrix, segmentation.algorithm, frozen(segmentation.params)),
+            what="The stability check",
+        )
+        status.update(label="Stability computed", state="complete")
+    if stability is not None:
+        state.put(state.STABILITY, stability)
+if stability is not None:
+    st.plotly_chart(charts.stability_chart(stability, names), key="cluster__stability_chart")
+    st.caption(
+        "Each resample draws up to 3,000 customers with replacement. Bands after Hennig: 0.85 or more highly "
+        "stable, 0.75-0.85 stable, 0.6-0.75 a pattern only, below 0.6 do not act on it."
+    )
+else:
+    st.caption("Stability refits the segmentation on resampled customers; it takes a few seconds.")
+
+with st.expander("Compare algorithms"):
+    compared = st.multiselect(
+        "Also segment with",
+        [key for key in ALGORITHMS if key != segmentation.algorithm],
+        format_func=lambda key: ALGORITHMS[key].label,
+        key=seeded("cluster__compare", [c for c in choices["compare"] if c != segmentation.algorithm]),
+        help="Each runs with its default settings (and the current k where it takes one).",
+    )
+    choices["compare"] = compared
+    if compared:
+        k = segmentation.n_segments
+        runs = [(f"{segmentation.label} (current)", segmentation.algorithm, frozen(segmentation.params))]
+        for key in compared:
+            extra = {"k": k} if ALGORITHMS[key].uses_k else {}
+            runs.append((ALGORITHMS[key].label, key, frozen(resolve_params(key, extra))))
+        with st.spinner("Segmenting with each algorithm…"):
+            result = ui.run_safely(lambda: cached_compare(matrix, tuple(runs)), what="The comparison")
+        if result is not None:
+            table, ari = result
+            st.dataframe(table, column_config={"noise_share": st.column_config.NumberColumn(format="percent")})
+            st.caption("Adjusted Rand index between the partitions: 1 = the same grouping, about 0 = unrelated.")
+            st.dataframe(ari.round(2))
+
+# ---- see the segments --------------------------------------------------------------------------------------
+st.subheader("See the segments")
+pca_2d, pca_3d, tsne_tab, pairs = st.tabs(["PCA 2-D", "PCA 3-D", "t-SNE", "Scatter matrix"])
+with pca_2d:
+    coords, explained = cached_pca(matrix, 2)
+    st.plotly_chart(
+        charts.projection_chart(coords, segmentation.labels, names, explained=explained, title="PCA"),
+        key="cluster__pca2",
+    )
+with pca_3d:
+    coords, explained = cached_pca(matrix, 3)
+    st.plotly_chart(
+        charts.projection_chart(coords, segmentation.labels, names, explained=explained, title="PCA, three axes"),
+        key="cluster__pca3",
+    )
+with tsne_tab:
+    st.caption("t-SNE keeps neighbours together but not distances; it runs on a seeded sample of 2,000 customers.")
+    if st.button("Compute t-SNE", key="cluster__tsne") or choices["tsne"]:
+        with st.spinner("Embedding 2,000 customers with t-SNE (about half a minute the first time)…"):
+            embedded = ui.run_safely(lambda: cached_tsne(matrix), what="t-SNE")
+        if embedded is not None:
+            choices["tsne"] = True
+            coords, rows = embedded
+            st.plotly_chart(
+                charts.projection_chart(coords, segmentation.labels[rows], names, title="t-SNE (sample)"),
+                key="cluster__tsne_chart",
+            )
+with pairs:
+    available = [f for f in clean.features if f in clean.table.columns]
+    chosen = st.multiselect(
+        "Features",
+        available,
+        key=seeded("cluster__scatter_features", [f for f in choices["scatter_features"] if f in available]),
+        max_selections=6,
+        help="Shown in their original units.",
+    )
+    choices["scatter_features"] = chosen
+    if len(chosen) >= 2:
+        st.plotly_chart(
+            charts.scatter_matrix_chart(clean.table[chosen], segmentation.labels, names), key="cluster__pairs"
+        )
+    else:
+        st.caption("Pick at least two features.")
+st.session_state[state.CLUSTER_PARAMS] = choices

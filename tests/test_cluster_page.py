@@ -1,0 +1,98 @@
+"""AppTest of the Cluster page: it sweeps k, segments on the first visit, draws its figures, remembers choices."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pages import _state as state
+
+PAGE = "pages/3_Cluster.py"
+
+
+@pytest.fixture(scope="module")
+def clean_sample():
+    from core.clean import apply_recipe, default_recipe
+    from core.samples_customers import generate_customers
+    from core.schema import infer_roles
+
+    frame = generate_customers(1_200, random_state=0)
+    roles = infer_roles(frame)
+    return apply_recipe(frame, default_recipe(frame, roles), roles)
+
+
+def _specs(app) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+
+
+def _open(app, clean):
+    app.run()
+    app.session_state[state.CLEAN] = clean
+    app.switch_page(PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def test_first_visit_sweeps_k_and_segments_with_the_recommendation(app, clean_sample):
+    _open(app, clean_sample)
+    sweep = app.session_state[state.SWEEP]
+    segmentation = app.session_state[state.SEGMENTATION]
+    assert segmentation.algorithm == "kmeans"
+    assert segmentation.params["k"] == sweep.recommended_k
+    assert len(segmentation.labels) == len(clean_sample.matrix)
+    assert any(sweep.sentence in element.value for element in [*app.success, *app.warning])
+    titles = [spec["layout"]["title"]["text"] for spec in _specs(app)]
+    assert any(t.startswith("How each criterion rates every k") for t in titles)
+    assert "Segment sizes" in titles
+    assert any(t.startswith("PCA") for t in titles)
+    pca = next(s for s in _specs(app) if s["layout"]["title"]["text"] == "PCA")
+    assert "of variance" in pca["layout"]["xaxis"]["title"]["text"]
+    assert len(pca["data"]) == segmentation.n_segments
+
+
+def test_choices_survive_leaving_the_page(app, clean_sample):
+    _open(app, clean_sample)
+    app.selectbox(key="cluster__algorithm").set_value("gmm").run()
+    app.number_input(key="cluster__gmm__k").set_value(3).run()
+    assert not app.exception
+    assert app.session_state[state.SEGMENTATION].algorithm == "gmm"
+    assert app.session_state[state.SEGMENTATION].n_segments == 3
+    app.switch_page("pages/1_Upload.py").run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    assert app.selectbox(key="cluster__algorithm").value == "gmm"
+    assert app.number_input(key="cluster__gmm__k").value == 3
+    assert app.session_state[state.CLUSTER_PARAMS]["params"]["gmm"]["k"] == 3
+
+
+def test_ward_forces_euclidean_and_stability_is_drawn(app, clean_sample):
+    _open(app, clean_sample)
+    app.selectbox(key="cluster__algorithm").set_value("hierarchical").run()
+    assert app.selectbox(key="cluster__hierarchical__metric").disabled  # ward is the default linkage
+    app.selectbox(key="cluster__hierarchical__linkage").set_value("average").run()
+    app.selectbox(key="cluster__hierarchical__metric").set_value("manhattan").run()
+    assert app.session_state[state.SEGMENTATION].params["metric"] == "manhattan"
+    app.selectbox(key="cluster__hierarchical__linkage").set_value("ward").run()
+    metric = app.selectbox(key="cluster__hierarchical__metric")
+    assert metric.value == "euclidean" and metric.disabled
+    assert not app.error
+    assert app.session_state[state.SEGMENTATION].algorithm == "hierarchical"
+    assert any(s["layout"]["title"]["text"].startswith("Dendrogram") for s in _specs(app))
+    app.button(key="cluster__stability").click().run()
+    assert not app.exception
+    stability = app.session_state[state.STABILITY]
+    assert list(stability.columns) == ["segment", "jaccard", "band"]
+    assert any(s["layout"]["title"]["text"].startswith("Stability per segment") for s in _specs(app))
+
+
+def test_dbscan_shows_the_k_distance_curve_and_bad_eps_gets_guidance(app, clean_sample):
+    _open(app, clean_sample)
+    app.selectbox(key="cluster__algorithm").set_value("dbscan").run()
+    app.number_input(key="cluster__dbscan__eps").set_value(0.05).run()
+    assert not app.exception
+    assert any("try eps near" in e.value for e in app.error)
+    assert any(s["layout"]["title"]["text"].startswith("k-distance curve") for s in _specs(app))
+    kept = app.session_state[state.SEGMENTATION]  # the last good result stays, and the page says so
+    assert kept.params.get("eps") != 0.05
+    assert any("last segmentation that worked" in i.value for i in app.info)
