@@ -19,7 +19,7 @@ from sklearn.ensemble import IsolationForest
 
 from core.fraud_config import flag_top, resolve_budget, rules, setting
 from core.fraud_features import FEATURE_COLUMNS, transaction_features
-from core.transactions import TransactionColumns, _parse_amounts, _parse_timestamps, standardize_transactions
+from core.transactions import TransactionColumns, parse_amounts, parse_timestamps, standardize_transactions
 
 _MODEL_NOTE = "an unusual combination of amount, time and history (isolation forest)"
 
@@ -220,8 +220,8 @@ def _drop_reasons(frame: pd.DataFrame, columns: TransactionColumns) -> pd.Series
     """Why each input row would be dropped by :func:`standardize_transactions` ("" when kept)."""
     source = frame.reset_index(drop=True)
     reasons = pd.Series("", index=source.index, dtype="object")
-    timestamps = _parse_timestamps(source[columns.timestamp])[0]
-    amounts = _parse_amounts(source[columns.amount])
+    timestamps = parse_timestamps(source[columns.timestamp])[0]
+    amounts = parse_amounts(source[columns.amount])
     customers = source[columns.customer].astype("string").str.strip()
     reasons[customers.isna().to_numpy()] = "no customer id"
     reasons[amounts.isna().to_numpy()] = "unreadable amount"

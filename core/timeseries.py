@@ -233,14 +233,14 @@ def aggregate_table(
     pandas.DataFrame
         The long frame ``period, segment, metric, value`` of :func:`aggregate`.
     """
-    from core.transactions import _parse_timestamps  # the one timestamp parser (ISO, day-first, Unix, ...)
+    from core.transactions import parse_timestamps
 
     if how not in ("mean", "sum", "median"):
         raise DataError(f"Combine values by mean, sum or median, not {how!r}.")
     missing = [c for c in [time_column, *value_columns] if c not in frame.columns]
     if missing:
         raise DataError(f"Column(s) {', '.join(map(repr, missing))} are not in the table.")
-    timestamps, _ = _parse_timestamps(frame[time_column])
+    timestamps, _ = parse_timestamps(frame[time_column])
     if timestamps.notna().sum() == 0:
         raise DataError(f"No value in {time_column!r} reads as a date; pick the table's date column.")
     values = frame[list(value_columns)].apply(pd.to_numeric, errors="coerce")

@@ -117,7 +117,7 @@ def _looks_like_timestamps(series: pd.Series) -> bool:
     sample = series.dropna().astype(str).head(200)
     if sample.empty:
         return False
-    parsed = _parse_timestamps(sample)[0]
+    parsed = parse_timestamps(sample)[0]
     return bool(parsed.notna().mean() >= 0.9)
 
 
@@ -135,7 +135,7 @@ def _content_fits(role: str, series: pd.Series) -> bool:
         if pd.api.types.is_numeric_dtype(series):
             return True
         sample = series.dropna().head(200)
-        return not sample.empty and bool(_parse_amounts(sample).notna().mean() >= 0.9)
+        return not sample.empty and bool(parse_amounts(sample).notna().mean() >= 0.9)
     if role == "label":
         return _is_binary(series)
     if role in ("lat", "lon", "merch_lat", "merch_lon"):
@@ -190,7 +190,7 @@ def infer_transaction_columns(frame: pd.DataFrame) -> TransactionColumns:
     return TransactionColumns(**chosen)
 
 
-def _parse_timestamps(values: pd.Series) -> tuple[pd.Series, str]:
+def parse_timestamps(values: pd.Series) -> tuple[pd.Series, str]:
     """Parse timestamps in any common format; return the parsed series and a description of the format."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return pd.to_datetime(values).astype("datetime64[ns]"), "already dates"
@@ -218,7 +218,8 @@ def _parse_timestamps(values: pd.Series) -> tuple[pd.Series, str]:
     return parsed.astype("datetime64[ns]"), description
 
 
-def _parse_amounts(values: pd.Series) -> pd.Series:
+def parse_amounts(values: pd.Series) -> pd.Series:
+    """Parse amounts given as numbers or text ("EUR 1.234,50", "(3.00)" for a negative); unreadable -> NaN."""
     if pd.api.types.is_numeric_dtype(values):
         return pd.to_numeric(values, errors="coerce").astype("float64")
     text = values.astype("string").str.replace(r"[^\d,.\-()]", "", regex=True)
@@ -271,8 +272,8 @@ def standardize_transactions(
     source = frame.reset_index(drop=True)
     duplicated = source.duplicated()
     source = source.loc[~duplicated]
-    timestamps, timestamp_format = _parse_timestamps(source[columns.timestamp])
-    amounts = _parse_amounts(source[columns.amount])
+    timestamps, timestamp_format = parse_timestamps(source[columns.timestamp])
+    amounts = parse_amounts(source[columns.amount])
     out = pd.DataFrame(
         {
             "row": source.index.to_numpy(dtype="int64"),
