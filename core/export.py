@@ -288,7 +288,10 @@ def _stream_sheet(xml: bytes, frame: pd.DataFrame, out: io.BufferedWriter) -> No
         style = _CELL_STYLE.match(tag)
         styles.append(style.group(1).decode() if style else "")
     last = f"{get_column_letter(max(frame.shape[1], 1))}{len(frame) + 1}".encode()
-    head = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:' + last + b'"/>', xml[: match.start()])
+    dimension = b'<dimension ref="A1:' + last + b'"/>'
+    head = re.sub(rb'<dimension ref="[^"]*" ?/>', b"", xml[: match.start()])
+    # write-only sheets carry no <dimension>; readers use it for the sheet's size (it follows <sheetPr>)
+    head = re.sub(rb"(</sheetPr>|<sheetPr ?/>)", lambda m: m.group(1) + dimension, head, count=1)
     out.write(head)
     for chunk in _row_chunks(frame, styles, first_row=2):
         out.write(chunk.replace(b"<v></v>", b""))
