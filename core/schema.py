@@ -6,7 +6,11 @@ constants below; :data:`ROLE_LABELS` gives the plain words shown to users.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import re
+import secrets
 
 import numpy as np
 import pandas as pd
@@ -46,7 +50,7 @@ _CATEGORY_NAME = re.compile(r"zip|postcode|postal|post_code|plz")
 _DATE_LIKE = re.compile(
     r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I
 )
-_MASKED = re.compile(r"^\*{4,}\d{0,4}$")
+_MASKED = re.compile(r"^\*{4,}[0-9*]{0,4}(-[0-9a-f]{6})?$")
 _CARD_CHARS = re.compile(r"[\s\-]")
 _LAYOUTS: dict[str, frozenset[str]] = {
     "cc_general": frozenset({"cust_id", "balance", "purchases", "cash_advance", "credit_limit", "payments", "tenure"}),
@@ -269,12 +273,31 @@ def _is_card_column(values: pd.Series) -> bool:
     return qualifying >= 0.5 * len(sample)
 
 
+MASK_KEY: bytes = os.environ.get("CARDLENS_MASK_KEY", "").encode() or secrets.token_bytes(32)
+
+
+def _card_token(digits: object) -> str:
+    """Six hex digits of a keyed hash of the full number: distinct cards stay distinct once masked."""
+    if not isinstance(digits, str):
+        return "000000"
+    return hmac.new(MASK_KEY, digits.encode(), hashlib.sha256).hexdigest()[:6]
+
+
+def _card_tokens(digits: pd.Series) -> pd.Series:
+    tokens = {value: _card_token(value) for value in pd.unique(digits.dropna())}
+    return digits.map(tokens).fillna("000000")
+
+
 def mask_card_numbers(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Mask columns that hold card numbers, keeping only the last four digits.
+    """Mask columns that hold card numbers, keeping only the last four digits and a keyed token.
 
     A column is a card-number column when at least half of its values are 13-19 digit numbers (digits,
     optionally with spaces or dashes) passing the Luhn check. Every value of such a column is masked,
-    including shorter or invalid ones, so no full number survives.
+    including shorter or invalid ones, so no full number survives. The last four digits alone would merge
+    different cards (913 cards in the Sparkov sample share 859 endings), so each masked value also carries a
+    six-hex-digit token: an HMAC-SHA256 of the full number under :data:`MASK_KEY`. The same card gives the
+    same token within a process (so a customer table and a transaction table still join), and the token
+    cannot be reversed without the key. Set ``CARDLENS_MASK_KEY`` to keep tokens stable across runs.
 
     Parameters
     ----------
@@ -284,12 +307,13 @@ def mask_card_numbers(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     Returns
     -------
     tuple of (pandas.DataFrame, list of str)
-        A copy with masked columns as text (``"************1234"``; missing stays missing), and their names.
+        A copy with masked columns as text (``"************1111-3f9a0c"``; missing stays missing), and their
+        names.
 
     Examples
     --------
     >>> masked, columns = mask_card_numbers(pd.DataFrame({"pan": ["4111 1111 1111 1111"], "x": [1]}))
-    >>> masked["pan"].tolist(), columns
+    >>> masked["pan"].str[:16].tolist(), columns
     (['************1111'], ['pan'])
     """
     masked_columns = [column for column in frame.columns if _is_card_column(frame[column])]
@@ -300,6 +324,6 @@ def mask_card_numbers(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         values = out[column]
         digits = _as_digit_text(values)
         digits = digits.fillna(values.astype("str").str.replace(_CARD_CHARS, "", regex=True).where(values.notna()))
-        masked = "************" + digits.str[-4:].str.replace(r"\D", "*", regex=True)
+        masked = "************" + digits.str[-4:].str.replace(r"\D", "*", regex=True) + "-" + _card_tokens(digits)
         out[column] = masked.where(values.notna()).astype("str")
     return out, masked_columns

@@ -109,8 +109,10 @@ def test_sparkov_transactions_load_masked_with_their_roles(sparkov_path):
     frame = loaded.frame
     assert frame.shape == (15000, 24)
     assert loaded.report.masked_columns == ("cc_num",)
-    assert frame["cc_num"].str.fullmatch(r"\*{12}\d{4}").all()
-    assert frame["cc_num"].iloc[0] == "************6219"
+    assert frame["cc_num"].str.fullmatch(r"\*{12}\d{4}-[0-9a-f]{6}").all()
+    assert frame["cc_num"].iloc[0].startswith("************6219-")
+    # the keyed token keeps distinct cards distinct: 913 cards, far fewer distinct last-four endings
+    assert frame["cc_num"].nunique() == 913
     columns = infer_transaction_columns(frame)
     assert (columns.customer, columns.timestamp, columns.amount, columns.category, columns.label) == (
         "cc_num",
@@ -179,7 +181,7 @@ def test_masking_keeps_last_four_digits_and_masks_every_value_of_a_card_column()
     )
     masked, columns = mask_card_numbers(frame)
     assert columns == ["card"]
-    assert masked["card"].iloc[:3].tolist() == ["************1111", "************0004", "************2345"]
+    assert masked["card"].iloc[:3].str[:16].tolist() == ["************1111", "************0004", "************2345"]
     assert pd.isna(masked["card"].iloc[3])
     assert frame["card"].iloc[0] == "4111-1111-1111-1111", "the input is not modified"
 
@@ -188,7 +190,7 @@ def test_integer_card_numbers_are_masked_but_ordinary_ids_are_not():
     frame = pd.DataFrame({"pan": [4111111111111111, 5500000000000004], "customer": [10001, 10002]})
     masked, columns = mask_card_numbers(frame)
     assert columns == ["pan"]
-    assert masked["pan"].tolist() == ["************1111", "************0004"]
+    assert masked["pan"].str[:16].tolist() == ["************1111", "************0004"]
     assert masked["customer"].tolist() == [10001, 10002]
 
 
@@ -234,3 +236,12 @@ def test_column_profile_of_empty_and_all_missing_columns():
     profile = column_profile(pd.DataFrame({"empty": [np.nan, np.nan]}))
     assert profile.loc[0, "missing %"] == 100.0
     assert profile.loc[0, "distribution"] == []
+
+
+def test_masked_cards_keep_a_keyed_token_that_separates_equal_endings():
+    frame = pd.DataFrame({"pan": ["4111111111111111", "4012888888881881", "4111111111111111", "5555555555554444"]})
+    masked, _ = mask_card_numbers(frame)
+    values = masked["pan"].tolist()
+    assert values[0] == values[2], "the same card keeps the same token"
+    assert len(set(values)) == 3
+    assert not any("411111111111" in value for value in values)
