@@ -60,9 +60,42 @@ def test_sample_journey_through_every_page(page: Page, context, streamlit_server
     expect(page.locator('[data-testid="stSidebar"]').get_by_text("card_portfolio", exact=False).first).to_be_visible()
     _shot(page, "1_upload")
 
-    for label in ("Clean", "Cluster", "Profiles", "Recommendations", "Fraud", "Trends"):
-        _go(page, label)
-        _no_exception(page)
-        _shot(page, label.lower())
+    _go(page, "Clean")
+    expect(page.get_by_text("applied automatically", exact=False).first).to_be_visible()
+    _no_exception(page)
+    _shot(page, "2_clean")
+
+    _go(page, "Cluster")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.locator('[data-testid="stPlotlyChart"] .main-svg').first).to_be_visible()
+    expect(page.locator('[data-testid="stSidebar"]').get_by_text("Segmented", exact=False)).to_be_visible()
+    _no_exception(page)
+    _shot(page, "3_cluster")
+
+    _go(page, "Profiles")
+    _no_exception(page)
+    _shot(page, "4_profiles")
+
+    _go(page, "Recommendations")
+    expect(page.get_by_text("No feedback recorded yet", exact=False).first).to_be_visible()
+    page.get_by_role("tab", name="Customers").click()
+    page.get_by_role("button", name="Accepted").click()
+    _wait_idle(page)
+    expect(page.get_by_text("No feedback recorded yet", exact=False)).to_have_count(0)
+    _no_exception(page)
+    _shot(page, "5_recommendations")
+
+    _go(page, "Fraud")
+    page.get_by_role("button", name="Mark confirmed fraud").first.click()
+    _wait_idle(page)
+    expect(page.get_by_text("Precision of reviewed alerts").first).to_be_visible()
+    _no_exception(page)
+    _shot(page, "6_fraud")
+
+    _go(page, "Trends")
+    page.get_by_role("tab", name="Forecasts").click()
+    expect(main.locator('[data-testid="stPlotlyChart"] .main-svg').first).to_be_visible()
+    _no_exception(page)
+    _shot(page, "7_trends")
 
     assert context.blocked_requests == []
