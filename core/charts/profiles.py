@@ -1,0 +1,108 @@
+"""Figures of the Profiles page: segment sizes, z-score heatmap, snake chart, box plot of one feature."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.charts import segment_colour
+from core.profiles import SegmentProfiles, feature_words
+
+
+def _name(names: Mapping[int, str], segment: int) -> str:
+    return names.get(int(segment), f"Segment {segment}")
+
+
+def sizes_figure(profiles: SegmentProfiles, names: Mapping[int, str]) -> go.Figure:
+    """Bar chart of customers per segment, labelled with the share."""
+    sizes = profiles.sizes
+    figure = go.Figure(
+        go.Bar(
+            x=[_name(names, s) for s in sizes["segment"]],
+            y=sizes["size"],
+            text=[f"{share:.0%}" for share in sizes["share"]],
+            marker_color=[segment_colour(int(s)) for s in sizes["segment"]],
+        )
+    )
+    figure.update_layout(title="Customers per segment", yaxis_title="customers", height=320, margin={"t": 50})
+    return figure
+
+
+def _ordered_features(profiles: SegmentProfiles, limit: int | None) -> list[str]:
+    order = [f for f in profiles.tests.index if f in profiles.zscores.columns]
+    return order[:limit] if limit else order
+
+
+def zscore_heatmap(profiles: SegmentProfiles, names: Mapping[int, str], *, limit: int | None = 20) -> go.Figure:
+    """Heatmap of segments x features (most distinguishing first), coloured by z-score, the index as text."""
+    features = _ordered_features(profiles, limit)
+    z = profiles.zscores[features]
+    index = profiles.index[features]
+    figure = go.Figure(
+        go.Heatmap(
+            z=z.to_numpy(),
+            x=[feature_words(f).label for f in features],
+            y=[_name(names, s) for s in z.index],
+            text=np.where(np.isfinite(index.to_numpy()), index.round(0).to_numpy(), np.nan),
+            texttemplate="%{text}",
+            colorscale="RdBu",
+            reversescale=True,
+            zmid=0,
+            colorbar={"title": "z-score"},
+            hovertemplate="%{y}<br>%{x}<br>z = %{z:.2f}<br>index = %{text}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title="How each segment differs (colour: z-score; number: index, portfolio = 100)",
+        height=max(300, 60 * len(z) + 160),
+        xaxis_tickangle=-35,
+        margin={"t": 60},
+    )
+    return figure
+
+
+def snake_chart(profiles: SegmentProfiles, names: Mapping[int, str], *, limit: int | None = 20) -> go.Figure:
+    """Snake plot: one line per segment across the features, in z-scores (0 = portfolio average)."""
+    features = _ordered_features(profiles, limit)
+    labels = [feature_words(f).label for f in features]
+    figure = go.Figure()
+    for segment in profiles.zscores.index:
+        figure.add_trace(
+            go.Scatter(
+                x=labels,
+                y=profiles.zscores.loc[segment, features].to_numpy(),
+                mode="lines+markers",
+                name=_name(names, segment),
+                line={"color": segment_colour(int(segment))},
+            )
+        )
+    figure.add_hline(y=0, line_dash="dot", line_color="grey")
+    figure.update_layout(
+        title="Snake plot: segment means in z-scores", yaxis_title="z-score", xaxis_tickangle=-35, height=420
+    )
+    return figure
+
+
+def feature_box(
+    table: pd.DataFrame, labels: Sequence[int] | np.ndarray, feature: str, names: Mapping[int, str]
+) -> go.Figure:
+    """Box plot of one feature by segment (original units), outliers as points."""
+    labels = np.asarray(labels)
+    values = pd.to_numeric(table[feature], errors="coerce").to_numpy()
+    figure = go.Figure()
+    for segment in np.unique(labels):
+        figure.add_trace(
+            go.Box(
+                y=values[labels == segment],
+                name=_name(names, int(segment)),
+                marker_color=segment_colour(int(segment)),
+                boxpoints="outliers",
+            )
+        )
+    figure.update_layout(
+        title=f"{feature_words(feature).label.capitalize()} by segment", yaxis_title=feature, showlegend=False
+    )
+    return figure
