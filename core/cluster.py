@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import pairwise_distances
 
-from core.cluster_algorithms import FITTERS, NearestReference, as_matrix, member_means, nearest
+from core.cluster_algorithms import FITTERS, NearestReference, as_matrix, member_means, nearest, one_thread
 from core.cluster_registry import ALGORITHMS, AlgorithmSpec, ParamSpec, get_algorithm, resolve_params
 from core.errors import DataError
 
@@ -177,7 +177,8 @@ def fit(
     """
     resolved = resolve_params(algorithm, params)
     values, names = as_matrix(matrix)
-    raw = FITTERS[algorithm](values, resolved, random_state)
+    with one_thread():
+        raw = FITTERS[algorithm](values, resolved, random_state)
     raw_labels = np.asarray(raw.labels, dtype=np.int64)
     lookup = size_order(raw_labels)
     labels = np.where(raw_labels >= 0, lookup[np.maximum(raw_labels, 0)], -1).astype(np.int64)

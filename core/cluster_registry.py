@@ -19,8 +19,8 @@ ParamKind = Literal["int", "float", "choice", "bool"]
 # linkage on every row took 4.5 s and 820 MB; on 5,000 rows 1.1 s and 340 MB. A full K-Medoids distance
 # matrix at 5,000 rows is 200 MB of float64).
 KMEDOIDS_FULL_MAX = 5_000
-KMEDOIDS_SAMPLE = 3_000
-KMEDOIDS_DRAWS = 5
+KMEDOIDS_SAMPLE = 2_500
+KMEDOIDS_DRAWS = 4
 KMEDOIDS_EVAL = 20_000
 HIERARCHICAL_FULL_MAX = 5_000
 HDBSCAN_FULL_MAX = 5_000

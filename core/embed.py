@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.cluster_algorithms import as_matrix, seeded_sample
+from core.cluster_algorithms import as_matrix, one_thread, seeded_sample
 from core.errors import DataError
 
 
@@ -78,7 +78,7 @@ def tsne(
         raise DataError("t-SNE needs at least 5 customers.")
     rows = seeded_sample(len(values), sample_size, random_state)
     perplexity = float(min(30, (len(rows) - 1) / 3))
-    coords = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=random_state).fit_transform(
-        values[rows]
-    )
+    model = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=random_state)
+    with one_thread():
+        coords = model.fit_transform(values[rows])
     return pd.DataFrame(coords, index=_index(matrix)[rows], columns=["TSNE1", "TSNE2"]), rows

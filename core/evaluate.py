@@ -24,7 +24,7 @@ from sklearn.metrics import (
 )
 
 from core.cluster import Segmentation, fit, get_algorithm
-from core.cluster_algorithms import as_matrix, member_means, nearest, seeded_sample
+from core.cluster_algorithms import as_matrix, member_means, nearest, one_thread, seeded_sample
 from core.errors import DataError
 from core.neighbours import k_distance
 from core.stability import HENNIG_BANDS, stability, stability_band
@@ -88,7 +88,7 @@ def _silhouette(values: np.ndarray, labels: np.ndarray, rows: np.ndarray, random
     kept = rows[labels[rows] >= 0]
     if len(np.unique(labels[kept])) < 2 or len(kept) < 3:
         return float("nan")
-    with config_context(working_memory=64):
+    with config_context(working_memory=64), one_thread():
         return float(silhouette_score(values[kept], labels[kept], random_state=random_state))
 
 
@@ -250,6 +250,23 @@ def sweep_k(
     if len(values) <= ks[-1]:
         raise DataError(f"There are only {len(values):,} customers: sweep k up to at most {len(values) - 1}.")
     rows = seeded_sample(len(values), sample_size, random_state)
+    with one_thread():
+        table = _sweep_table(values, algorithm, ks, rows, random_state)
+    votes = _votes(table)
+    best, sentence, agree = recommend(votes)
+    notes = []
+    if len(rows) < len(values):
+        notes.append(f"The silhouette was computed on a seeded sample of {len(rows):,} customers.")
+    notes.append(
+        f"BIC comes from Gaussian mixtures fitted for each k on a seeded sample of "
+        f"{min(len(values), BIC_SAMPLE):,} customers; the elbow is where the fall in inertia slows most."
+    )
+    return SweepResult(table, best, votes, sentence, agree, algorithm, tuple(notes))
+
+
+def _sweep_table(
+    values: np.ndarray, algorithm: str, ks: list[int], rows: np.ndarray, random_state: int
+) -> pd.DataFrame:
     if algorithm == "hierarchical":
         labelled = _hierarchical_labels(values, ks, random_state)
     else:
@@ -270,16 +287,7 @@ def sweep_k(
         )
     table = pd.DataFrame(records)
     table["bic"] = _bic_by_k(values, ks, random_state)
-    votes = _votes(table)
-    best, sentence, agree = recommend(votes)
-    notes = []
-    if len(rows) < len(values):
-        notes.append(f"The silhouette was computed on a seeded sample of {len(rows):,} customers.")
-    notes.append(
-        f"BIC comes from Gaussian mixtures fitted for each k on a seeded sample of "
-        f"{min(len(values), BIC_SAMPLE):,} customers; the elbow is where the fall in inertia slows most."
-    )
-    return SweepResult(table, best, votes, sentence, agree, algorithm, tuple(notes))
+    return table
 
 
 def segmentation_metrics(
@@ -340,7 +348,7 @@ def silhouette_per_customer(
     frame = pd.DataFrame({"row": rows, "segment": labels[rows], "silhouette": np.nan})
     if frame["segment"].nunique() < 2:
         return frame.iloc[0:0]
-    with config_context(working_memory=64):
+    with config_context(working_memory=64), one_thread():
         frame["silhouette"] = silhouette_samples(values[rows], labels[rows])
     return frame.sort_values(["segment", "silhouette"], ascending=[True, False], ignore_index=True)
 
