@@ -105,6 +105,11 @@ if sweep is None or asked:
     if result is not None:
         state.put(state.SWEEP, result)
         sweep = result
+        current_algorithm = choices["algorithm"]
+        if asked and ALGORITHMS[current_algorithm].uses_k:  # an explicit sweep moves k to its recommendation
+            st.session_state[f"cluster__{current_algorithm}__k"] = result.recommended_k
+            remembered = dict(choices["params"].get(current_algorithm, {}))
+            choices["params"] = {**choices["params"], current_algorithm: {**remembered, "k": result.recommended_k}}
 if sweep is not None:
     (st.success if sweep.agree else st.warning)(sweep.sentence, icon=":material/how_to_vote:")
     st.plotly_chart(charts.criteria_chart(sweep.table, sweep.recommended_k, sweep.votes), key="cluster__criteria")
@@ -184,6 +189,11 @@ if algorithm == "dbscan":
     if found is not None:
         distances, suggested = found
         st.caption(f"Suggested eps: {suggested:.2f}, the knee of the k-distance curve (computed on a sample).")
+        st.button(
+            f"Use eps = {suggested:.2f}",
+            key="cluster__use_eps",
+            on_click=lambda: st.session_state.update({"cluster__dbscan__eps": round(float(suggested), 2)}),
+        )
         st.plotly_chart(charts.k_distance_chart(distances, suggested, params["eps"]), key="cluster__k_distance_chart")
 
 resolved = ui.run_safely(lambda: resolve_params(algorithm, params), what="Checking the settings")

@@ -45,6 +45,8 @@ def test_first_visit_sweeps_k_and_segments_with_the_recommendation(app, clean_sa
     titles = [spec["layout"]["title"]["text"] for spec in _specs(app)]
     assert any(t.startswith("How each criterion rates every k") for t in titles)
     assert "Segment sizes" in titles
+    assert any(t.startswith("Silhouette per customer") for t in titles)
+    assert any(t.startswith("Chosen features, pair by pair") for t in titles)
     assert any(t.startswith("PCA") for t in titles)
     pca = next(s for s in _specs(app) if s["layout"]["title"]["text"] == "PCA")
     assert "of variance" in pca["layout"]["xaxis"]["title"]["text"]
@@ -96,3 +98,19 @@ def test_dbscan_shows_the_k_distance_curve_and_bad_eps_gets_guidance(app, clean_
     kept = app.session_state[state.SEGMENTATION]  # the last good result stays, and the page says so
     assert kept.params.get("eps") != 0.05
     assert any("last segmentation that worked" in i.value for i in app.info)
+    app.button(key="cluster__use_eps").click().run()
+    assert not app.exception and not app.error
+    eps = app.number_input(key="cluster__dbscan__eps").value
+    assert eps != 0.05
+    assert app.session_state[state.SEGMENTATION].params == {"eps": eps, "min_samples": 10}
+
+
+def test_recommend_k_moves_k_to_the_recommendation(app, clean_sample):
+    _open(app, clean_sample)
+    recommended = app.session_state[state.SWEEP].recommended_k
+    app.number_input(key="cluster__kmeans__k").set_value(recommended + 2).run()
+    assert app.session_state[state.SEGMENTATION].n_segments == recommended + 2
+    app.button(key="cluster__sweep").click().run()
+    assert not app.exception
+    assert app.number_input(key="cluster__kmeans__k").value == recommended
+    assert app.session_state[state.SEGMENTATION].params["k"] == recommended
