@@ -40,6 +40,8 @@ FRAUD_CUSTOMERS = "fraud_customers"  # pandas.DataFrame: customer anomaly scores
 FRAUD_TRANSACTIONS = "fraud_transactions"  # pandas.DataFrame: transaction scores and reasons. Fraud.
 FRAUD_REVIEWS = "fraud_reviews"  # dict[str, str]: alert key -> "confirmed fraud" / "false alarm". Fraud.
 TRENDS = "trends"  # pandas.DataFrame: the Trends sheet of the current view (core.trends.sheet). Trends.
+# ---- Export --------------------------------------------------------------------------------------------
+WORKBOOK_MEMO = "_workbook_memo"  # dict: the last workbook built for this session, by state identity. _workbook.
 
 # Order of derivation: clearing a key clears every key after it in its chain.
 _DERIVED_FROM: dict[str, tuple[str, ...]] = {

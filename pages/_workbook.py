@@ -18,7 +18,7 @@ from core.report import Export, WorkbookInputs, assemble_export
 from pages import _state as state
 
 FILE_STEM = "cardlens_segments"
-_MEMO: dict[tuple, tuple[Any, Export]] = {}
+MEMO_KEY = state.WORKBOOK_MEMO  # per-session memo of the last workbook built (never shared between sessions)
 
 
 def collect_state() -> dict[str, Any]:
@@ -132,18 +132,24 @@ def _key(values: dict[str, Any]) -> tuple:
     return (others, names, descriptions, reviews)
 
 
-def workbook_bytes(values: dict[str, Any] | None = None) -> Export:
-    """Build the workbook (or the zip beyond Excel's rows) once per distinct session state; reuse it after."""
+def workbook_bytes(values: dict[str, Any] | None = None, memo: dict | None = None) -> Export:
+    """Build the workbook (or the zip beyond Excel's rows) once per distinct session state; reuse it after.
+
+    ``memo`` lives in the session (the deferred download runs outside the script run, so it is captured
+    when the button is drawn); one workbook is kept, since it can be large.
+    """
     values = values if values is not None else collect_state()
+    memo = memo if memo is not None else st.session_state.setdefault(MEMO_KEY, {})
     key = _key(values)
-    if key not in _MEMO:
-        _MEMO.clear()  # one workbook kept: it can be large
-        _MEMO[key] = (values, assemble_export(inputs_from(values), stem=FILE_STEM))
-    return _MEMO[key][1]
+    if key not in memo:
+        memo.clear()
+        memo[key] = (values, assemble_export(inputs_from(values), stem=FILE_STEM))
+    return memo[key][1]
 
 
 def _deferred(values: dict[str, Any]) -> Callable[[], bytes]:
-    return lambda: workbook_bytes(values).data
+    memo = st.session_state.setdefault(MEMO_KEY, {})
+    return lambda: workbook_bytes(values, memo).data
 
 
 def _file_name(values: dict[str, Any]) -> tuple[str, str]:
