@@ -25,5 +25,7 @@ navigation = st.navigation(
         ],
     }
 )
-ui.sidebar_status()
+status = st.sidebar.empty()
+ui.sidebar_status(status, with_download=False)  # shown even when the page stops at its guard
 navigation.run()
+ui.sidebar_status(status)  # redrawn with what the page just did (loaded, cleaned, segmented)

@@ -92,8 +92,8 @@ def sample_section() -> None:
     left, right = st.columns([1, 2])
     with left:
         if st.button("Use sample data", type="primary", key="upload__use_sample", icon=":material/play_arrow:"):
-            if load_sample("card_portfolio") and load_sample("card_transactions"):
-                st.rerun()  # the sidebar was drawn before this load: draw it again with the new data
+            if load_sample("card_portfolio"):
+                load_sample("card_transactions")
         st.caption("Loads the card portfolio and its transactions, so every page has something to show.")
     with right:
         keys = list(samples.SAMPLES)
@@ -107,8 +107,8 @@ def sample_section() -> None:
         )
         choices()["sample"] = key
         st.caption(samples.SAMPLES[key].description)
-        if st.button("Load this sample", key="upload__load_sample") and load_sample(key):
-            st.rerun()
+        if st.button("Load this sample", key="upload__load_sample"):
+            load_sample(key)
 
 
 def upload_section() -> None:
@@ -130,7 +130,6 @@ def upload_section() -> None:
         with column:
             if load_bytes(kind, uploaded.name, uploaded.getvalue()):
                 seen[kind] = uploaded.file_id
-                st.rerun()
 
 
 def report_block(dataset: state.Dataset) -> None:

@@ -66,9 +66,14 @@ def segment_names() -> dict[int, str]:
     return {i: names.get(i, "Noise" if i < 0 else f"Segment {i}") for i in ids}
 
 
-def sidebar_status() -> None:
-    """Show the pipeline's state on every page: what is loaded, cleaned and segmented."""
-    with st.sidebar:
+def sidebar_status(where: Any, *, with_download: bool = True) -> None:
+    """Show the pipeline's state on every page: what is loaded, cleaned and segmented.
+
+    ``where`` is an ``st.sidebar.empty()`` slot. The frame fills it before the page runs (so a page that
+    stops early still shows it) and again after, so the status shows what the page just did (data loaded
+    or segments made on this very run); only the second pass offers the workbook download.
+    """
+    with where.container():
         st.subheader("Pipeline")
         dataset = st.session_state.get(state.DATASET)
         transactions = st.session_state.get(state.TRANSACTIONS)
@@ -91,7 +96,7 @@ def sidebar_status() -> None:
             st.markdown(
                 f":material/bubble_chart: **Segmented**: {segmentation.algorithm}, {segmentation.n_segments} segments"
             )
-        if segmentation is not None:
+        if segmentation is not None and with_download:
             from pages import _workbook
 
             _workbook.sidebar_download()
