@@ -5,6 +5,7 @@ from __future__ import annotations
 import urllib.request
 from pathlib import Path
 
+import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -94,8 +95,25 @@ def test_sample_journey_through_every_page(page: Page, context, streamlit_server
 
     _go(page, "Trends")
     page.get_by_role("tab", name="Forecasts").click()
-    expect(main.locator('[data-testid="stPlotlyChart"] .main-svg').first).to_be_visible()
+    expect(main.locator('[data-testid="stPlotlyChart"] .main-svg').filter(visible=True).first).to_be_visible()
     _no_exception(page)
     _shot(page, "7_trends")
+
+    with page.expect_download() as download_info:
+        page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Download workbook (.xlsx)").click()
+    download = download_info.value
+    assert download.suggested_filename == "cardlens_segments.xlsx"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    sheets = set(workbook.sheetnames)
+    assert {"README", "Summary", "Profiles", "Customers", "Metrics", "Recipe", "Run"} <= sheets
+    assert {"Offers", "Feedback", "Fraud", "Trends"} <= sheets, "the Act pages' results reach the workbook"
+    customers = list(workbook["Customers"].iter_rows(values_only=True))
+    assert len(customers) == 8950 + 1
+    feedback = list(workbook["Feedback"].iter_rows(values_only=True))
+    assert len(feedback) >= 2, "the outcome recorded on the Recommendations page is in the workbook"
+    fraud_values = {value for row in workbook["Fraud"].iter_rows(values_only=True) for value in row}
+    assert "confirmed fraud" in fraud_values, "the review made on the Fraud page is in the workbook"
 
     assert context.blocked_requests == []

@@ -29,11 +29,3 @@ def test_sidebar_shows_pipeline_status_without_data(app):
     app.run()
     assert any("No data loaded" in m.value for m in app.sidebar.markdown)
 
-
-def test_sidebar_status_follows_what_the_page_just_did(app):
-    app.run()
-    app.button(key="upload__use_sample").click().run()
-    assert not app.exception
-    sidebar_text = " ".join(m.value for m in app.sidebar.markdown)
-    assert "card_portfolio" in sidebar_text and "8,950 rows" in sidebar_text
-    assert "No data loaded" not in sidebar_text
