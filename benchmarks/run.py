@@ -2,7 +2,8 @@
 
 Usage: ``make bench`` or ``.venv/bin/python benchmarks/run.py [--quick] [--only STAGE ...]``.
 ``--quick`` skips the 100,000 and 1,000,000 rows datasets. Each row reports the median wall time of several
-runs of the stage (inputs prepared first, untimed) and the peak resident memory of its process.
+runs of the stage (inputs prepared and modules imported first, untimed) and the peak resident memory of its
+process tree (``os.wait4``). The header records the load average, because the machine may be shared.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -21,6 +25,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SMALL = ("cc_general", "gen_8950")
 ALL_SIZES = ("cc_general", "gen_8950", "gen_100k", "gen_1m")
+BIG = ("gen_100k", "gen_1m", "gen_max", "gen_tx_1m")
+HUGE = ("gen_1m", "gen_max", "gen_tx_1m")
+TIMEOUT_S = 1800
 
 
 @dataclass(frozen=True)
@@ -57,12 +64,14 @@ BUDGETS: dict[tuple[str, str], Budget] = {
 # stage -> datasets it runs on; the O(n^2) algorithms sample above a threshold, so they run at 100k too.
 PLAN: dict[str, tuple[str, ...]] = {
     "baseline": ALL_SIZES,
-    "pipeline": ALL_SIZES,
-    "load": ALL_SIZES,
+    "pipeline": (*ALL_SIZES, "gen_max"),
+    "load": (*ALL_SIZES, "gen_max"),
     "infer_roles": ALL_SIZES,
     "clean": ALL_SIZES,
     "kmeans": ALL_SIZES,
     "gmm": ALL_SIZES,
+    "assign": ALL_SIZES,
+    "metrics": ALL_SIZES,
     "kmedoids": ("cc_general", "gen_100k"),
     "hierarchical": ("cc_general", "gen_100k"),
     "dbscan": ("cc_general", "gen_100k"),
@@ -72,24 +81,57 @@ PLAN: dict[str, tuple[str, ...]] = {
     "pca": ALL_SIZES,
     "tsne": ("cc_general",),
     "profiles": ALL_SIZES,
+    "naming": ALL_SIZES,
     "workbook": ALL_SIZES,
     "recommendations": ALL_SIZES,
     "fraud_customers": ALL_SIZES,
     "load_transactions": ("sparkov_15k", "gen_tx_1m"),
+    "standardize_transactions": ("sparkov_15k", "gen_tx_1m"),
     "customer_features": ("sparkov_15k", "gen_tx_1m"),
     "fraud_transactions": ("sparkov_15k", "gen_tx_1m"),
     "trends": ("sparkov_15k",),
 }
 
 
+# Stages that take several seconds even on small data: fewer repeats keep the full run near 20 minutes.
+SLOW = ("k_sweep", "stability", "tsne", "gmm", "kmedoids", "hdbscan", "hierarchical")
+
+
+def repeats_for(stage: str, dataset: str) -> int:
+    """Runs per measurement: 1 at a million rows, 3 at 100k or for slow stages, 5 otherwise."""
+    if dataset in HUGE:
+        return 1
+    return 3 if dataset in BIG or stage in SLOW else 5
+
+
 def run_one(stage: str, dataset: str, repeats: int) -> dict:
-    """Measure one (stage, dataset) in a fresh interpreter; return its JSON record or the error."""
+    """Measure one (stage, dataset) in a fresh interpreter; return its JSON record or the error.
+
+    The peak memory is the larger of what the stage reports and what ``wait4`` says of the whole process
+    tree (the child and its reaped descendants), so worker processes count too.
+    """
     cmd = [sys.executable, str(HERE / "stages.py"), stage, dataset, str(repeats)]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=False)
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["failed"])[-1]
-        return {"stage": stage, "dataset": dataset, "error": last[:200]}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, text=True)
+        timer = threading.Timer(TIMEOUT_S, child.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(child.pid, 0)
+        finally:
+            timer.cancel()
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    tree_mb = usage.ru_maxrss / 1024
+    if child.returncode != 0:
+        last = (stderr.strip().splitlines() or ["failed"])[-1]
+        if child.returncode < 0:
+            last = f"killed by signal {-child.returncode} (timeout or out of memory) {last}"
+        return {"stage": stage, "dataset": dataset, "error": last[:200], "peak_mb": tree_mb}
+    record = json.loads(stdout.strip().splitlines()[-1])
+    record["peak_mb"] = max(record["peak_mb"], tree_mb)
+    return record
 
 
 def _verdict(record: dict) -> str:
@@ -124,6 +166,8 @@ def render(records: list[dict]) -> str:
         f"- Machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
         f"{_cpu_count()} cores; Python {platform.python_version()}",
         f"- Versions: {versions}",
+        f"- Load average at the start (1, 5, 15 min): {_load_text(LOAD_AT_START)}; at the end: "
+        f"{_load_text(os.getloadavg())} (2 cores: above 2 means other work competed for the CPU)",
         "- Each row: median wall time of the stage's repeats (inputs prepared first, untimed) and the peak",
         "  resident memory of its fresh process (imports and inputs included).",
         "",
@@ -150,16 +194,31 @@ def render(records: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cpu_count() -> int:
-    import os
+KEEP_MARKER = "<!-- Written by hand or by demo_memory.py below this line: run.py keeps it. -->"
 
+
+def kept_text(path: Path) -> str:
+    """The part of an existing RESULTS.md below the keep marker (notes and the demo section), marker included."""
+    text = path.read_text() if path.exists() else ""
+    return "\n" + KEEP_MARKER + text.split(KEEP_MARKER, 1)[1] if KEEP_MARKER in text else "\n" + KEEP_MARKER + "\n"
+
+
+def _cpu_count() -> int:
     return os.cpu_count() or 0
+
+
+def _load_text(load: tuple[float, ...]) -> str:
+    return ", ".join(f"{value:.2f}" for value in load)
+
+
+LOAD_AT_START = os.getloadavg()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="only the CC GENERAL-sized and 15k datasets")
     parser.add_argument("--only", nargs="*", default=None, help="run only these stages")
+    parser.add_argument("--datasets", nargs="*", default=None, help="run only on these datasets")
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args()
     records = []
@@ -167,15 +226,16 @@ def main() -> int:
         if args.only and stage not in args.only:
             continue
         for dataset in datasets:
-            big = dataset in ("gen_100k", "gen_1m", "gen_tx_1m")
-            if args.quick and big:
+            if args.quick and dataset in BIG:
                 continue
-            repeats = 1 if dataset in ("gen_1m", "gen_tx_1m") else 3 if big else 5
-            record = run_one(stage, dataset, repeats)
+            if args.datasets and dataset not in args.datasets:
+                continue
+            record = run_one(stage, dataset, repeats_for(stage, dataset))
             records.append(record)
             shown = "error" if "error" in record else f"{statistics.median(record['times']):.3f} s"
             print(f"{stage:>20} {dataset:>12} {shown}", flush=True)
-    Path(args.out).write_text(render(records))
+    out = Path(args.out)
+    out.write_text(render(records) + kept_text(out))
     print(f"wrote {args.out}")
     return 0
 

@@ -1,14 +1,18 @@
 """One benchmark measurement, run in a fresh process: ``python benchmarks/stages.py STAGE DATASET REPEATS``.
 
-Prints one JSON line: the wall time of each repeat of the stage (its inputs are prepared first and not
-timed) and the peak resident memory of the whole process (imports and inputs included). `run.py` calls this
-once per (stage, dataset) so that no measurement inherits another's caches or memory.
+Prints one JSON line: the wall time of each repeat of the stage (its inputs are prepared and the modules it
+calls are imported first, none of it timed; on the small datasets one untimed warm-up call runs too) and the
+peak resident memory of the process (imports and inputs included). `run.py` calls this once per
+(stage, dataset) so that no measurement inherits another's caches or memory.
+
+The functions :func:`full_pipeline` and :func:`baseline` are also imported by ``tests/test_speed_ratio.py``.
 """
 
 from __future__ import annotations
 
-import io
+import importlib
 import json
+import os
 import resource
 import sys
 import time
@@ -20,13 +24,25 @@ import numpy as np
 import pandas as pd
 
 PROJECT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT))
+if str(PROJECT) not in sys.path:
+    sys.path.insert(0, str(PROJECT))
 WORK = PROJECT / "benchmarks" / "_work"
 SHARED = PROJECT.parent / "shared" / "datasets"
 
-CUSTOMER_DATASETS = ("cc_general", "gen_8950", "gen_100k", "gen_1m")
+CUSTOMER_DATASETS = ("cc_general", "gen_8950", "gen_100k", "gen_1m", "gen_max")
 TRANSACTION_DATASETS = ("sparkov_15k", "gen_tx_1m")
-_SIZES = {"gen_8950": 8_950, "gen_100k": 100_000, "gen_1m": 1_000_000}
+BIG_DATASETS = ("gen_100k", "gen_1m", "gen_max", "gen_tx_1m")
+# gen_max: the most customers whose CSV still fits under the 200 MB upload limit (core.io.MAX_UPLOAD_BYTES);
+# 1,000,000 generated customers write 112.6 MB, so 1,750,000 write about 197 MB.
+_SIZES = {"gen_8950": 8_950, "gen_100k": 100_000, "gen_1m": 1_000_000, "gen_max": 1_750_000}
+
+
+def _write_atomically(frame: pd.DataFrame, path: Path) -> None:
+    """Write a CSV under a temporary name and rename it, so concurrent benchmark runs never read half a file."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    frame.to_csv(partial, index=False)
+    partial.replace(path)
 
 
 def customer_csv(dataset: str) -> Path:
@@ -37,8 +53,7 @@ def customer_csv(dataset: str) -> Path:
     if not path.exists():
         from core.samples import generate_customers
 
-        WORK.mkdir(parents=True, exist_ok=True)
-        generate_customers(_SIZES[dataset], random_state=0).to_csv(path, index=False)
+        _write_atomically(generate_customers(_SIZES[dataset], random_state=0), path)
     return path
 
 
@@ -50,9 +65,8 @@ def transaction_csv(dataset: str) -> Path:
     if not path.exists():
         from core.samples import generate_customers, generate_transactions
 
-        WORK.mkdir(parents=True, exist_ok=True)
         customers = generate_customers(40_000, random_state=0)
-        generate_transactions(customers, n_customers=30_000, months=24, random_state=0).to_csv(path, index=False)
+        _write_atomically(generate_transactions(customers, n_customers=30_000, months=24, random_state=0), path)
     return path
 
 
@@ -96,8 +110,21 @@ def _profiles(dataset: str):
     return profile_segments(clean.table, segmented(dataset).labels, list(clean.features))
 
 
-def _workbook(dataset: str) -> bytes:
-    from core.report import WorkbookInputs, assemble_workbook
+@cache
+def _profiled(dataset: str):
+    return _profiles(dataset)
+
+
+def _naming(dataset: str):
+    from core.naming import name_segments
+    from core.schema import detect_layout
+
+    return name_segments(_profiled(dataset), detect_layout(loaded(dataset).frame))
+
+
+def _workbook(dataset: str):
+    from core.report import WorkbookInputs, assemble_export
+    from core.schema import detect_layout
 
     clean, segmentation = cleaned(dataset), segmented(dataset)
     inputs = WorkbookInputs(
@@ -105,24 +132,31 @@ def _workbook(dataset: str) -> bytes:
         table=clean.table,
         id_column=clean.id_column,
         labels=segmentation.labels,
-        profiles=_profiles(dataset),
+        profiles=_profiled(dataset),
         segmentation=segmentation,
+        clean_reports=clean.reports,
+        layout=detect_layout(loaded(dataset).frame),
     )
-    return assemble_workbook(inputs)
+    return assemble_export(inputs)
 
 
 def full_pipeline(path: Path) -> bytes:
-    """Load -> infer roles -> default recipe -> K-Means (k=4) -> profiles -> workbook: what a user runs."""
+    """Load -> infer roles -> default recipe -> K-Means (k=4) -> profiles -> names -> workbook: what a user runs.
+
+    The workbook is the app's download (``core.report.assemble_export``: an ``.xlsx``, or a zip with the
+    customers as CSV beyond Excel's rows), built from the same parts the app and ``python -m core`` pass.
+    """
     from core.clean import apply_recipe, default_recipe
     from core.cluster import fit
     from core.io import load_table
     from core.profiles import profile_segments
-    from core.report import WorkbookInputs, assemble_workbook
-    from core.schema import infer_roles
+    from core.report import WorkbookInputs, assemble_export
+    from core.schema import detect_layout, infer_roles
 
     frame = load_table(path.read_bytes(), path.name).frame
     roles = infer_roles(frame)
-    clean = apply_recipe(frame, default_recipe(frame, roles), roles)
+    recipe = default_recipe(frame, roles)
+    clean = apply_recipe(frame, recipe, roles)
     segmentation = fit(clean.matrix, "kmeans", {"k": 4})
     profiles = profile_segments(clean.table, segmentation.labels, list(clean.features))
     inputs = WorkbookInputs(
@@ -132,8 +166,11 @@ def full_pipeline(path: Path) -> bytes:
         labels=segmentation.labels,
         profiles=profiles,
         segmentation=segmentation,
+        recipe=recipe,
+        clean_reports=clean.reports,
+        layout=detect_layout(frame),
     )
-    return assemble_workbook(inputs)
+    return assemble_export(inputs).data
 
 
 def baseline(path: Path) -> np.ndarray:
@@ -173,6 +210,18 @@ def _stability(dataset: str):
     return stability(cleaned(dataset).matrix, segmented(dataset))
 
 
+def _metrics(dataset: str):
+    from core.evaluate import segmentation_metrics
+
+    return segmentation_metrics(cleaned(dataset).matrix, segmented(dataset).labels)
+
+
+def _assign(dataset: str):
+    from core.cluster import assign
+
+    return assign(segmented(dataset), cleaned(dataset).matrix)
+
+
 def _pca(dataset: str):
     from core.embed import pca
 
@@ -197,7 +246,9 @@ def _fraud_customers(dataset: str):
     from core.fraud import score_customers
 
     clean, segmentation = cleaned(dataset), segmented(dataset)
-    return score_customers(clean.table, clean.matrix, segmentation.labels, segmentation.centres)
+    return score_customers(
+        clean.table, clean.matrix, segmentation.labels, segmentation.centres, id_column=clean.id_column
+    )
 
 
 def _fraud_transactions(dataset: str):
@@ -212,15 +263,19 @@ def _customer_features(dataset: str):
     return customer_features(canonical(dataset))
 
 
+def _segment_by_customer(dataset: str) -> pd.Series:
+    customers = pd.Series(canonical(dataset)["customer_id"].unique())
+    return pd.Series([f"Segment {i % 5}" for i in range(len(customers))], index=customers.to_numpy(), name="segment")
+
+
+def _prepare_trends(dataset: str) -> None:
+    _segment_by_customer(dataset)
+
+
 def _trends(dataset: str):
     from core.trends import trends_sheet
 
-    tx = canonical(dataset)
-    customers = pd.Series(tx["customer_id"].unique())
-    segment_by_customer = pd.Series(
-        [f"Segment {i % 5}" for i in range(len(customers))], index=customers.to_numpy(), name="segment"
-    )
-    return trends_sheet(tx, segment_by_customer)
+    return trends_sheet(canonical(dataset), _segment_by_customer(dataset))
 
 
 def _load(dataset: str):
@@ -235,6 +290,20 @@ def _load_tx(dataset: str):
 
     path = transaction_csv(dataset)
     return load_table(path.read_bytes(), path.name)
+
+
+def _standardize(dataset: str):
+    from core.transactions import infer_transaction_columns, standardize_transactions
+
+    frame = _tx_frame(dataset)
+    return standardize_transactions(frame, infer_transaction_columns(frame))
+
+
+@cache
+def _tx_frame(dataset: str) -> pd.DataFrame:
+    from core.io import read_path
+
+    return read_path(transaction_csv(dataset)).frame
 
 
 def _infer(dataset: str):
@@ -252,6 +321,10 @@ def _clean(dataset: str):
     return apply_recipe(frame, default_recipe(frame, roles), roles)
 
 
+def _prepare_pipeline(dataset: str) -> None:
+    customer_csv(dataset)
+
+
 # stage -> (prepare inputs, untimed; the timed call)
 STAGES: dict[str, tuple[Callable[[str], object], Callable[[str], object]]] = {
     "load": (customer_csv, _load),
@@ -263,41 +336,83 @@ STAGES: dict[str, tuple[Callable[[str], object], Callable[[str], object]]] = {
     "hierarchical": (_prepare_fit, _fit("hierarchical", {"k": 4})),
     "dbscan": (_prepare_fit, _fit("dbscan")),
     "hdbscan": (_prepare_fit, _fit("hdbscan")),
+    "assign": (segmented, _assign),
+    "metrics": (segmented, _metrics),
     "k_sweep": (_prepare_fit, _sweep),
     "stability": (segmented, _stability),
     "pca": (_prepare_fit, _pca),
     "tsne": (_prepare_fit, _tsne),
     "profiles": (segmented, _profiles),
-    "workbook": (_profiles, _workbook),
+    "naming": (_profiled, _naming),
+    "workbook": (_profiled, _workbook),
     "recommendations": (segmented, _recommend),
     "fraud_customers": (segmented, _fraud_customers),
-    "pipeline": (customer_csv, lambda dataset: full_pipeline(customer_csv(dataset))),
-    "baseline": (customer_csv, lambda dataset: baseline(customer_csv(dataset))),
+    "pipeline": (_prepare_pipeline, lambda dataset: full_pipeline(customer_csv(dataset))),
+    "baseline": (_prepare_pipeline, lambda dataset: baseline(customer_csv(dataset))),
     "load_transactions": (transaction_csv, _load_tx),
+    "standardize_transactions": (_tx_frame, _standardize),
     "customer_features": (canonical, _customer_features),
     "fraud_transactions": (canonical, _fraud_transactions),
-    "trends": (canonical, _trends),
+    "trends": (_prepare_trends, _trends),
+}
+
+# Modules each stage calls, imported before timing so that no repeat pays for imports (the baseline's too).
+_COMMON = ("core.io", "core.schema", "core.clean")
+IMPORTS: dict[str, tuple[str, ...]] = {
+    "kmeans": ("core.cluster",),
+    "kmedoids": ("core.cluster", "kmedoids"),
+    "gmm": ("core.cluster", "sklearn.mixture"),
+    "hierarchical": ("core.cluster", "scipy.cluster.hierarchy"),
+    "dbscan": ("core.cluster", "sklearn.cluster"),
+    "hdbscan": ("core.cluster", "sklearn.cluster"),
+    "assign": ("core.cluster",),
+    "metrics": ("core.evaluate", "sklearn.metrics"),
+    "k_sweep": ("core.evaluate", "sklearn.mixture", "kmedoids"),
+    "stability": ("core.evaluate",),
+    "pca": ("core.embed", "sklearn.decomposition"),
+    "tsne": ("core.embed", "sklearn.manifold"),
+    "profiles": ("core.profiles",),
+    "naming": ("core.naming",),
+    "workbook": ("core.report", "core.export", "openpyxl"),
+    "recommendations": ("core.recommend",),
+    "fraud_customers": ("core.fraud",),
+    "pipeline": ("core.cluster", "core.profiles", "core.report", "core.export", "openpyxl"),
+    "baseline": ("sklearn.cluster", "sklearn.preprocessing"),
+    "load_transactions": ("core.transactions",),
+    "standardize_transactions": ("core.transactions",),
+    "customer_features": ("core.features", "core.transactions"),
+    "fraud_transactions": ("core.fraud", "core.transactions"),
+    "trends": ("core.trends", "core.transactions", "statsmodels.tsa.api"),
 }
 
 
-def measure(stage: str, dataset: str, repeats: int) -> dict:
-    """Prepare the stage's inputs, then time ``repeats`` calls; return times and peak memory."""
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process and of its finished children, in MB (Linux reports KiB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def measure(stage: str, dataset: str, repeats: int, *, warm_up: bool | None = None) -> dict:
+    """Import the stage's modules, prepare its inputs and (small data) warm it up; then time ``repeats`` calls."""
     prepare, run = STAGES[stage]
+    for module in (*(() if stage == "baseline" else _COMMON), *IMPORTS.get(stage, ())):
+        importlib.import_module(module)
     prepare(dataset)
+    if warm_up if warm_up is not None else dataset not in BIG_DATASETS:
+        run(dataset)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         run(dataset)
         times.append(time.perf_counter() - start)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"stage": stage, "dataset": dataset, "times": times, "peak_mb": peak_mb}
+    return {"stage": stage, "dataset": dataset, "times": times, "peak_mb": peak_rss_mb()}
 
 
 def main(argv: list[str]) -> int:
+    """Measure one (stage, dataset) and print its JSON record."""
     stage, dataset, repeats = argv[0], argv[1], int(argv[2])
-    out = io.StringIO()
-    json.dump(measure(stage, dataset, repeats), out)
-    print(out.getvalue())
+    print(json.dumps(measure(stage, dataset, repeats)))
     return 0
 
 

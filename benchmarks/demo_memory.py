@@ -1,0 +1,277 @@
+"""The public demo's memory and start-up time: ``python benchmarks/demo_memory.py [--no-write]``.
+
+Starts ``streamlit run streamlit_app.py`` headless on a free port and drives Debian's chromium (Playwright's
+sync API) the way a demo visitor goes: open the app, click "Use sample data" on Upload, then open every page
+with the sidebar links (waiting for each page's heading and for the script run to end), and finally download
+the workbook from the sidebar. Meanwhile a thread reads the resident memory of the server and of any child
+process every 0.1 s. It reports
+
+- the time from ``streamlit run`` to the first rendered page (the Upload heading visible in the browser),
+- the server's peak resident memory (``VmHWM`` in ``/proc/<pid>/status``; children's added when there are),
+  and the memory after each step,
+
+prints them and replaces the "Public demo" section of ``benchmarks/RESULTS.md`` (between its markers).
+The budget is Community Cloud's small tier: under 1 GB for the whole journey.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+RESULTS = PROJECT / "benchmarks" / "RESULTS.md"
+START, END = "<!-- demo:start -->", "<!-- demo:end -->"
+BUDGET_MB = 1024
+PAGES = ("Clean", "Cluster", "Profiles", "Recommendations", "Fraud", "Trends")
+TIMEOUT_MS = 120_000
+# As tests/conftest.py CHROMIUM_ARGS (kept in step by hand: benchmarks do not import the test package).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _status_kib(pid: int, field_name: str) -> int:
+    """One ``VmRSS`` / ``VmHWM`` value of a process in KiB (0 once it has gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every live descendant of a process (from /proc/<pid>/task/*/children)."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            found += children
+            todo += children
+    return found
+
+
+@dataclass
+class MemoryWatch:
+    """Samples the summed resident memory of a process tree in a background thread."""
+
+    pid: int
+    peak_tree_kib: int = 0
+    child_hwm_kib: dict[int, int] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            time.sleep(0.1)
+
+    def sample(self) -> None:
+        children = _descendants(self.pid)
+        for child in children:
+            self.child_hwm_kib[child] = max(self.child_hwm_kib.get(child, 0), _status_kib(child, "VmHWM"))
+        tree = _status_kib(self.pid, "VmRSS") + sum(_status_kib(c, "VmRSS") for c in children)
+        self.peak_tree_kib = max(self.peak_tree_kib, tree)
+
+    def rss_mb(self) -> float:
+        return _status_kib(self.pid, "VmRSS") / 1024
+
+    def server_hwm_mb(self) -> float:
+        return _status_kib(self.pid, "VmHWM") / 1024
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, deadline_s: float = 90) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as reply:
+                if reply.read() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError("streamlit was not healthy in time")
+
+
+def journey(url: str, watch: MemoryWatch, started: float, download_dir: Path) -> tuple[float, list[tuple]]:
+    """Walk the app; return (seconds from `streamlit run` to the first rendered page, per-step readings)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    steps: list[tuple[str, float, float]] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+            page.set_default_timeout(TIMEOUT_MS)
+            expect.set_options(timeout=TIMEOUT_MS)
+            idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+            spinners = page.locator('[data-testid="stSpinner"]')
+
+            def settle(name: str, mark: float) -> None:
+                expect(idle).to_have_count(1)
+                expect(spinners).to_have_count(0)
+                expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+                steps.append((name, time.perf_counter() - mark, watch.rss_mb()))
+
+            page.goto(url)
+            expect(page.get_by_role("heading", name="Upload", exact=True)).to_be_visible()
+            first_render = time.perf_counter() - started
+            settle("Upload (first render)", started)
+
+            mark = time.perf_counter()
+            page.get_by_role("button", name="Use sample data").click()
+            expect(page.locator('[data-testid="stSidebar"]').get_by_text("card_portfolio").first).to_be_visible()
+            settle("Use sample data", mark)
+
+            nav = page.locator('[data-testid="stSidebarNav"]')
+            for label in PAGES:
+                mark = time.perf_counter()
+                nav.get_by_role("link", name=label, exact=True).click()
+                expect(page.get_by_role("heading", name=label, exact=True)).to_be_visible()
+                settle(label, mark)
+
+            mark = time.perf_counter()
+            button = page.locator('[data-testid="stSidebar"] [data-testid="stDownloadButton"] button').first
+            with page.expect_download() as info:
+                button.click()
+            saved = download_dir / info.value.suggested_filename
+            info.value.save_as(saved)
+            settle(f"Download workbook ({saved.stat().st_size / 1e6:.1f} MB)", mark)
+        finally:
+            browser.close()
+    return first_render, steps
+
+
+def measure() -> dict:
+    """Run the server and the journey once; return the readings."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [
+        *(sys.executable, "-m", "streamlit", "run", "streamlit_app.py"),
+        *("--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"),
+        *("--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"),
+    ]
+    log = PROJECT / "benchmarks" / "_work" / "demo_server.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    download_dir = log.parent / "demo_download"
+    download_dir.mkdir(exist_ok=True)
+    with open(log, "wb") as fh:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=PROJECT, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        watch = MemoryWatch(proc.pid)
+        try:
+            _wait_healthy(url, proc)
+            healthy = time.perf_counter() - started
+            first_render, steps = journey(url, watch, started, download_dir)
+            watch.sample()
+            server_hwm = watch.server_hwm_mb()
+            children_hwm = sum(watch.child_hwm_kib.values()) / 1024
+        finally:
+            watch.stop()
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    return {
+        "healthy_s": healthy,
+        "first_render_s": first_render,
+        "server_hwm_mb": server_hwm,
+        "children_hwm_mb": children_hwm,
+        "peak_mb": server_hwm + children_hwm,
+        "sampled_tree_peak_mb": watch.peak_tree_kib / 1024,
+        "steps": steps,
+        "load": os.getloadavg(),
+    }
+
+
+def render(result: dict) -> str:
+    """The RESULTS.md section for one measurement."""
+    verdict = "met" if result["peak_mb"] < BUDGET_MB else "**missed**"
+    lines = [
+        START,
+        "## Public demo (sample data, every page, workbook download)",
+        "",
+        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by `benchmarks/demo_memory.py` (load average "
+        f"{', '.join(f'{v:.2f}' for v in result['load'])}): `streamlit run streamlit_app.py` headless, Debian's "
+        "chromium through Playwright: Upload -> 'Use sample data' -> Clean -> Cluster -> Profiles -> "
+        "Recommendations -> Fraud -> Trends (sidebar links; each waits for its heading and for the script run to "
+        "end) -> the sidebar's workbook download.",
+        "",
+        f"- **Peak memory of the server: {result['peak_mb']:,.0f} MB** (VmHWM of the server process "
+        f"{result['server_hwm_mb']:,.0f} MB + its child processes {result['children_hwm_mb']:,.0f} MB; the "
+        f"summed RSS sampled every 0.1 s peaked at {result['sampled_tree_peak_mb']:,.0f} MB): {verdict} "
+        f"(< {BUDGET_MB:,} MB).",
+        f"- **Time from `streamlit run` to the first rendered page: {result['first_render_s']:.1f} s** (the "
+        f"health check answered after {result['healthy_s']:.1f} s; the first page then imports pandas and core).",
+        "",
+        "| step | seconds | server RSS after, MB |",
+        "|---|---:|---:|",
+        *(f"| {name} | {seconds:.1f} | {rss:,.0f} |" for name, seconds, rss in result["steps"]),
+        END,
+    ]
+    return "\n".join(lines)
+
+
+def write_section(section: str, path: Path = RESULTS) -> None:
+    """Replace the demo section of RESULTS.md (or append it)."""
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text)
+
+
+def main() -> int:
+    """Measure, print, and record in RESULTS.md unless ``--no-write``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    args = parser.parse_args()
+    section = render(measure())
+    print(section)
+    if not args.no_write:
+        write_section(section)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
