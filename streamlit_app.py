@@ -5,7 +5,7 @@ import streamlit as st
 from pages import _state as state
 from pages import _ui as ui
 
-st.set_page_config(page_title="CardLens: card customer segments", page_icon=":material/credit_card:", layout="wide")
+st.set_page_config(page_title="CardLens: card customer segments", page_icon="💳", layout="wide")
 state.init_defaults()
 
 navigation = st.navigation(

@@ -116,4 +116,4 @@ def test_sample_journey_through_every_page(page: Page, context, streamlit_server
     fraud_values = {value for row in workbook["Fraud"].iter_rows(values_only=True) for value in row}
     assert "confirmed fraud" in fraud_values, "the review made on the Fraud page is in the workbook"
 
-    assert context.blocked_requests == []
+    assert context.blocked_requests == [], context.blocked_requests

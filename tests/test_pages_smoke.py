@@ -28,4 +28,3 @@ def test_page_renders_without_data(app, page):
 def test_sidebar_shows_pipeline_status_without_data(app):
     app.run()
     assert any("No data loaded" in m.value for m in app.sidebar.markdown)
-
