@@ -114,8 +114,9 @@ def centre_confidence(matrix: np.ndarray, labels: np.ndarray, centres: np.ndarra
         return np.where(labels >= 0, 1.0, 0.0)
     out = np.zeros(len(matrix))
     kept = np.flatnonzero(labels >= 0)
-    for start in range(0, len(kept), 100_000):
-        rows = kept[start : start + 100_000]
+    step = max(1_000, 8_000_000 // len(centres))  # about 64 MB of distances per chunk, even with many segments
+    for start in range(0, len(kept), step):
+        rows = kept[start : start + step]
         d = pairwise_distances(matrix[rows], centres, metric=metric)
         own = d[np.arange(len(rows)), labels[rows]]
         d[np.arange(len(rows)), labels[rows]] = np.inf

@@ -256,7 +256,11 @@ def _eps_hint(matrix: np.ndarray, min_samples: int, random_state: int) -> str:
 
 
 def fit_dbscan(matrix: np.ndarray, params: dict[str, Any], random_state: int) -> RawFit:
-    """DBSCAN; when neighbourhoods would not fit in memory it runs on a sample and the rest join core customers."""
+    """DBSCAN; on big tables or dense neighbourhoods it runs on a sample and the rest join core customers.
+
+    On a sample a customer has proportionally fewer neighbours within eps, so ``min_samples`` is scaled by
+    the sample's share of the rows (at least 2) to keep the same density threshold.
+    """
     from sklearn.cluster import DBSCAN
     from sklearn.neighbors import NearestNeighbors
 
@@ -265,10 +269,11 @@ def fit_dbscan(matrix: np.ndarray, params: dict[str, Any], random_state: int) ->
     probe = seeded_sample(n, 300, random_state + 7)
     tree = NearestNeighbors(radius=eps).fit(matrix)
     mean_neighbours = max(np.mean([len(r) for r in tree.radius_neighbors(matrix[probe], return_distance=False)]), 1)
-    fit_size = int(min(n, np.sqrt(reg.DBSCAN_MAX_PAIRS * n / mean_neighbours)))
+    fit_size = int(min(n, reg.DBSCAN_FULL_MAX, np.sqrt(reg.DBSCAN_MAX_PAIRS * n / mean_neighbours)))
     rows = seeded_sample(n, max(fit_size, min(n, reg.DBSCAN_MIN_SAMPLE)), random_state)
     sample = matrix[rows]
-    model = DBSCAN(eps=eps, min_samples=min_samples).fit(sample)
+    scaled = max(2, round(min_samples * len(rows) / n))
+    model = DBSCAN(eps=eps, min_samples=scaled).fit(sample)
     raw = model.labels_.astype(np.int64)
     n_found = int(raw.max()) + 1
     if n_found < 2:
@@ -278,15 +283,16 @@ def fit_dbscan(matrix: np.ndarray, params: dict[str, Any], random_state: int) ->
             f"{_eps_hint(matrix, min_samples, random_state)}."
         )
     core = model.core_sample_indices_
-    keep = core[seeded_sample(len(core), 5_000, random_state)]
+    keep = core[seeded_sample(len(core), reg.REFERENCE_MAX, random_state)]
     reference = NearestReference(sample[keep], raw[keep], radius=eps)
     if len(rows) == n:
         return RawFit(raw, model=reference)
     labels = reference.predict(matrix)
     labels[rows] = raw
     note = (
-        f"DBSCAN ran on a seeded sample of {len(rows):,} customers (at this eps their neighbourhoods fill memory "
-        "quickly); the rest joined the segment of the nearest core customer within eps, or noise."
+        f"DBSCAN ran on a seeded sample of {len(rows):,} customers (its time and memory grow quickly with the "
+        f"rows), with minimum neighbours scaled to {scaled} to keep the same density; the rest joined the "
+        "segment of the nearest core customer within eps, or noise."
     )
     return RawFit(labels, model=reference, notes=[note])
 
@@ -305,14 +311,15 @@ def fit_hdbscan(matrix: np.ndarray, params: dict[str, Any], random_state: int) -
             f"HDBSCAN found {'no' if raw.max() < 0 else 'only one'} crowd of at least {size:,} customers: "
             "lower the smallest segment size, or use K-Means."
         )
-    reference = NearestReference(sample, raw)
+    keep = seeded_sample(len(rows), reg.REFERENCE_MAX, random_state)
+    reference = NearestReference(sample[keep], raw[keep])
     if len(rows) == n:
         return RawFit(raw, model=reference)
     labels = reference.predict(matrix)
     labels[rows] = raw
     note = (
         f"HDBSCAN ran on a seeded sample of {len(rows):,} customers; the rest took the segment (or noise) of "
-        "the nearest sampled customer."
+        f"the nearest of {len(keep):,} of them."
     )
     return RawFit(labels, model=reference, notes=[note])
 
