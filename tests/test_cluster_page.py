@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from pagetest import open_page, plotly_specs
 
 from pages import _state as state
 
@@ -22,39 +21,27 @@ def clean_sample():
     return apply_recipe(frame, default_recipe(frame, roles), roles)
 
 
-def _specs(app) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
-
-
-def _open(app, clean):
-    app.run()
-    app.session_state[state.CLEAN] = clean
-    app.switch_page(PAGE).run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
-
-
 def test_first_visit_sweeps_k_and_segments_with_the_recommendation(app, clean_sample):
-    _open(app, clean_sample)
+    open_page(app, PAGE, {state.CLEAN: clean_sample})
     sweep = app.session_state[state.SWEEP]
     segmentation = app.session_state[state.SEGMENTATION]
     assert segmentation.algorithm == "kmeans"
     assert segmentation.params["k"] == sweep.recommended_k
     assert len(segmentation.labels) == len(clean_sample.matrix)
     assert any(sweep.sentence in element.value for element in [*app.success, *app.warning])
-    titles = [spec["layout"]["title"]["text"] for spec in _specs(app)]
+    titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(app)]
     assert any(t.startswith("How each criterion rates every k") for t in titles)
     assert "Segment sizes" in titles
     assert any(t.startswith("Silhouette per customer") for t in titles)
     assert any(t.startswith("Chosen features, pair by pair") for t in titles)
     assert any(t.startswith("PCA") for t in titles)
-    pca = next(s for s in _specs(app) if s["layout"]["title"]["text"] == "PCA")
+    pca = next(s for s in plotly_specs(app) if s["layout"]["title"]["text"] == "PCA")
     assert "of variance" in pca["layout"]["xaxis"]["title"]["text"]
     assert len(pca["data"]) == segmentation.n_segments
 
 
 def test_choices_survive_leaving_the_page(app, clean_sample):
-    _open(app, clean_sample)
+    open_page(app, PAGE, {state.CLEAN: clean_sample})
     app.selectbox(key="cluster__algorithm").set_value("gmm").run()
     app.number_input(key="cluster__gmm__k").set_value(3).run()
     assert not app.exception
@@ -69,7 +56,7 @@ def test_choices_survive_leaving_the_page(app, clean_sample):
 
 
 def test_ward_forces_euclidean_and_stability_is_drawn(app, clean_sample):
-    _open(app, clean_sample)
+    open_page(app, PAGE, {state.CLEAN: clean_sample})
     app.selectbox(key="cluster__algorithm").set_value("hierarchical").run()
     assert app.selectbox(key="cluster__hierarchical__metric").disabled  # ward is the default linkage
     app.selectbox(key="cluster__hierarchical__linkage").set_value("average").run()
@@ -80,21 +67,21 @@ def test_ward_forces_euclidean_and_stability_is_drawn(app, clean_sample):
     assert metric.value == "euclidean" and metric.disabled
     assert not app.error
     assert app.session_state[state.SEGMENTATION].algorithm == "hierarchical"
-    assert any(s["layout"]["title"]["text"].startswith("Dendrogram") for s in _specs(app))
+    assert any(s["layout"]["title"]["text"].startswith("Dendrogram") for s in plotly_specs(app))
     app.button(key="cluster__stability").click().run()
     assert not app.exception
     stability = app.session_state[state.STABILITY]
     assert list(stability.columns) == ["segment", "jaccard", "band"]
-    assert any(s["layout"]["title"]["text"].startswith("Stability per segment") for s in _specs(app))
+    assert any(s["layout"]["title"]["text"].startswith("Stability per segment") for s in plotly_specs(app))
 
 
 def test_dbscan_shows_the_k_distance_curve_and_bad_eps_gets_guidance(app, clean_sample):
-    _open(app, clean_sample)
+    open_page(app, PAGE, {state.CLEAN: clean_sample})
     app.selectbox(key="cluster__algorithm").set_value("dbscan").run()
     app.number_input(key="cluster__dbscan__eps").set_value(0.05).run()
     assert not app.exception
     assert any("try eps near" in e.value for e in app.error)
-    assert any(s["layout"]["title"]["text"].startswith("k-distance curve") for s in _specs(app))
+    assert any(s["layout"]["title"]["text"].startswith("k-distance curve") for s in plotly_specs(app))
     kept = app.session_state[state.SEGMENTATION]  # the last good result stays, and the page says so
     assert kept.params.get("eps") != 0.05
     assert any("last segmentation that worked" in i.value for i in app.info)
@@ -106,7 +93,7 @@ def test_dbscan_shows_the_k_distance_curve_and_bad_eps_gets_guidance(app, clean_
 
 
 def test_recommend_k_moves_k_to_the_recommendation(app, clean_sample):
-    _open(app, clean_sample)
+    open_page(app, PAGE, {state.CLEAN: clean_sample})
     recommended = app.session_state[state.SWEEP].recommended_k
     app.number_input(key="cluster__kmeans__k").set_value(recommended + 2).run()
     assert app.session_state[state.SEGMENTATION].n_segments == recommended + 2

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from pagetest import open_page, plotly_specs
 
 from core.clean import apply_recipe, default_recipe
 from core.cluster import fit
@@ -30,29 +29,16 @@ def canonical(sparkov_path):
     return standardize_transactions(frame, infer_transaction_columns(frame))[0]
 
 
-def _open(app, **values):
-    app.run()
-    for key, value in values.items():
-        app.session_state[key] = value
-    app.switch_page(PAGE).run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
-
-
-def _specs(app):
-    return [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
-
-
 def test_customer_alerts_with_segment_names_reasons_and_a_review_that_persists(app, customers):
     clean, segmentation = customers
-    _open(app, **{state.CLEAN: clean, state.SEGMENTATION: segmentation, state.NAMES: {0: "Big spenders"}})
+    open_page(app, PAGE, {state.CLEAN: clean, state.SEGMENTATION: segmentation, state.NAMES: {0: "Big spenders"}})
     scored = app.session_state[state.FRAUD_CUSTOMERS]
     assert len(scored) == 1500
     alerts = scored.loc[scored["flagged"]]
     assert len(alerts) == 50
     assert (alerts["reasons"].str.len() > 0).all()
     assert "Big spenders" in set(scored["segment_name"])
-    assert any("flagged" in [t.get("name") for t in spec["data"]] for spec in _specs(app))
+    assert any("flagged" in [t.get("name") for t in spec["data"]] for spec in plotly_specs(app))
 
     first = app.selectbox(key="fraud__customers_review_alert").value
     assert first == "customer:" + alerts.sort_values("anomaly_rank")["customer_id"].iloc[0]
@@ -69,7 +55,7 @@ def test_customer_alerts_with_segment_names_reasons_and_a_review_that_persists(a
 
 def test_the_budget_is_a_count_or_a_percentile_and_survives_navigation(app, customers):
     clean, segmentation = customers
-    _open(app, **{state.CLEAN: clean, state.SEGMENTATION: segmentation})
+    open_page(app, PAGE, {state.CLEAN: clean, state.SEGMENTATION: segmentation})
     app.number_input(key="fraud__customers_budget_n").set_value(20).run()
     assert app.session_state[state.FRAUD_CUSTOMERS]["flagged"].sum() == 20
     app.switch_page("pages/4_Profiles.py").run()
@@ -85,7 +71,7 @@ def test_the_budget_is_a_count_or_a_percentile_and_survives_navigation(app, cust
 
 def test_a_budget_larger_than_the_data_is_clipped_with_a_note(app, customers):
     clean, segmentation = customers
-    _open(app, **{state.CLEAN: clean, state.SEGMENTATION: segmentation})
+    open_page(app, PAGE, {state.CLEAN: clean, state.SEGMENTATION: segmentation})
     app.number_input(key="fraud__customers_budget_n").set_value(5000).run()
     assert not app.exception
     assert app.session_state[state.FRAUD_CUSTOMERS]["flagged"].all()
@@ -94,19 +80,19 @@ def test_a_budget_larger_than_the_data_is_clipped_with_a_note(app, customers):
 
 def test_customers_without_labels_get_a_note_instead_of_an_evaluation(app, customers):
     clean, segmentation = customers
-    _open(app, **{state.CLEAN: clean, state.SEGMENTATION: segmentation})
+    open_page(app, PAGE, {state.CLEAN: clean, state.SEGMENTATION: segmentation})
     assert any("No fraud label column in the customers" in i.value for i in app.info)
 
 
 def test_transactions_are_scored_evaluated_and_reviewed(app, canonical):
-    _open(app, **{state.TX_CANONICAL: canonical})
+    open_page(app, PAGE, {state.TX_CANONICAL: canonical})
     scored = app.session_state[state.FRAUD_TRANSACTIONS]
     assert len(scored) == len(canonical) == 15000
     assert scored["flagged"].sum() == 100
     metrics = {m.label: m.value for m in app.metric}
     assert float(metrics["PR-AUC"]) >= 0.25
     assert metrics["Base rate"] == "0.57%"
-    pr = next(spec for spec in _specs(app) if spec["layout"]["xaxis"]["title"]["text"].startswith("recall"))
+    pr = next(spec for spec in plotly_specs(app) if spec["layout"]["xaxis"]["title"]["text"].startswith("recall"))
     assert [t["name"].split(" ")[0] for t in pr["data"]] == ["this", "base", "top"]
     assert pr["data"][1]["y"] == [pytest.approx(85 / 15000)] * 2
 
@@ -120,7 +106,7 @@ def test_transactions_are_scored_evaluated_and_reviewed(app, canonical):
 
 
 def test_transactions_without_labels_show_a_note(app, canonical):
-    _open(app, **{state.TX_CANONICAL: canonical.drop(columns="label").head(3000)})
+    open_page(app, PAGE, {state.TX_CANONICAL: canonical.drop(columns="label").head(3000)})
     assert app.session_state[state.FRAUD_TRANSACTIONS]["flagged"].sum() == 100
     assert any("No fraud label column in the transactions" in i.value for i in app.info)
     assert not any(m.label == "PR-AUC" for m in app.metric)
@@ -128,6 +114,6 @@ def test_transactions_without_labels_show_a_note(app, canonical):
 
 def test_without_transactions_the_tab_says_what_it_needs(app, customers):
     clean, segmentation = customers
-    _open(app, **{state.CLEAN: clean, state.SEGMENTATION: segmentation})
+    open_page(app, PAGE, {state.CLEAN: clean, state.SEGMENTATION: segmentation})
     assert any("Load a transaction table" in i.value for i in app.info)
     assert state.FRAUD_TRANSACTIONS not in app.session_state

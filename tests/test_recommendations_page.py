@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import pytest
+from pagetest import open_page, plotly_specs
 
 from core.clean import apply_recipe, default_recipe
 from core.cluster import fit
@@ -24,31 +23,18 @@ def upstream(cc_general_path):
     return {state.CLEAN: clean, state.SEGMENTATION: fit(clean.matrix, "kmeans", {"k": 4})}
 
 
-def _open(app, values):
-    app.run()
-    for key, value in values.items():
-        app.session_state[key] = value
-    app.switch_page(PAGE).run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
-
-
-def _specs(app):
-    return [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
-
-
 def test_segments_show_ranked_offers_with_intervals(app, upstream):
-    _open(app, {**upstream, state.NAMES: {0: "Big spenders"}})
+    open_page(app, PAGE, {**upstream, state.NAMES: {0: "Big spenders"}})
     assert app.session_state[state.CATALOGUE]["offer_id"].tolist()[0] == "balance_transfer"
-    titles = [spec["layout"]["title"]["text"] for spec in _specs(app)]
+    titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(app)]
     assert "Expected acceptance per segment" in titles
     assert "Big spenders: acceptance per offer" in titles
-    posterior = next(s for s in _specs(app) if s["layout"]["title"]["text"].endswith("acceptance per offer"))
+    posterior = next(s for s in plotly_specs(app) if s["layout"]["title"]["text"].endswith("acceptance per offer"))
     assert posterior["data"][0]["error_x"]["type"] == "data"
 
 
 def test_recording_an_outcome_updates_feedback_and_moves_the_ranking(app, upstream):
-    _open(app, upstream)
+    open_page(app, PAGE, upstream)
     app.number_input(key="recs__prior_strength").set_value(1.0).run()
     customer = upstream[state.CLEAN].table["CUST_ID"].iloc[0]
     app.text_input(key="recs__query").set_value(customer).run()
@@ -76,7 +62,7 @@ def test_recording_an_outcome_updates_feedback_and_moves_the_ranking(app, upstre
 
 
 def test_campaign_upload_reports_bad_lines_and_adds_good_rows(app, upstream):
-    _open(app, upstream)
+    open_page(app, PAGE, upstream)
     ids = upstream[state.CLEAN].table["CUST_ID"]
     data = f"customer_id,offer,outcome\n{ids.iloc[1]},fraud_alerts,yes\nNOPE,fraud_alerts,no\n{ids.iloc[2]},x,no\n"
     app.file_uploader(key="recs__feedback_file").set_value(("results.csv", data.encode(), "text/csv")).run()
@@ -91,7 +77,7 @@ def test_campaign_upload_reports_bad_lines_and_adds_good_rows(app, upstream):
 
 
 def test_catalogue_upload_with_a_protected_attribute_is_refused(app, upstream):
-    _open(app, upstream)
+    open_page(app, PAGE, upstream)
     before = app.session_state[state.CATALOGUE].copy()
     bad = before.assign(eligible_if=["gender == 1", *before["eligible_if"].tolist()[1:]])
     app.file_uploader(key="recs__catalogue_file").set_value(
@@ -103,13 +89,13 @@ def test_catalogue_upload_with_a_protected_attribute_is_refused(app, upstream):
 
 
 def test_simulation_panel_draws_a_regret_curve(app, upstream):
-    _open(app, upstream)
+    open_page(app, PAGE, upstream)
     app.number_input(key="recs__sim_rounds").set_value(500).run()
     app.button(key="recs__sim_run").click().run()
     assert not app.exception
     run = app.session_state["recs__simulation"]["run"]
     assert len(run) == 500
-    regret = next(s for s in _specs(app) if s["layout"]["title"]["text"].startswith("Acceptances lost"))
+    regret = next(s for s in plotly_specs(app) if s["layout"]["title"]["text"].startswith("Acceptances lost"))
     assert regret["data"][0]["y"] is not None
 
 
@@ -124,7 +110,7 @@ def test_customer_lookup_suggests_categories_customers_like_them_use(app, upstre
             "category": ["grocery_pos", "travel", "travel", "grocery_pos", "gas_transport"],
         }
     )
-    _open(app, {**upstream, state.TX_CANONICAL: canonical})
+    open_page(app, PAGE, {**upstream, state.TX_CANONICAL: canonical})
     assert app.selectbox(key="recs__customer").value == me
     spoken = [m.value for m in app.markdown if "also spend on" in m.value]
     # segment: travel 2 of 3 transactions; everyone: 2 of 5 -> lift (2/3) / (2/5) = 1.7

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from pagetest import open_page, plotly_specs
 
 from pages import _state as state
 
@@ -49,22 +49,9 @@ def upstream() -> dict:
     }
 
 
-def _open(app, values: dict):
-    app.run()
-    for key, value in values.items():
-        app.session_state[key] = value
-    app.switch_page(TRENDS).run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
-
-
-def _specs(app) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
-
-
 def test_page_shows_series_forecast_bands_and_migration(app, upstream):
-    _open(app, upstream)
-    specs = _specs(app)
+    open_page(app, TRENDS, upstream)
+    specs = plotly_specs(app)
     forecast = [s for s in specs if any(t.get("name") == "95% interval" for t in s["data"])]
     assert len(forecast) == 1
     names = [t.get("name", "") for t in forecast[0]["data"]]
@@ -81,7 +68,7 @@ def test_page_shows_series_forecast_bands_and_migration(app, upstream):
 
 
 def test_choices_survive_leaving_the_page(app, upstream):
-    _open(app, upstream)
+    open_page(app, TRENDS, upstream)
     app.selectbox(key="trends__metric").set_value("transactions").run()
     app.radio(key="trends__freq").set_value("W-MON").run()
     assert not app.exception
@@ -104,4 +91,4 @@ def test_without_transactions_the_sample_can_be_loaded(app):
     app.button(key="trends__load_sample").click().run()
     assert not app.exception, [e.value for e in app.exception]
     assert isinstance(app.session_state[state.TX_CANONICAL], pd.DataFrame)
-    assert any(any(t.get("name") == "95% interval" for t in s["data"]) for s in _specs(app))
+    assert any(any(t.get("name") == "95% interval" for t in s["data"]) for s in plotly_specs(app))
