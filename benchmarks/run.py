@@ -94,7 +94,7 @@ PLAN: dict[str, tuple[str, ...]] = {
 
 
 # Stages that take several seconds even on small data: fewer repeats keep the full run near 20 minutes.
-SLOW = ("k_sweep", "stability", "tsne", "gmm", "kmedoids", "hdbscan", "hierarchical")
+SLOW = ("k_sweep", "stability", "tsne", "gmm", "kmedoids", "hdbscan", "hierarchical")  # as stages.SLOW_STAGES
 
 
 def repeats_for(stage: str, dataset: str) -> int:
@@ -166,6 +166,7 @@ def render(records: list[dict]) -> str:
         f"- Machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
         f"{_cpu_count()} cores; Python {platform.python_version()}",
         f"- Versions: {versions}",
+        f"- Code: {_code_version()}",
         f"- Load average at the start (1, 5, 15 min): {_load_text(LOAD_AT_START)}; at the end: "
         f"{_load_text(os.getloadavg())} (2 cores: above 2 means other work competed for the CPU)",
         "- Each row: median wall time of the stage's repeats (inputs prepared first, untimed) and the peak",
@@ -201,6 +202,18 @@ def kept_text(path: Path) -> str:
     """The part of an existing RESULTS.md below the keep marker (notes and the demo section), marker included."""
     text = path.read_text() if path.exists() else ""
     return "\n" + KEEP_MARKER + text.split(KEEP_MARKER, 1)[1] if KEEP_MARKER in text else "\n" + KEEP_MARKER + "\n"
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=HERE.parent, capture_output=True, text=True, check=False)
+    return done.stdout.strip()
+
+
+def _code_version() -> str:
+    """The commit measured, and the core/pages files that differed from it (the tree is shared)."""
+    changed = _git("diff", "--name-only", "HEAD", "--", "core", "pages").splitlines()
+    commit = f"commit {_git('rev-parse', '--short', 'HEAD')}"
+    return commit + (f" plus uncommitted changes in {', '.join(changed)}" if changed else "")
 
 
 def _cpu_count() -> int:

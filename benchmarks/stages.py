@@ -32,6 +32,8 @@ SHARED = PROJECT.parent / "shared" / "datasets"
 CUSTOMER_DATASETS = ("cc_general", "gen_8950", "gen_100k", "gen_1m", "gen_max")
 TRANSACTION_DATASETS = ("sparkov_15k", "gen_tx_1m")
 BIG_DATASETS = ("gen_100k", "gen_1m", "gen_max", "gen_tx_1m")
+# Several seconds per call even on small data: no warm-up call (first-call costs are noise next to them).
+SLOW_STAGES = ("k_sweep", "stability", "tsne", "gmm", "kmedoids", "hdbscan", "hierarchical")
 # gen_max: the most customers whose CSV still fits under the 200 MB upload limit (core.io.MAX_UPLOAD_BYTES);
 # 1,000,000 generated customers write 112.6 MB, so 1,750,000 write about 197 MB.
 _SIZES = {"gen_8950": 8_950, "gen_100k": 100_000, "gen_1m": 1_000_000, "gen_max": 1_750_000}
@@ -399,7 +401,7 @@ def measure(stage: str, dataset: str, repeats: int, *, warm_up: bool | None = No
     for module in (*(() if stage == "baseline" else _COMMON), *IMPORTS.get(stage, ())):
         importlib.import_module(module)
     prepare(dataset)
-    if warm_up if warm_up is not None else dataset not in BIG_DATASETS:
+    if warm_up if warm_up is not None else dataset not in BIG_DATASETS and stage not in SLOW_STAGES:
         run(dataset)
     times = []
     for _ in range(repeats):
