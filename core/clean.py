@@ -147,6 +147,19 @@ def _need(frame: pd.DataFrame, columns: list[str], where: str) -> None:
             raise DataError(f"column {column} is not in this file; the recipe needs it {where}")
 
 
+def _fit_and_apply(number: int, kind_name: str, data: pd.DataFrame, params, state, context):
+    """Fit step ``number`` on ``data`` (or replay its learned ``state``) and apply it; name the step on failure."""
+    kind = STEP_KINDS[kind_name]
+    try:
+        if state is None:
+            state = kind.fit(data, params, context)
+        else:
+            _need(data, list(state.get("requires", [])), f"for step {number}")
+        return state, kind.apply(data, state, context)
+    except DataError as error:
+        raise _step_error(number, kind_name, error) from None
+
+
 def _step_error(number: int, kind: str, error: Exception) -> DataError:
     text = str(error)
     if text.startswith("column ") and "step" in text:
@@ -174,14 +187,7 @@ def _run(
         kind = STEP_KINDS[kind_name]
         if kind.target != "table":
             continue
-        try:
-            if state is None:
-                state = kind.fit(table, params, context)
-            else:
-                _need(table, list(state.get("requires", [])), f"for step {number}")
-            outcome = kind.apply(table, state, context)
-        except DataError as error:
-            raise _step_error(number, kind_name, error) from None
+        state, outcome = _fit_and_apply(number, kind_name, table, params, state, context)
         learned.append(FittedStep(number, kind_name, state))
         reports[number] = StepReport(
             f"{number}. {kind_name}", len(table), len(outcome.table), outcome.values_changed, outcome.message
@@ -215,14 +221,7 @@ def _run(
         kind = STEP_KINDS[kind_name]
         if kind.target != "matrix":
             continue
-        try:
-            if state is None:
-                state = kind.fit(matrix, params, context)
-            else:
-                _need(matrix, list(state.get("requires", [])), f"for step {number}")
-            outcome = kind.apply(matrix, state, context)
-        except DataError as error:
-            raise _step_error(number, kind_name, error) from None
+        state, outcome = _fit_and_apply(number, kind_name, matrix, params, state, context)
         learned.append(FittedStep(number, kind_name, state))
         reports[number] = StepReport(
             f"{number}. {kind_name}", len(matrix), len(matrix), outcome.values_changed, outcome.message
