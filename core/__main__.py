@@ -78,6 +78,7 @@ def _segment(args: argparse.Namespace) -> int:
         feedback=feedback,
         dataset_name=Path(args.input).name,
         stability_runs=args.stability,
+        source=args.source,
     )
     options = {"algorithm": args.algorithm, "k": args.k, "stability": args.stability, "recipe": args.recipe}
     export = assemble_export(result.workbook_inputs(sha256=sha, params=options), stem=Path(args.out).stem)
@@ -178,7 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
         "as the app. INPUT is a customer table (CSV or Excel); a transaction table works too.",
     )
     segment.add_argument("input", metavar="INPUT", help="customer file (CSV / Excel), or a transaction file")
-    segment.add_argument("--transactions", metavar="FILE", help="transactions to derive and join customer features")
+    segment.add_argument("--transactions", metavar="FILE", help="transactions, for the Fraud and Trends sheets")
+    segment.add_argument(
+        "--source",
+        choices=("customers", "transactions", "joined"),
+        default=None,
+        help="what to segment: the customer table (default when given), features derived from the transactions, "
+        "or both joined on the customer id",
+    )
     segment.add_argument("--recipe", metavar="RECIPE.json", help="cleaning recipe downloaded from the Clean page")
     segment.add_argument(
         "--algorithm",

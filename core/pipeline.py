@@ -87,19 +87,31 @@ class PipelineResult:
         return lines + [f"Note: {note}" for note in self.notes]
 
 
+SOURCES = ("customers", "transactions", "joined")  # what to segment: as on the Clean page
+
+
 def _customer_table(
-    customers: pd.DataFrame | None, tx_canonical: pd.DataFrame | None
+    customers: pd.DataFrame | None, tx_canonical: pd.DataFrame | None, source: str
 ) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Return the table to segment and its roles: the customers, the customers derived from transactions, or both."""
+    """Return the table to segment and its roles: the customers, the customers derived from transactions, or both.
+
+    ``source`` is one of :data:`SOURCES`; ``"joined"`` keeps only customers present in both tables.
+    """
     from core import features
     from core.schema import id_column, infer_roles
 
     if customers is None and tx_canonical is None:
         raise DataError("Give a customer file, a transaction file, or both.")
-    if tx_canonical is None:
+    if source not in SOURCES:
+        raise DataError(f"Unknown source {source!r}: choose one of {', '.join(SOURCES)}.")
+    if customers is None and source != "transactions":
+        raise DataError(f"Segmenting by {source!r} needs a customer file; give one, or use the transactions.")
+    if tx_canonical is None and source != "customers":
+        raise DataError(f"Segmenting by {source!r} needs a transaction file (--transactions FILE).")
+    if source == "customers":
         return customers, infer_roles(customers)
     derived = features.customer_features(tx_canonical)
-    if customers is None:
+    if source == "transactions":
         return derived, features.derived_roles(derived)
     roles = infer_roles(customers)
     joined, _ = features.join_customers(customers, id_column(roles) or "", derived)
@@ -131,6 +143,7 @@ def run_segment_pipeline(
     dataset_name: str = "customers",
     stability_runs: int = 0,
     act: bool = True,
+    source: str | None = None,
 ) -> PipelineResult:
     """Segment customers end to end with the app's defaults.
 
@@ -139,8 +152,8 @@ def run_segment_pipeline(
     customers : pandas.DataFrame or None
         One row per customer (an id column and numeric behaviour columns), as loaded by ``core.io``.
     transactions : pandas.DataFrame or None
-        One row per transaction, any column names (mapped by ``core.transactions`` role inference); customer
-        features are derived from it and joined to ``customers`` when both are given.
+        One row per transaction, any column names (mapped by ``core.transactions`` role inference). Used for
+        the fraud and trends sheets, and for segmentation as ``source`` says.
     recipe : core.clean.Recipe, optional
         Cleaning steps; ``core.clean.default_recipe`` when None.
     algorithm : str
@@ -157,6 +170,10 @@ def run_segment_pipeline(
         Bootstrap resamples for segment stability; 0 skips it (it refits the model that many times).
     act : bool
         Also compute offers, anomaly scores and trends.
+    source : {"customers", "transactions", "joined"} or None
+        What to segment, as on the Clean page: the customer table (the default when there is one; every
+        customer is kept), customer features derived from the transactions (the default without a customer
+        table), or both joined on the customer id (only customers in both).
 
     Returns
     -------
@@ -181,7 +198,8 @@ def run_segment_pipeline(
         from core.transactions import infer_transaction_columns, standardize_transactions
 
         tx_canonical = standardize_transactions(transactions, infer_transaction_columns(transactions))[0]
-    frame, roles = _customer_table(customers, tx_canonical)
+    source = source or ("customers" if customers is not None else "transactions")
+    frame, roles = _customer_table(customers, tx_canonical, source)
     layout = detect_layout(customers) if customers is not None else "transactions"
     recipe = recipe if recipe is not None else default_recipe(frame, roles)
     clean = apply_recipe(frame, recipe, roles, random_state=random_state)

@@ -83,3 +83,24 @@ def test_fraud_scores_every_transaction(sparkov_path, tmp_path, capsys):
     scores = pd.read_csv(out, encoding="utf-8-sig")
     assert len(scores) == 15_000
     assert int(scores["flagged"].sum()) == 50
+
+
+@pytest.mark.parametrize(
+    ("source", "customers"),
+    [(None, 8950), ("joined", None)],
+    ids=["customers are segmented by default", "joined keeps only customers with transactions"],
+)
+def test_segment_with_transactions_adds_fraud_and_trends_sheets(tmp_path, capsys, source, customers):
+    out = tmp_path / "segments.xlsx"
+    samples = PROJECT / "sample_data"
+    args = ["segment", str(samples / "card_portfolio.csv"), "--transactions", str(samples / "card_transactions.csv")]
+    args += ["--k", "4", "--out", str(out)] + (["--source", source] if source else [])
+    assert main(args) == 0
+    book = load_workbook(out, read_only=True)
+    assert {"Fraud", "Trends", "Offers"} <= set(book.sheetnames)
+    rows = book["Customers"].max_row - 1
+    if customers is not None:
+        assert rows == customers
+    else:
+        tx = pd.read_csv(PROJECT / "sample_data" / "card_transactions.csv", usecols=["customer_id"])
+        assert 0 < rows <= tx["customer_id"].nunique() < 8950
