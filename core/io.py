@@ -36,6 +36,8 @@ __all__ = ["MAX_UPLOAD_BYTES", "DataError", "LoadReport", "LoadedTable", "load_t
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # matches server.maxUploadSize = 200 (MB) in .streamlit/config.toml
 _FALLBACK_ENCODINGS = ("cp1252", "latin-1")
 _SKIPPED_LINE = re.compile(r"Skipping line (\d+)")
+_TRUNCATED = "does not match length of data"
+_EXTRA_FIELDS = 64  # fields beyond the header read (and checked) when the first row is too long
 _ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "cp1252": "Windows-1252", "latin-1": "Latin-1"}
 
 
@@ -321,8 +323,54 @@ def _read_csv(
                 "export with one header row, or save it as .xlsx."
             ) from error
         skipped = tuple(int(number) for warning in caught for number in _SKIPPED_LINE.findall(str(warning.message)))
+        if any(_TRUNCATED in str(warning.message) for warning in caught):
+            frame, skipped = _read_long_first_row(data, options, attempt, dialect, decimal)
         return frame, skipped, attempt
     raise DataError(f"{filename} uses an unknown text encoding. Export it again as UTF-8 CSV.")
+
+
+def _read_long_first_row(
+    data: bytes, options: dict, encoding: str, dialect: io_sniff.Dialect, decimal: str
+) -> tuple[pd.DataFrame, tuple[int, ...]]:
+    """Re-read a file whose first data row has more fields than the header.
+
+    pandas then takes that row's width as the norm and silently cuts every longer row (an unquoted
+    ``$1,234.50`` becomes ``1``). Here rows are read wide: extra fields that are empty (a trailing
+    delimiter) are dropped, rows with extra values are skipped and reported by line number, and numbers are
+    parsed as the C parser would have.
+    """
+    header = pd.read_csv(io.BytesIO(data), encoding=encoding, **{**options, "nrows": 0}).columns
+    width = len(header)
+    wide_options = {
+        **options,
+        "header": None,
+        "skiprows": dialect.header_line + 1,
+        "names": range(width + _EXTRA_FIELDS),
+        "dtype": "str",
+        "decimal": ".",
+        "skip_blank_lines": False,
+    }
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        raw = pd.read_csv(io.BytesIO(data), encoding=encoding, **wide_options)
+    skipped = [int(number) for warning in caught for number in _SKIPPED_LINE.findall(str(warning.message))]
+    too_long = raw.iloc[:, width:].notna().any(axis=1).to_numpy()
+    first_line = dialect.header_line + 2
+    skipped.extend(int(position) + first_line for position in np.flatnonzero(too_long))
+    body = raw.loc[~too_long].iloc[:, :width]
+    body = body.loc[body.notna().any(axis=1)].reset_index(drop=True)
+    body.columns = header
+    for position, name in enumerate(header):
+        if position in dialect.text_columns:
+            continue
+        text = body.iloc[:, position]
+        if decimal == ",":
+            text = text.str.replace(",", ".", regex=False)
+        try:
+            body[name] = pd.to_numeric(text)
+        except (ValueError, TypeError):
+            continue
+    return body, tuple(sorted(skipped))
 
 
 def csv_error() -> type[Exception]:

@@ -151,6 +151,20 @@ def test_ragged_rows_are_skipped_and_reported_by_line_number():
     assert any("lines 3, 5" in line for line in loaded.report.as_lines())
 
 
+def test_a_long_first_row_is_skipped_not_cut_short():
+    # pandas takes the first row's width as the norm and cuts longer rows: an unquoted $1,234.50 became 1
+    loaded = load('id,amount\n1,$1,234.50\n2,"$2,000"\n3,$7\n')
+    assert loaded.frame["id"].tolist() == [2, 3]
+    assert loaded.frame["amount"].tolist() == [2000, 7]
+    assert loaded.report.skipped_lines == (2,)
+
+
+def test_a_long_first_row_keeps_blank_lines_trailing_delimiters_and_decimal_commas_straight():
+    loaded = load("a;b\n1;2,5;\n3;4;\n\n5;6;7\n")
+    pd.testing.assert_frame_equal(loaded.frame, pd.DataFrame({"a": [1, 3], "b": [2.5, 4.0]}))
+    assert loaded.report.skipped_lines == (5,)
+
+
 def test_quoted_fields_with_embedded_newlines():
     loaded = load('id,comment,amount\n1,"first line\nsecond line",5\n2,"plain",6\n')
     assert loaded.frame["comment"].tolist() == ["first line\nsecond line", "plain"]
