@@ -59,6 +59,10 @@ _NAME_PATTERNS: dict[str, tuple[str, ...]] = {
     "merch_lon": (r"^(merch_long|merch_lon|merchant_long|merchant_lon|merchant_longitude)$",),
 }
 _NOT_A_TIMESTAMP = re.compile(r"(dob|birth|expir|unix)")
+# A UTC offset at the end of a text timestamp ("Z", "+01:00", " +0200", " UTC"), and the same after a clock time
+# (so the year of "05-01-2024" is never taken for an offset).
+_UTC_OFFSET = r"\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
+_TIME_THEN_OFFSET = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?" + _UTC_OFFSET
 _OPTIONAL_ROLES = ("category", "merchant", "channel", "label", "transaction_id", "lat", "lon", "merch_lat", "merch_lon")
 
 
@@ -193,7 +197,10 @@ def infer_transaction_columns(frame: pd.DataFrame) -> TransactionColumns:
 def parse_timestamps(values: pd.Series) -> tuple[pd.Series, str]:
     """Parse timestamps in any common format; return the parsed series and a description of the format."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        return pd.to_datetime(values).astype("datetime64[ns]"), "already dates"
+        parsed = pd.to_datetime(values)
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):  # keep the local clock time the card holder saw
+            parsed = parsed.dt.tz_localize(None)
+        return parsed.astype("datetime64[ns]"), "already dates"
     if pd.api.types.is_numeric_dtype(values):
         numbers = pd.to_numeric(values, errors="coerce")
         median = float(np.nanmedian(numbers)) if numbers.notna().any() else 0.0
@@ -201,6 +208,11 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, str]:
         parsed = pd.to_datetime(numbers, unit=unit, errors="coerce")
         return parsed.astype("datetime64[ns]"), f"Unix time ({unit})"
     text = values.astype("string").str.strip()
+    # A UTC offset ("Z", "+01:00", "+0200") is dropped: the local clock time is kept, which is what night-time
+    # and day-of-week features need, and files whose offsets change with daylight saving stay readable.
+    offset = text.str.contains(_TIME_THEN_OFFSET, regex=True, na=False)
+    if offset.any():
+        text = text.mask(offset, text[offset].str.replace(_UTC_OFFSET, "", regex=True))
     iso = pd.to_datetime(text, format="ISO8601", errors="coerce")
     if iso.notna().sum() >= 0.95 * text.notna().sum():
         return iso.astype("datetime64[ns]"), "ISO 8601"

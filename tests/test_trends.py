@@ -84,8 +84,11 @@ def test_unknown_metric_is_refused(small_tx):
         ["2024-01-05T10:00:00", "2024-02-10T11:30:00", "2024-02-28T09:00:00"],
         ["05/01/2024 10:00", "10/02/2024 11:30", "28/02/2024 09:00"],
         ["2024-01-05 10:00:00.123456", "2024-02-10 11:30:00.5", "2024-02-28 09:00:00.000001"],
+        ["2024-01-05T10:00:00Z", "2024-02-10T11:30:00Z", "2024-02-28T09:00:00Z"],
+        ["2024-01-05T10:00:00+01:00", "2024-02-10T11:30:00+0200", "2024-02-28 09:00:00 -05:00"],
+        ["05-01-2024 10:00 +01:00", "10-02-2024", "28-02-2024 09:00"],
     ],
-    ids=["iso", "day first", "microseconds"],
+    ids=["iso", "day first", "microseconds", "utc z", "mixed utc offsets", "day first dashes with an offset"],
 )
 def test_timestamp_formats_aggregate_through_the_canonical_frame(stamps):
     raw = pd.DataFrame({"card_id": ["x", "y", "x"], "posted": stamps, "amount": ["12.50", "7,50", "1"]})
@@ -93,6 +96,14 @@ def test_timestamp_formats_aggregate_through_the_canonical_frame(stamps):
     out = aggregate(tx, metrics=["spend"], complete_periods_only=False)
     assert out["period"].tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01")]
     assert out["value"].tolist() == [12.5, 8.5]
+
+
+def test_a_utc_offset_keeps_the_local_clock_time():
+    raw = pd.DataFrame(
+        {"card_id": ["x", "y"], "posted": ["2024-01-05T23:30:00+01:00", "2024-07-05T23:30:00+02:00"], "amount": [1, 2]}
+    )
+    tx, _ = standardize_transactions(raw, infer_transaction_columns(raw))
+    assert tx["timestamp"].tolist() == [pd.Timestamp("2024-01-05 23:30"), pd.Timestamp("2024-07-05 23:30")]
 
 
 def test_aggregate_table_works_on_customer_snapshots():
