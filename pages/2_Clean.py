@@ -263,7 +263,7 @@ save_col.download_button(
     "Download recipe (JSON)", recipe.to_json(), "cardlens_recipe.json", "application/json", key="clean__download"
 )
 model_col.download_button(
-    "Download fitted recipe (for python -m core assign)",
+    "Download fitted recipe (the medians, caps and scales learnt here)",
     json.dumps(clean.fitted.to_dict(), indent=1),
     "cardlens_fitted_recipe.json",
     "application/json",

@@ -5,6 +5,7 @@ import streamlit as st
 from core import naming, profiles
 from core.charts import profiles as charts
 from core.export import customers_csv
+from core.model import model_from_run, model_to_json
 from core.report import customers_frame
 from core.schema import detect_layout
 from pages import _state as state
@@ -75,9 +76,13 @@ new_names = {
     int(s): (str(n).strip() if isinstance(n, str) and n.strip() else automatic[int(s)].name)
     for s, n in zip(edited["segment"], edited["name"], strict=True)
 }
-duplicates = sorted({n for n in new_names.values() if list(new_names.values()).count(n) > 1})
+folded = [n.casefold() for n in new_names.values()]
+duplicates = sorted({n for n in new_names.values() if folded.count(n.casefold()) > 1})
 if duplicates:
-    st.error(f"Each segment needs its own name: {', '.join(duplicates)} is used twice. The last unique names are kept.")
+    st.error(
+        f"Each segment needs its own name: {', '.join(duplicates)} is used twice (capitals aside). "
+        "The last unique names are kept."
+    )
 else:
     new_descriptions = {
         int(s): (str(d) if isinstance(d, str) and d.strip() else automatic[int(s)].description)
@@ -159,3 +164,21 @@ right.download_button(
     icon=":material/table:",
     key="profiles__customers_csv",
 )
+model_json = ui.run_safely(
+    lambda: model_to_json(
+        model_from_run(clean, segmentation, ui.segment_names(), st.session_state.get(state.DESCRIPTIONS))
+    ),
+    what="Preparing the segment model",
+)
+if model_json is not None:
+    right.download_button(
+        "Segment model (.json)",
+        data=model_json,
+        file_name="cardlens_model.json",
+        mime="application/json",
+        on_click="ignore",
+        icon=":material/model_training:",
+        key="profiles__model",
+        help="The recipe, scaler and segment centres: place next month's file into these segments with "
+        "`python -m core assign cardlens_model.json NEWFILE --out assigned.csv`.",
+    )

@@ -44,9 +44,10 @@ def test_profiles_page_names_segments_and_draws_the_charts(app):
     kinds = [spec["data"][0]["type"] for spec in specs]
     assert kinds[:3] == ["bar", "heatmap", "scatter"] and "box" in kinds
     assert len(specs[1]["data"][0]["y"]) == 3
-    assert [b.label for b in app.get("download_button")][-2:] == [
+    assert [b.label for b in app.get("download_button")][-3:] == [
         "Download workbook (.xlsx)",
         "Customers with segments (.csv)",
+        "Segment model (.json)",
     ]
 
 
@@ -71,7 +72,7 @@ def test_a_name_edit_flows_to_state_and_survives_a_page_switch(app):
 def test_a_duplicate_name_is_refused_with_a_message(app):
     open_profiles(app)
     before = dict(app.session_state[state.NAMES])
-    taken = app.data_editor[0].value["name"].iloc[1]
+    taken = app.data_editor[0].value["name"].iloc[1].upper()  # differs only in capitals: still the same name
     app.session_state["profiles__names"] = {"edited_rows": {0: {"name": taken}}, "added_rows": [], "deleted_rows": []}
     app.run()
     assert not app.exception
@@ -85,3 +86,18 @@ def test_the_box_plot_feature_choice_is_kept(app):
     app.switch_page("pages/1_Upload.py").run()
     app.switch_page(PROFILES).run()
     assert app.selectbox(key="profiles__box_feature").value == "Total_calls_made"
+
+
+def test_the_model_offered_for_download_places_the_same_customers_in_the_same_named_segments(app):
+    from core.model import assign_file, model_from_json, model_from_run, model_to_json
+
+    open_profiles(app)
+    names = app.session_state[state.NAMES]
+    clean = app.session_state[state.CLEAN]
+    segmentation = app.session_state[state.SEGMENTATION]
+    model = model_from_json(
+        model_to_json(model_from_run(clean, segmentation, names, app.session_state[state.DESCRIPTIONS]))
+    )
+    assigned = assign_file(model, app.session_state[state.DATASET].frame)
+    assert assigned["segment"].tolist() == list(segmentation.labels)
+    assert set(assigned["segment_name"]) == set(names.values())
