@@ -111,14 +111,19 @@ def _reasons(tx: pd.DataFrame, features: pd.DataFrame, fired: pd.DataFrame, flag
             if mask.any():
                 text = _reason_texts(tx, features, rule, mask).astype("object")
                 words.loc[mask] = words.loc[mask] + "; " + text
+    words = words.str.removeprefix("; ")
+    words.loc[words.str.len().to_numpy() == 0] = _MODEL_NOTE  # the caveat below is no reason on its own
     short = (features["history_size"] < setting("min_history")).to_numpy()
     if short.any():
-        size = features.loc[short, "history_size"].map("{:.0f}".format).astype("object")
-        words.loc[short] = words.loc[short] + "; only " + size + " other transactions: judged on category norms"
-    words = words.str.removeprefix("; ")
-    words.loc[words.str.len().to_numpy() == 0] = _MODEL_NOTE
+        words.loc[short] = words.loc[short] + "; " + features.loc[short, "history_size"].map(_history_caveat)
     reasons.loc[flagged] = words
     return reasons.astype("string")
+
+
+def _history_caveat(size: float) -> str:
+    """Why an alert's amount was judged on its category: "only 1 other transaction: judged on category norms"."""
+    others = "no other transaction" if size < 1 else f"only {size:.0f} other transaction{'s' if size >= 2 else ''}"
+    return f"{others} by this customer: judged on category norms"
 
 
 def _history_notes(features: pd.DataFrame, customers: pd.Series) -> list[str]:

@@ -152,3 +152,28 @@ def test_real_alerts_explain_themselves(sparkov, sparkov_scored):
     assert len(alerts) == 100
     assert (alerts.str.len() > 0).all()
     assert alerts.str.contains(r"\d+(?:\.\d)?x the \w+ median|at \d\d:\d\d").mean() > 0.9
+
+
+def test_an_alert_without_a_fired_rule_still_says_why_before_the_short_history_caveat():
+    frame = pd.DataFrame(
+        {
+            "card": ["A", "A", "B", "B", "C"],
+            "when": [
+                "2024-01-01 10:00",
+                "2024-01-02 10:00",
+                "2024-01-01 11:00",
+                "2024-01-03 11:00",
+                "2024-02-01 03:00",
+            ],
+            "amt": [5.0, 7.0, 500.0, 6.0, 9000.0],
+        }
+    )
+    columns = TransactionColumns(customer="card", timestamp="when", amount="amt")
+    canonical, _ = standardize_transactions(frame, columns)
+    scored = score_transactions(canonical, budget=5)
+    reasons = scored.set_index("row")["reasons"]
+    assert reasons[0] == (
+        "an unusual combination of amount, time and history (isolation forest); "
+        "only 1 other transaction by this customer: judged on category norms"
+    )
+    assert reasons[4].endswith("; no other transaction by this customer: judged on category norms")
