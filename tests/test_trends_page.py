@@ -92,3 +92,34 @@ def test_without_transactions_the_sample_can_be_loaded(app):
     assert not app.exception, [e.value for e in app.exception]
     assert isinstance(app.session_state[state.TX_CANONICAL], pd.DataFrame)
     assert any(any(t.get("name") == "95% interval" for t in s["data"]) for s in plotly_specs(app))
+
+
+def test_the_sparkov_file_uploaded_as_transactions_works_on_the_fraud_and_trends_pages(app, sparkov_path):
+    """The real transaction file, uploaded the way a user does, through Clean and Cluster to Fraud and Trends."""
+    app.run()
+    app.switch_page("pages/1_Upload.py").run()
+    app.file_uploader(key="upload__transactions_file").set_value(
+        (sparkov_path.name, sparkov_path.read_bytes(), "text/csv")
+    ).run()
+    assert not app.exception, [e.value for e in app.exception]
+    for page in ("pages/2_Clean.py", "pages/3_Cluster.py"):
+        open_page(app, page)
+        assert not app.error, (page, [e.value for e in app.error])
+    assert len(app.session_state[state.TX_CANONICAL]) == 15_000
+
+    open_page(app, "pages/6_Fraud.py")
+    assert not app.error, [e.value for e in app.error]
+    scored = app.session_state[state.FRAUD_TRANSACTIONS]
+    assert len(scored) == 15_000 and int(scored["flagged"].sum()) == 100
+    metrics = {m.label: m.value for m in app.metric}
+    assert float(metrics["PR-AUC"]) >= 0.25, metrics  # the quality bar, unsupervised
+    assert metrics["Base rate"] == "0.57%"
+
+    open_page(app, TRENDS)
+    assert not app.error, [e.value for e in app.error]
+    specs = plotly_specs(app)
+    assert any(any(t.get("name") == "95% interval" for t in s["data"]) for s in specs)
+    assert any(t["type"] == "sankey" for s in specs for t in s["data"])
+    assert any("two full seasons" in i.value for i in app.info)  # 17 months: trend only, with the reason
+    sheet = app.session_state[state.TRENDS]
+    assert {"series", "forecast", "accuracy", "migration"} <= set(sheet["section"])
