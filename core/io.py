@@ -439,6 +439,9 @@ def _finish(
             values, found = numbers.replace_null_markers(values)
             for marker, count in found.items():
                 markers[marker] = markers.get(marker, 0) + count
+            if schema.is_card_column(values):  # as numbers, 17+ digits lose their last ones (and the mask with them)
+                columns[name] = values
+                continue
             conversion = numbers.convert_text_column(values, decimal_hint=decimal)
             if conversion is not None:
                 values = conversion.numbers

@@ -252,6 +252,14 @@ def _as_digit_text(values: pd.Series) -> pd.Series:
     return text.str.replace(_CARD_CHARS, "", regex=True)
 
 
+def is_card_column(values: pd.Series) -> bool:
+    """Return True when at least half of the values are 13-19 digit numbers passing the Luhn check.
+
+    Digits may be separated by spaces or dashes; a float column counts when its values are whole numbers.
+    """
+    return _is_card_column(values)
+
+
 def _is_card_column(values: pd.Series) -> bool:
     if pd.api.types.is_bool_dtype(values) or not (
         pd.api.types.is_integer_dtype(values)

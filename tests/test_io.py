@@ -228,6 +228,19 @@ def test_card_numbers_are_masked_on_load():
     assert loaded.report.masked_columns == ("card",)
 
 
+def test_long_card_numbers_stored_as_text_keep_their_true_last_four_digits():
+    # as float64, 4222222222222222222 becomes 4222222222222222336: the mask showed 2336 and no number was read
+    loaded = load('id;card;amt\n1;"4222222222222222222";1,5\n2;4111 1111 1111 1111;2\n')
+    assert loaded.frame["card"].str[:16].tolist() == ["************2222", "************1111"]
+    assert "card" not in loaded.report.converted_columns
+    assert loaded.frame["amt"].tolist() == [1.5, 2.0]
+
+
+def test_long_card_numbers_in_excel_text_cells_keep_their_true_last_four_digits():
+    loaded = load(_workbook_bytes([["id", "card"], [1, "6304000000000000000"], [2, "4222222222222222222"]]), "c.xlsx")
+    assert loaded.frame["card"].str[:16].tolist() == ["************0000", "************2222"]
+
+
 def _workbook_bytes(rows: list[list[object]], *, first_sheet_empty: bool = False) -> bytes:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
