@@ -23,6 +23,7 @@ from sklearn.neighbors import LocalOutlierFactor
 
 from core.errors import DataError
 from core.fraud_config import flag_top, resolve_budget, setting
+from core.profiles import feature_words
 
 METHODS = ("isolation_forest", "local_outlier_factor", "robust_z", "segment_distance")
 _MAD_TO_SIGMA = 1.4826
@@ -68,7 +69,8 @@ def _segment_distance(matrix: np.ndarray, labels: np.ndarray, centres: np.ndarra
 
 
 def _words(feature: str) -> str:
-    return str(feature).replace("_", " ").strip().lower()
+    """Name a feature in the project's one vocabulary: ``PRC_FULL_PAYMENT`` -> "full-payment share"."""
+    return feature_words(str(feature)).label
 
 
 def _number(values: pd.Series) -> pd.Series:

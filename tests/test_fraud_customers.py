@@ -43,7 +43,7 @@ def test_a_planted_outlier_ranks_first_with_its_reason(customers):
     assert top.name == table.index[-1]
     assert top["flagged"]
     assert top["customer_id"] == "C0399"
-    assert top["reasons"].startswith("cash advance 14x the segment median (14,000 vs ")
+    assert top["reasons"].startswith("cash advances 14x the segment median (14,000 vs ")
     assert scored["flagged"].sum() == 5
 
 
@@ -135,3 +135,14 @@ def test_real_cc_general_with_the_real_clean_and_cluster(cc_general_path):
     assert len(alerts) == 50
     assert (alerts["reasons"].str.len() > 0).all()
     assert alerts["reasons"].str.contains("segment median").all()
+
+
+def test_reasons_name_features_in_the_projects_words_not_raw_column_names(customers):
+    table, matrix, labels, centres = customers
+    renamed = {"CASH_ADVANCE": "CASH_ADVANCE_TRX", "PURCHASES": "PRC_FULL_PAYMENT"}
+    scored = score_customers(
+        table.rename(columns=renamed), matrix.rename(columns=renamed), labels, centres, budget=5, id_column="CUST_ID"
+    )
+    top = scored.loc[scored["anomaly_rank"] == 1, "reasons"].iloc[0]
+    assert top.startswith("cash advance transactions 14x the segment median")
+    assert "_" not in "".join(scored.loc[scored["flagged"], "reasons"])
