@@ -16,7 +16,7 @@ import pandas as pd
 from core.clean_matrix import MATRIX_STEPS
 from core.clean_steps import TABLE_STEPS, StepKind
 from core.errors import DataError
-from core.features import presets
+from core.features import missing_sources, presets
 
 RECIPE_FORMAT = "cardlens-recipe"
 RECIPE_VERSION = 1
@@ -149,7 +149,12 @@ def check_recipe(frame: pd.DataFrame, recipe: Recipe) -> list[str]:
     for number, step in enumerate(recipe.steps, start=1):
         if step.kind == "drop_columns":
             continue
-        for column in step.params.get("columns") or []:
+        needed = list(step.params.get("columns") or [])
+        if step.kind == "add_features":
+            for name in step.params.get("presets") or []:
+                if name in presets():
+                    needed += [c for c in missing_sources(frame, presets()[name]) if c not in needed]
+        for column in needed:
             if column not in available and column not in produced:
                 problems.append(f"column {column} is not in this file; the recipe needs it for step {number}")
     for column in recipe.features or ():

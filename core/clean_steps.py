@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.impute import KNNImputer
 
 from core.errors import DataError
-from core.features import add_features, available_presets, preset_sources, presets
+from core.features import add_features, available_presets, missing_sources, preset_sources, presets
 
 NOT_FEATURE_ROLES = frozenset({"id", "label", "card", "text", "datetime", "categorical"})
 KNN_FIT_ROWS = 5_000  # KNN imputation learns from a seeded sample of complete rows this size
@@ -307,7 +307,11 @@ def _fit_add_features(table: pd.DataFrame, params: Mapping[str, Any], context: C
             raise DataError(f"There is no feature preset called {name!r}.")
         sources = preset_sources(table, presets()[name], context.roles)
         if sources is None:
-            raise DataError(f"The {name} feature needs columns this table does not have; remove it from the step.")
+            missing = ", ".join(missing_sources(table, presets()[name], context.roles))
+            raise DataError(
+                f"The {name} feature needs {missing}, which this table does not have (as a numeric column); "
+                "remove the feature from the step."
+            )
         requires += [c for c in sources.values() if c not in requires]
     return {"presets": names, "requires": requires}
 

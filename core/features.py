@@ -30,6 +30,7 @@ __all__ = [
     "customer_features",
     "derived_roles",
     "join_customers",
+    "missing_sources",
     "preset_sources",
     "presets",
 ]
@@ -97,19 +98,32 @@ def preset_sources(
     dict or None
         Canonical source name (the first alias) -> column name in ``frame``.
     """
+    found = _match_sources(frame, preset, roles)
+    return None if any(column is None for column in found.values()) else found  # type: ignore[return-value]
+
+
+def missing_sources(frame: pd.DataFrame, preset: Preset, roles: Mapping[str, str] | None = None) -> list[str]:
+    """Return the source columns of ``preset`` that ``frame`` lacks (canonical names, e.g. ``PAYMENTS``).
+
+    Examples
+    --------
+    >>> missing_sources(pd.DataFrame({"BALANCE": [1.0]}), presets()["utilisation"])
+    ['CREDIT_LIMIT']
+    """
+    return [name for name, column in _match_sources(frame, preset, roles).items() if column is None]
+
+
+def _match_sources(frame: pd.DataFrame, preset: Preset, roles: Mapping[str, str] | None) -> dict[str, str | None]:
     roles = roles or {}
     by_name = {
         _normalise(column): column
         for column, dtype in frame.dtypes.items()
         if roles.get(column) not in _NOT_SOURCES and pd.api.types.is_numeric_dtype(dtype)
     }
-    found: dict[str, str] = {}
-    for term in preset.numerator + preset.denominator:
-        column = next((by_name[alias] for alias in term if alias in by_name), None)
-        if column is None:
-            return None
-        found[term[0]] = column
-    return found
+    return {
+        term[0]: next((by_name[alias] for alias in term if alias in by_name), None)
+        for term in preset.numerator + preset.denominator
+    }
 
 
 def available_presets(frame: pd.DataFrame, roles: Mapping[str, str] | None = None) -> dict[str, str]:

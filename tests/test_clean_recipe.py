@@ -121,6 +121,12 @@ def test_check_recipe_lists_missing_columns_but_not_engineered_ones():
     ]
 
 
+def test_check_recipe_names_a_feature_presets_missing_source_column_and_its_step():
+    recipe = Recipe((Step("impute"), Step("add_features", {"presets": ["utilisation", "payment_ratio"]})))
+    frame = pd.DataFrame({"BALANCE": [1.0], "CREDIT_LIMIT": [2.0], "MINIMUM_PAYMENTS": [3.0]})
+    assert check_recipe(frame, recipe) == ["column PAYMENTS is not in this file; the recipe needs it for step 2"]
+
+
 def test_feature_reasons_explain_each_default():
     frame = pd.DataFrame(
         {"id": ["a", "b"], "x": [1.0, 2.0], "y": [5.0, 5.0], "flag": [0, 1], "utilisation": [0.1, 0.2]}

@@ -164,6 +164,11 @@ def test_unknown_column_names_the_step():
         run(Step("impute", {"columns": ["NOPE"]}))
 
 
+def test_a_preset_without_its_source_names_the_missing_column():
+    with pytest.raises(DataError, match=r"Step 1.*utilisation feature needs BALANCE, CREDIT_LIMIT, which"):
+        run(Step("add_features", {"presets": ["utilisation"]}))
+
+
 def test_an_identifier_never_becomes_a_feature():
     result = run(Step("impute"), features=("id", "a"))
     assert result.features == ("a",)
