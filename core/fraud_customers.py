@@ -83,7 +83,7 @@ def _reason_words(chosen: pd.DataFrame) -> pd.Series:
     ``chosen`` has columns ``feature, value, median, high`` (``value``/``median`` NaN when the feature has no
     numeric column of that name in the table, e.g. a transformed feature).
     """
-    name = chosen["feature"].map(_words).astype("object")
+    name = chosen["feature"].map({f: _words(f) for f in chosen["feature"].unique()}).astype("object")
     value, median, high = chosen["value"], chosen["median"], chosen["high"].to_numpy(bool)
     ratio = value / median.where(median.abs() > 1e-12)
     text = pd.Series("", index=chosen.index, dtype="object")
