@@ -37,7 +37,6 @@ MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # matches server.maxUploadSize = 200 (MB) 
 _FALLBACK_ENCODINGS = ("cp1252", "latin-1")
 _SKIPPED_LINE = re.compile(r"Skipping line (\d+)")
 _TRUNCATED = "does not match length of data"
-_EXTRA_FIELDS = 64  # fields beyond the header read (and checked) when the first row is too long
 _ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "cp1252": "Windows-1252", "latin-1": "Latin-1"}
 
 
@@ -324,52 +323,43 @@ def _read_csv(
             ) from error
         skipped = tuple(int(number) for warning in caught for number in _SKIPPED_LINE.findall(str(warning.message)))
         if any(_TRUNCATED in str(warning.message) for warning in caught):
-            frame, skipped = _read_long_first_row(data, options, attempt, dialect, decimal)
+            frame, skipped = _read_long_first_row(data, options, attempt, dialect)
         return frame, skipped, attempt
     raise DataError(f"{filename} uses an unknown text encoding. Export it again as UTF-8 CSV.")
 
 
 def _read_long_first_row(
-    data: bytes, options: dict, encoding: str, dialect: io_sniff.Dialect, decimal: str
+    data: bytes, options: dict, encoding: str, dialect: io_sniff.Dialect
 ) -> tuple[pd.DataFrame, tuple[int, ...]]:
     """Re-read a file whose first data row has more fields than the header.
 
     pandas then takes that row's width as the norm and silently cuts every longer row (an unquoted
-    ``$1,234.50`` becomes ``1``). Here rows are read wide: extra fields that are empty (a trailing
-    delimiter) are dropped, rows with extra values are skipped and reported by line number, and numbers are
-    parsed as the C parser would have.
+    ``$1,234.50`` becomes ``1``). Here rows are read as wide as the first one: extra fields that are empty (a
+    trailing delimiter) are dropped; rows with extra values, or wider than the first, are skipped and reported
+    by line number. The header's columns are parsed as usual (text where a skipped row made them text, which
+    :func:`_finish` then converts).
     """
     header = pd.read_csv(io.BytesIO(data), encoding=encoding, **{**options, "nrows": 0}).columns
     width = len(header)
-    wide_options = {
-        **options,
-        "header": None,
-        "skiprows": dialect.header_line + 1,
-        "names": range(width + _EXTRA_FIELDS),
-        "dtype": "str",
-        "decimal": ".",
-        "skip_blank_lines": False,
-    }
+    body_options = {**options, "header": None, "skiprows": dialect.header_line + 1}
+    first = pd.read_csv(io.BytesIO(data), encoding=encoding, **{**body_options, "nrows": 1, "dtype": "str"})
+    wide = max(width, first.shape[1])
+    dtype = {**options["dtype"], **dict.fromkeys(range(width, wide), "str")}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        raw = pd.read_csv(io.BytesIO(data), encoding=encoding, **wide_options)
+        raw = pd.read_csv(
+            io.BytesIO(data),
+            encoding=encoding,
+            **{**body_options, "names": range(wide), "dtype": dtype, "skip_blank_lines": False},
+        )
     skipped = [int(number) for warning in caught for number in _SKIPPED_LINE.findall(str(warning.message))]
     too_long = raw.iloc[:, width:].notna().any(axis=1).to_numpy()
     first_line = dialect.header_line + 2
     skipped.extend(int(position) + first_line for position in np.flatnonzero(too_long))
-    body = raw.loc[~too_long].iloc[:, :width]
-    body = body.loc[body.notna().any(axis=1)].reset_index(drop=True)
+    body = raw.iloc[:, :width]
+    if too_long.any():
+        body = body.loc[~too_long].reset_index(drop=True)
     body.columns = header
-    for position, name in enumerate(header):
-        if position in dialect.text_columns:
-            continue
-        text = body.iloc[:, position]
-        if decimal == ",":
-            text = text.str.replace(",", ".", regex=False)
-        try:
-            body[name] = pd.to_numeric(text)
-        except (ValueError, TypeError):
-            continue
     return body, tuple(sorted(skipped))
 
 
