@@ -27,6 +27,9 @@ class InputError(Exception):
     """A file that cannot be read; shown as one line."""
 
 
+MAX_PROBLEMS_SHOWN = 10  # refused feedback lines listed on stdout; the rest are counted
+
+
 def _read(path: str) -> tuple[bytes, str]:
     try:
         return Path(path).read_bytes(), Path(path).name
@@ -56,11 +59,13 @@ def _segment(args: argparse.Namespace) -> int:
 
     customers, sha = _load(args.input)
     transactions = None
-    if args.transactions:
+    if detect_layout(customers) == "transactions":  # a transaction file given as INPUT: segment its customers
+        if args.transactions:
+            raise InputError(f"{Path(args.input).name} is a transaction table: give it once, as INPUT.")
+        customers, transactions = None, customers
+    elif args.transactions:
         transactions, tx_sha = _load(args.transactions)
         sha = f"{sha} (transactions {tx_sha})"
-    elif detect_layout(customers) == "transactions":
-        customers, transactions = None, customers
     recipe = None
     if args.recipe:
         from core.clean import Recipe
@@ -111,7 +116,12 @@ def _feedback(path: str, customers: Any) -> tuple[Any, str]:
     column = id_column(infer_roles(customers))
     ids = customers[column] if column else customers.index.to_series()
     result = read_feedback(data, name, customer_ids=ids, catalogue=load_catalogue())
-    return result.valid, f"Feedback: {len(result.valid):,} outcomes read, {len(result.problems):,} lines refused."
+    lines = [f"Feedback: {len(result.valid):,} outcomes read, {len(result.problems):,} lines refused."]
+    shown = result.problems.head(MAX_PROBLEMS_SHOWN)
+    lines += [f"  line {line}: {reason}" for line, reason in zip(shown["line"], shown["reason"], strict=True)]
+    if len(result.problems) > MAX_PROBLEMS_SHOWN:
+        lines.append(f"  ... and {len(result.problems) - MAX_PROBLEMS_SHOWN:,} more")
+    return result.valid, "\n".join(lines)
 
 
 def _assign(args: argparse.Namespace) -> int:
@@ -142,6 +152,7 @@ def _fraud(args: argparse.Namespace) -> int:
     scores = score_transaction_file(frame, infer_transaction_columns(frame), budget=args.budget)
     _write(args.out, customers_csv(scores))
     lines = [f"{len(scores):,} transactions scored, {int(scores['flagged'].sum()):,} flagged; written to {args.out}"]
+    lines += [f"Note: {note}" for note in scores.attrs.get("notes", ())]
     if args.customers:
         from core.fraud import score_customers
         from core.pipeline import run_segment_pipeline

@@ -104,3 +104,18 @@ def test_segment_with_transactions_adds_fraud_and_trends_sheets(tmp_path, capsys
     else:
         tx = pd.read_csv(PROJECT / "sample_data" / "card_transactions.csv", usecols=["customer_id"])
         assert 0 < rows <= tx["customer_id"].nunique() < 8950
+
+
+def test_refused_feedback_lines_are_listed_with_their_reasons(cc_general_path, tmp_path, capsys):
+    feedback = tmp_path / "campaign.csv"
+    feedback.write_text("customer_id,offer_id,outcome\nC10001,cashback_card,accepted\nC99999,cashback_card,yes\n")
+    out = tmp_path / "segments.xlsx"
+    assert main(["segment", str(cc_general_path), "--k", "3", "--feedback", str(feedback), "--out", str(out)]) == 0
+    stdout = capsys.readouterr().out
+    assert "Feedback: 1 outcomes read, 1 lines refused." in stdout
+    assert "line 3: unknown customer C99999" in stdout
+
+
+def test_fraud_notes_reach_the_user_when_the_budget_exceeds_the_data(sparkov_path, tmp_path, capsys):
+    assert main(["fraud", str(sparkov_path), "--budget", "100000", "--out", str(tmp_path / "s.csv")]) == 0
+    assert "larger than the 15,000 rows" in capsys.readouterr().out
