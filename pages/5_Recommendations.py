@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import bandit, offers, recommend
+from core import bandit, feedback_store, offers, recommend
 from core.campaign import empty_feedback, feedback_rows
 from core.charts import recommend as charts
 from pages import _state as state
@@ -56,6 +56,9 @@ def add_feedback(scored, new: pd.DataFrame) -> None:
     st.session_state[state.RANKING_HISTORY] = history[-HISTORY_LIMIT:]
     frames = [f for f in (current_feedback(), new) if len(f)]
     state.put(state.FEEDBACK, pd.concat(frames, ignore_index=True) if frames else empty_feedback())
+    store = feedback_store.store_directory()
+    if store is not None:  # a private deployment opted in: outcomes outlive the session (see core.feedback_store)
+        ui.run_safely(lambda: feedback_store.append_feedback(store, new), what="Saving feedback")
 
 
 def percent_columns(*names: str) -> dict:
@@ -353,6 +356,16 @@ segmentation = ui.require(
 )
 if st.session_state.get(state.CATALOGUE) is None:
     st.session_state[state.CATALOGUE] = offers.load_catalogue()
+STORE = feedback_store.store_directory()
+if STORE is not None:
+    if st.session_state.get(state.FEEDBACK) is None:
+        st.session_state[state.FEEDBACK] = ui.run_safely(
+            lambda: feedback_store.load_stored_feedback(STORE), what="Reading stored feedback"
+        )
+    st.caption(
+        f"Feedback is saved for everyone using this deployment ({feedback_store.ENV_VAR} is set), "
+        "so the learner starts from all earlier campaigns."
+    )
 with st.spinner("Scoring offers for every customer ..."):
     scored = ui.run_safely(
         lambda: cached_scores(clean.table, segmentation.labels, clean.id_column, st.session_state[state.CATALOGUE]),

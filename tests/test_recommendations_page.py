@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from pagetest import open_page, plotly_specs
@@ -115,3 +117,30 @@ def test_customer_lookup_suggests_categories_customers_like_them_use(app, upstre
     spoken = [m.value for m in app.markdown if "also spend on" in m.value]
     # segment: travel 2 of 3 transactions; everyone: 2 of 5 -> lift (2/3) / (2/5) = 1.7
     assert spoken == ["**Customers like this one also spend on:** travel (1.7x)"]
+
+
+def test_an_opted_in_deployment_keeps_feedback_across_sessions(app, upstream, tmp_path, monkeypatch):
+    monkeypatch.setenv("CARDLENS_FEEDBACK_DIR", str(tmp_path))
+    open_page(app, PAGE, upstream)
+    customer = upstream[state.CLEAN].table["CUST_ID"].iloc[0]
+    app.text_input(key="recs__query").set_value(customer).run()
+    app.button(key="recs__mark_declined").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert (tmp_path / "feedback.csv").exists()
+
+    from streamlit.testing.v1 import AppTest
+
+    entrypoint = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+    second_visitor = AppTest.from_file(str(entrypoint), default_timeout=60)
+    open_page(second_visitor, PAGE, upstream)
+    stored = second_visitor.session_state[state.FEEDBACK]
+    assert stored[["customer_id", "outcome"]].values.tolist() == [[customer, 0]]
+
+
+def test_without_the_setting_nothing_is_written(app, upstream, tmp_path, monkeypatch):
+    monkeypatch.delenv("CARDLENS_FEEDBACK_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    open_page(app, PAGE, upstream)
+    app.button(key="recs__mark_accepted").click().run()
+    assert len(app.session_state[state.FEEDBACK]) == 1
+    assert list(tmp_path.iterdir()) == []
