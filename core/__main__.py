@@ -207,7 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     segment.add_argument("--k", default="auto", help="number of segments, or 'auto' for the k sweep's recommendation")
     segment.add_argument("--feedback", metavar="FILE", help="campaign outcomes (customer_id, offer_id, outcome, date)")
-    segment.add_argument("--stability", type=int, default=0, metavar="N", help="bootstrap resamples (default 0: skip)")
+    segment.add_argument(
+        "--stability",
+        type=int,
+        default=10,
+        metavar="N",
+        help="bootstrap refits for segment stability (default 10; 0 skips)",
+    )
     segment.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed (default 0)")
     segment.add_argument("--out", default="cardlens_segments.xlsx", help="workbook path (.zip beyond Excel's rows)")
     segment.add_argument("--model-out", metavar="MODEL.json", help="also save the model for `assign`")
