@@ -187,6 +187,22 @@ def baseline(path: Path) -> np.ndarray:
     return KMeans(n_clusters=4, n_init=10, random_state=0).fit_predict(scaled)
 
 
+def one_thread(call: Callable[[Path], object]) -> Callable[[str], object]:
+    """Run a pipeline-level call with BLAS/OpenMP on one thread (as tests/test_speed_ratio.py times it).
+
+    The two-thread K-Means of the bare baseline spins at every barrier when the other core is busy: on CC
+    GENERAL it took 2.5-12 s on this shared machine against 0.13-0.6 s on one thread.
+    """
+
+    def run(dataset: str) -> object:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            return call(customer_csv(dataset))
+
+    return run
+
+
 def _fit(algorithm: str, params: dict | None = None) -> Callable[[str], object]:
     def run(dataset: str):
         from core.cluster import fit
@@ -351,6 +367,8 @@ STAGES: dict[str, tuple[Callable[[str], object], Callable[[str], object]]] = {
     "fraud_customers": (segmented, _fraud_customers),
     "pipeline": (_prepare_pipeline, lambda dataset: full_pipeline(customer_csv(dataset))),
     "baseline": (_prepare_pipeline, lambda dataset: baseline(customer_csv(dataset))),
+    "pipeline_1thread": (_prepare_pipeline, one_thread(full_pipeline)),
+    "baseline_1thread": (_prepare_pipeline, one_thread(baseline)),
     "load_transactions": (transaction_csv, _load_tx),
     "standardize_transactions": (_tx_frame, _standardize),
     "customer_features": (canonical, _customer_features),
@@ -380,6 +398,8 @@ IMPORTS: dict[str, tuple[str, ...]] = {
     "fraud_customers": ("core.fraud",),
     "pipeline": ("core.cluster", "core.profiles", "core.report", "core.export", "openpyxl"),
     "baseline": ("sklearn.cluster", "sklearn.preprocessing"),
+    "pipeline_1thread": ("core.cluster", "core.profiles", "core.report", "core.export", "openpyxl", "sklearn.cluster"),
+    "baseline_1thread": ("sklearn.cluster", "sklearn.preprocessing"),
     "load_transactions": ("core.transactions",),
     "standardize_transactions": ("core.transactions",),
     "customer_features": ("core.features", "core.transactions"),
@@ -398,7 +418,7 @@ def peak_rss_mb() -> float:
 def measure(stage: str, dataset: str, repeats: int, *, warm_up: bool | None = None) -> dict:
     """Import the stage's modules, prepare its inputs and (small data) warm it up; then time ``repeats`` calls."""
     prepare, run = STAGES[stage]
-    for module in (*(() if stage == "baseline" else _COMMON), *IMPORTS.get(stage, ())):
+    for module in (*(() if stage.startswith("baseline") else _COMMON), *IMPORTS.get(stage, ())):
         importlib.import_module(module)
     prepare(dataset)
     if warm_up if warm_up is not None else dataset not in BIG_DATASETS and stage not in SLOW_STAGES:
