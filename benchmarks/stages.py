@@ -34,7 +34,7 @@ TRANSACTION_DATASETS = ("sparkov_15k", "gen_tx_1m")
 BIG_DATASETS = ("gen_100k", "gen_1m", "gen_max", "gen_tx_1m")
 # Several seconds per call even on small data: no warm-up call (first-call costs are noise next to them).
 SLOW_STAGES = ("k_sweep", "stability", "tsne", "gmm", "kmedoids", "hdbscan", "hierarchical")
-# gen_max: the most customers whose CSV still fits under the 200 MB upload limit (core.io.MAX_UPLOAD_BYTES);
+# gen_max: the most customers whose CSV fit under the former 200 MB upload limit (it was lowered to 120 MB from this);
 # 1,000,000 generated customers write 112.6 MB, so 1,750,000 write about 197 MB.
 _SIZES = {"gen_8950": 8_950, "gen_100k": 100_000, "gen_1m": 1_000_000, "gen_max": 1_750_000}
 

@@ -33,7 +33,7 @@ from core.io_excel import read_excel
 
 __all__ = ["MAX_UPLOAD_BYTES", "DataError", "LoadReport", "LoadedTable", "load_table", "read_path", "read_table"]
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # matches server.maxUploadSize = 200 (MB) in .streamlit/config.toml
+MAX_UPLOAD_BYTES = 120 * 1024 * 1024  # matches server.maxUploadSize = 120 (MB) in .streamlit/config.toml
 _FALLBACK_ENCODINGS = ("cp1252", "latin-1")
 _SKIPPED_LINE = re.compile(r"Skipping line (\d+)")
 _TRUNCATED = "does not match length of data"

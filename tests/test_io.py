@@ -6,6 +6,7 @@ import io
 import math
 import string
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -344,7 +345,13 @@ def test_zip_archive_is_refused_with_advice_to_unzip():
 def test_over_the_size_limit_is_refused():
     with pytest.raises(DataError, match="over the 0 MB limit"):
         load_table(b"a,b\n1,2\n" * 100, "big.csv", max_bytes=100)
-    assert core_io.MAX_UPLOAD_BYTES == 200 * 1024 * 1024
+
+
+def test_the_loader_limit_matches_the_servers_upload_limit():
+    import tomllib
+
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
+    assert core_io.MAX_UPLOAD_BYTES == config["server"]["maxUploadSize"] * 1024 * 1024
 
 
 def test_read_table_and_read_path(tmp_path):
