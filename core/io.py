@@ -339,7 +339,9 @@ def _read_long_first_row(
     by line number. The header's columns are parsed as usual (text where a skipped row made them text, which
     :func:`_finish` then converts).
     """
-    header = pd.read_csv(io.BytesIO(data), encoding=encoding, **{**options, "nrows": 0}).columns
+    with warnings.catch_warnings():  # "Length of header ... does not match": exactly the case handled here
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        header = pd.read_csv(io.BytesIO(data), encoding=encoding, **{**options, "nrows": 0}).columns
     width = len(header)
     body_options = {**options, "header": None, "skiprows": dialect.header_line + 1}
     first = pd.read_csv(io.BytesIO(data), encoding=encoding, **{**body_options, "nrows": 1, "dtype": "str"})
