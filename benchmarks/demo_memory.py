@@ -40,7 +40,7 @@ BUDGET_MB = 1024
 PAGES = ("Clean", "Cluster", "Profiles", "Recommendations", "Fraud", "Trends")
 UPLOAD_PAGES = ("Clean", "Cluster", "Profiles")
 TIMEOUT_MS = 600_000
-# As tests/conftest.py CHROMIUM_ARGS (kept in step by hand: benchmarks do not import the test package).
+# Debian's chromium, headless and offline (see ../shared/TESTING.md); tests/conftest.py launches with these too.
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

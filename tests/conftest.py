@@ -14,6 +14,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from benchmarks.demo_memory import CHROMIUM_ARGS  # one list for the browser tests and the demo measurement
+
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = PROJECT.parent / "shared" / "datasets"
 CC_GENERAL = SHARED_DATASETS / "cc_general.csv"
@@ -51,16 +53,6 @@ def app():
 
 
 # ---- real-browser journey (Playwright driving Debian's chromium; see ../shared/TESTING.md) ----------------
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")

@@ -23,13 +23,10 @@ twice the measured ratio: a regression that doubles the pipeline's time fails, n
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 from pathlib import Path
 
 from threadpoolctl import threadpool_limits
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.stages import baseline, full_pipeline
 
