@@ -14,7 +14,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 setup: $(VENV)/.installed
 
 run: setup
-	$(PY) -m streamlit run streamlit_app.py
+	CARDLENS_START_WITH_SAMPLE=1 $(PY) -m streamlit run streamlit_app.py
 
 lint: setup
 	$(PY) -m ruff check .

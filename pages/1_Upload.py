@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import fields
 
 import pandas as pd
@@ -16,6 +17,8 @@ from pages import _state as state
 from pages import _ui as ui
 
 CUSTOMERS, TRANSACTIONS = "customers", "transactions"
+START_WITH_SAMPLE = "CARDLENS_START_WITH_SAMPLE"  # `make run` sets it: a new session opens on the sample
+AUTOLOADED = "upload__sample_autoloaded"  # plain key: the sample was loaded once for this session already
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xls"]
 LAYOUT_NAMES = {
     "cc_general": "the CC GENERAL card-usage layout",
@@ -85,6 +88,15 @@ def load_sample(key: str) -> bool:
         return False
     kind = CUSTOMERS if info.kind == "customers" else TRANSACTIONS
     return load_bytes(kind, info.filename, path.read_bytes())
+
+
+def start_with_sample() -> None:
+    """Load the sample once per new session when the deployment asks for it (never over the user's data)."""
+    if not os.environ.get(START_WITH_SAMPLE) or st.session_state.get(AUTOLOADED):
+        return
+    st.session_state[AUTOLOADED] = True
+    if state.get(state.DATASET) is None and state.get(state.TRANSACTIONS) is None and load_sample("card_portfolio"):
+        load_sample("card_transactions")
 
 
 def sample_section() -> None:
@@ -253,6 +265,7 @@ ui.page_header(
     "Upload",
     "Load your customer table and, if you have them, its transactions - or start from the bundled sample.",
 )
+start_with_sample()
 sample_section()
 upload_section()
 customers = state.get(state.DATASET)

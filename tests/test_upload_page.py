@@ -123,3 +123,16 @@ def test_a_second_rerun_does_not_reload_the_same_upload(app):
     first = app.session_state[state.DATASET]
     app.run()
     assert app.session_state[state.DATASET] is first
+
+
+def test_make_run_opens_a_new_session_on_the_sample(app, monkeypatch):
+    monkeypatch.setenv("CARDLENS_START_WITH_SAMPLE", "1")
+    open_upload(app)
+    assert app.session_state[state.DATASET].name == "card_portfolio.csv"
+    assert app.session_state[state.TRANSACTIONS].name == "card_transactions.csv"
+
+
+def test_without_the_setting_a_new_session_starts_empty(app, monkeypatch):
+    monkeypatch.delenv("CARDLENS_START_WITH_SAMPLE", raising=False)
+    open_upload(app)
+    assert state.DATASET not in app.session_state or app.session_state[state.DATASET] is None
