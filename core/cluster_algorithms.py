@@ -285,15 +285,22 @@ def fit_dbscan(matrix: np.ndarray, params: dict[str, Any], random_state: int) ->
     core = model.core_sample_indices_
     keep = core[seeded_sample(len(core), reg.REFERENCE_MAX, random_state)]
     reference = NearestReference(sample[keep], raw[keep], radius=eps)
-    if len(rows) == n:
-        return RawFit(raw, model=reference)
-    labels = reference.predict(matrix)
-    labels[rows] = raw
     note = (
         f"DBSCAN ran on a seeded sample of {len(rows):,} customers (its time and memory grow quickly with the "
         f"rows), with minimum neighbours scaled to {scaled} to keep the same density; the rest joined the "
         "segment of the nearest core customer within eps, or noise."
     )
+    return _rest_from_reference(matrix, rows, raw, reference, note)
+
+
+def _rest_from_reference(
+    matrix: np.ndarray, rows: np.ndarray, raw: np.ndarray, reference: NearestReference, note: str
+) -> RawFit:
+    """Labels for every row: the sampled ``rows`` keep ``raw``; the rest come from ``reference`` (noted)."""
+    if len(rows) == len(matrix):
+        return RawFit(raw, model=reference)
+    labels = reference.predict(matrix)
+    labels[rows] = raw
     return RawFit(labels, model=reference, notes=[note])
 
 
@@ -313,15 +320,11 @@ def fit_hdbscan(matrix: np.ndarray, params: dict[str, Any], random_state: int) -
         )
     keep = seeded_sample(len(rows), reg.REFERENCE_MAX, random_state)
     reference = NearestReference(sample[keep], raw[keep])
-    if len(rows) == n:
-        return RawFit(raw, model=reference)
-    labels = reference.predict(matrix)
-    labels[rows] = raw
     note = (
         f"HDBSCAN ran on a seeded sample of {len(rows):,} customers; the rest took the segment (or noise) of "
         f"the nearest of {len(keep):,} of them."
     )
-    return RawFit(labels, model=reference, notes=[note])
+    return _rest_from_reference(matrix, rows, raw, reference, note)
 
 
 FITTERS = {
