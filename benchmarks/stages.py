@@ -125,8 +125,8 @@ def _naming(dataset: str):
 
 
 def _workbook(dataset: str):
-    from core.report import WorkbookInputs, assemble_export
     from core.schema import detect_layout
+    from core.workbook import WorkbookInputs, assemble_export
 
     clean, segmentation = cleaned(dataset), segmented(dataset)
     inputs = WorkbookInputs(
@@ -145,15 +145,15 @@ def _workbook(dataset: str):
 def full_pipeline(path: Path) -> bytes:
     """Load -> infer roles -> default recipe -> K-Means (k=4) -> profiles -> names -> workbook: what a user runs.
 
-    The workbook is the app's download (``core.report.assemble_export``: an ``.xlsx``, or a zip with the
+    The workbook is the app's download (``core.workbook.assemble_export``: an ``.xlsx``, or a zip with the
     customers as CSV beyond Excel's rows), built from the same parts the app and ``python -m core`` pass.
     """
     from core.clean import apply_recipe, default_recipe
     from core.cluster import fit
     from core.io import load_table
     from core.profiles import profile_segments
-    from core.report import WorkbookInputs, assemble_export
     from core.schema import detect_layout, infer_roles
+    from core.workbook import WorkbookInputs, assemble_export
 
     frame = load_table(path.read_bytes(), path.name).frame
     roles = infer_roles(frame)
@@ -217,19 +217,19 @@ def _prepare_fit(dataset: str) -> None:
 
 
 def _sweep(dataset: str):
-    from core.evaluate import sweep_k
+    from core.cluster import sweep_k
 
     return sweep_k(cleaned(dataset).matrix)
 
 
 def _stability(dataset: str):
-    from core.evaluate import stability
+    from core.cluster import stability
 
     return stability(cleaned(dataset).matrix, segmented(dataset))
 
 
 def _metrics(dataset: str):
-    from core.evaluate import segmentation_metrics
+    from core.cluster import segmentation_metrics
 
     return segmentation_metrics(cleaned(dataset).matrix, segmented(dataset).labels)
 
@@ -241,13 +241,13 @@ def _assign(dataset: str):
 
 
 def _pca(dataset: str):
-    from core.embed import pca
+    from core.cluster import pca
 
     return pca(cleaned(dataset).matrix, n_components=2)
 
 
 def _tsne(dataset: str):
-    from core.embed import tsne
+    from core.cluster import tsne
 
     return tsne(cleaned(dataset).matrix)
 
@@ -386,19 +386,26 @@ IMPORTS: dict[str, tuple[str, ...]] = {
     "dbscan": ("core.cluster", "sklearn.cluster"),
     "hdbscan": ("core.cluster", "sklearn.cluster"),
     "assign": ("core.cluster",),
-    "metrics": ("core.evaluate", "sklearn.metrics"),
-    "k_sweep": ("core.evaluate", "sklearn.mixture", "kmedoids"),
-    "stability": ("core.evaluate",),
-    "pca": ("core.embed", "sklearn.decomposition"),
-    "tsne": ("core.embed", "sklearn.manifold"),
+    "metrics": ("core.cluster._evaluate", "sklearn.metrics"),
+    "k_sweep": ("core.cluster._evaluate", "sklearn.mixture", "kmedoids"),
+    "stability": ("core.cluster._evaluate",),
+    "pca": ("core.cluster._embed", "sklearn.decomposition"),
+    "tsne": ("core.cluster._embed", "sklearn.manifold"),
     "profiles": ("core.profiles",),
     "naming": ("core.naming",),
-    "workbook": ("core.report", "core.export", "openpyxl"),
+    "workbook": ("core.workbook._sheets", "core.workbook._writer", "openpyxl"),
     "recommendations": ("core.recommend",),
     "fraud_customers": ("core.fraud",),
-    "pipeline": ("core.cluster", "core.profiles", "core.report", "core.export", "openpyxl"),
+    "pipeline": ("core.cluster", "core.profiles", "core.workbook._sheets", "core.workbook._writer", "openpyxl"),
     "baseline": ("sklearn.cluster", "sklearn.preprocessing"),
-    "pipeline_1thread": ("core.cluster", "core.profiles", "core.report", "core.export", "openpyxl", "sklearn.cluster"),
+    "pipeline_1thread": (
+        "core.cluster",
+        "core.profiles",
+        "core.workbook._sheets",
+        "core.workbook._writer",
+        "openpyxl",
+        "sklearn.cluster",
+    ),
     "baseline_1thread": ("sklearn.cluster", "sklearn.preprocessing"),
     "load_transactions": ("core.transactions",),
     "standardize_transactions": ("core.transactions",),

@@ -54,8 +54,8 @@ def _write(path: str, data: bytes) -> None:
 
 def _segment(args: argparse.Namespace) -> int:
     from core.pipeline import run_segment_pipeline
-    from core.report import assemble_export
     from core.schema import detect_layout
+    from core.workbook import assemble_export
 
     customers, sha = _load(args.input)
     transactions = None
@@ -106,8 +106,7 @@ def _segment(args: argparse.Namespace) -> int:
 
 
 def _feedback(path: str, customers: Any) -> tuple[Any, str]:
-    from core.offers import load_catalogue
-    from core.recommend import read_feedback
+    from core.recommend import load_catalogue, read_feedback
     from core.schema import id_column, infer_roles
 
     if customers is None:
@@ -125,8 +124,8 @@ def _feedback(path: str, customers: Any) -> tuple[Any, str]:
 
 
 def _assign(args: argparse.Namespace) -> int:
-    from core.export import Sheet, build_workbook, customers_csv
     from core.model import assign_file, model_from_json
+    from core.workbook import Sheet, build_workbook, customers_csv
 
     model = model_from_json(_read(args.model)[0])
     frame, _ = _load(args.newfile)
@@ -144,9 +143,9 @@ def _assign(args: argparse.Namespace) -> int:
 
 
 def _fraud(args: argparse.Namespace) -> int:
-    from core.export import customers_csv
     from core.fraud import score_transaction_file
     from core.transactions import infer_transaction_columns
+    from core.workbook import customers_csv
 
     frame, _ = _load(args.transactions)
     scores = score_transaction_file(frame, infer_transaction_columns(frame), budget=args.budget)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core.report import WorkbookInputs
+from core.workbook import WorkbookInputs
 
 K_ALGORITHMS = ("kmeans", "kmedoids", "gmm", "hierarchical")
 ALGORITHM_CHOICES = (*K_ALGORITHMS, "dbscan", "hdbscan")
@@ -47,7 +47,7 @@ class PipelineResult:
     random_state: int = 0
 
     def workbook_inputs(self, *, sha256: str | None = None, params: dict[str, Any] | None = None) -> WorkbookInputs:
-        """Return the :class:`core.report.WorkbookInputs` for this run."""
+        """Return the :class:`core.workbook.WorkbookInputs` for this run."""
         return WorkbookInputs(
             dataset_name=self.dataset_name,
             table=self.clean.table,
@@ -208,7 +208,7 @@ def run_segment_pipeline(
     params: dict[str, Any] = {}
     if algorithm in K_ALGORITHMS:
         if k == "auto":
-            from core.evaluate import sweep_k
+            from core.cluster import sweep_k
 
             sweep = sweep_k(clean.matrix, algorithm, random_state=random_state)
             params["k"] = sweep.recommended_k
@@ -217,7 +217,7 @@ def run_segment_pipeline(
     segmentation = fit(clean.matrix, algorithm, params, random_state=random_state)
     stability = None
     if stability_runs > 0:
-        from core.stability import stability as bootstrap
+        from core.cluster import stability as bootstrap
 
         stability = bootstrap(clean.matrix, segmentation, n_boot=stability_runs, random_state=random_state)
     profiles = profile_segments(clean.table, segmentation.labels, list(clean.features))

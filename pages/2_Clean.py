@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from core import clean as cleaning
-from core import diagnose as diagnosis
 from core import features as feats
 from core import transactions as txn
 from core.charts import clean as charts
@@ -28,8 +27,8 @@ def cached_apply(frame: pd.DataFrame, recipe_json: str, roles_json: str) -> clea
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def cached_diagnose(frame: pd.DataFrame, roles_json: str) -> diagnosis.Diagnosis:
-    return diagnosis.diagnose(frame, json.loads(roles_json))
+def cached_diagnose(frame: pd.DataFrame, roles_json: str) -> cleaning.Diagnosis:
+    return cleaning.diagnose(frame, json.loads(roles_json))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

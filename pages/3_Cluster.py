@@ -2,9 +2,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import cluster, embed, evaluate
+from core import cluster
 from core.charts import cluster as charts
-from core.cluster_registry import ALGORITHMS, resolve_params
+from core.cluster import ALGORITHMS, resolve_params
 from pages import _state as state
 from pages import _ui as ui
 
@@ -21,8 +21,8 @@ K_ALGORITHMS = [key for key, spec in ALGORITHMS.items() if spec.uses_k]
 
 # ---- cached core calls (keyed on the matrix and the parameters) --------------------------------------------
 @st.cache_data(max_entries=16, show_spinner=False)
-def cached_sweep(matrix: pd.DataFrame, algorithm: str, k_max: int) -> evaluate.SweepResult:
-    return evaluate.sweep_k(matrix, algorithm, range(2, k_max + 1))
+def cached_sweep(matrix: pd.DataFrame, algorithm: str, k_max: int) -> cluster.SweepResult:
+    return cluster.sweep_k(matrix, algorithm, range(2, k_max + 1))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -32,33 +32,33 @@ def cached_fit(matrix: pd.DataFrame, algorithm: str, params: tuple) -> cluster.S
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_metrics(matrix: pd.DataFrame, labels: np.ndarray) -> tuple[dict, pd.DataFrame]:
-    return evaluate.segmentation_metrics(matrix, labels), evaluate.silhouette_per_customer(matrix, labels)
+    return cluster.segmentation_metrics(matrix, labels), cluster.silhouette_per_customer(matrix, labels)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_stability(matrix: pd.DataFrame, algorithm: str, params: tuple) -> pd.DataFrame:
-    return evaluate.stability(matrix, cached_fit(matrix, algorithm, params))
+    return cluster.stability(matrix, cached_fit(matrix, algorithm, params))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_compare(matrix: pd.DataFrame, runs: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
     fitted = {label: cached_fit(matrix, algorithm, params) for label, algorithm, params in runs}
-    return evaluate.compare(matrix, fitted)
+    return cluster.compare(matrix, fitted)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_pca(matrix: pd.DataFrame, n_components: int) -> tuple[pd.DataFrame, np.ndarray]:
-    return embed.pca(matrix, n_components)
+    return cluster.pca(matrix, n_components)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_tsne(matrix: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    return embed.tsne(matrix)
+    return cluster.tsne(matrix)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_k_distance(matrix: pd.DataFrame, min_samples: int) -> tuple[np.ndarray, float]:
-    return evaluate.k_distance(matrix, min_samples)
+    return cluster.k_distance(matrix, min_samples)
 
 
 def frozen(params: dict) -> tuple:

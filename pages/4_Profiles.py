@@ -4,10 +4,9 @@ import streamlit as st
 
 from core import naming, profiles
 from core.charts import profiles as charts
-from core.export import customers_csv
 from core.model import model_from_run, model_to_json
-from core.report import customers_frame
 from core.schema import detect_layout
+from core.workbook import customers_csv, customers_frame
 from pages import _state as state
 from pages import _ui as ui
 from pages import _workbook

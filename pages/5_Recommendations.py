@@ -2,9 +2,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import bandit, feedback_store, offers, recommend
-from core.campaign import empty_feedback, feedback_rows
+from core import recommend
 from core.charts import recommend as charts
+from core.recommend import empty_feedback, feedback_rows
 from pages import _state as state
 from pages import _ui as ui
 
@@ -56,9 +56,11 @@ def add_feedback(scored, new: pd.DataFrame) -> None:
     st.session_state[state.RANKING_HISTORY] = history[-HISTORY_LIMIT:]
     frames = [f for f in (current_feedback(), new) if len(f)]
     state.put(state.FEEDBACK, pd.concat(frames, ignore_index=True) if frames else empty_feedback())
-    store = feedback_store.store_directory()
-    if store is not None:  # a private deployment opted in: outcomes outlive the session (see core.feedback_store)
-        ui.run_safely(lambda: feedback_store.append_feedback(store, new), what="Saving feedback")
+    store = recommend.store_directory()
+    if (
+        store is not None
+    ):  # a private deployment opted in: outcomes outlive the session (see core.recommend._feedback_store)
+        ui.run_safely(lambda: recommend.append_feedback(store, new), what="Saving feedback")
 
 
 def percent_columns(*names: str) -> dict:
@@ -257,13 +259,13 @@ def catalogue_tab(clean) -> None:
         key="recs__catalogue_editor",
         column_config={"base_rate": st.column_config.NumberColumn(min_value=0.0, max_value=1.0, format="%.3f")},
     )
-    checked = ui.run_safely(lambda: offers.validate_catalogue(edited), what="Checking the catalogue")
-    if checked is not None and offers.catalogue_to_csv(checked) != offers.catalogue_to_csv(catalogue):
+    checked = ui.run_safely(lambda: recommend.validate_catalogue(edited), what="Checking the catalogue")
+    if checked is not None and recommend.catalogue_to_csv(checked) != recommend.catalogue_to_csv(catalogue):
         state.put(state.CATALOGUE, checked)
         st.rerun()
     if checked is None:
         st.caption("The recommendations keep using the last valid catalogue until the error is fixed.")
-    unknown = offers.unknown_features(st.session_state[state.CATALOGUE], clean.table.columns)
+    unknown = recommend.unknown_features(st.session_state[state.CATALOGUE], clean.table.columns)
     if unknown:
         st.caption(
             "Features these rules mention that this table lacks (such clauses never qualify a customer): "
@@ -272,17 +274,17 @@ def catalogue_tab(clean) -> None:
     left, middle = st.columns(2)
     left.download_button(
         "Download catalogue (CSV)",
-        offers.catalogue_to_csv(st.session_state[state.CATALOGUE]),
+        recommend.catalogue_to_csv(st.session_state[state.CATALOGUE]),
         "offers.csv",
         "text/csv",
         key="recs__catalogue_download",
     )
     if middle.button("Reset to the default catalogue", key="recs__catalogue_reset"):
-        replace_catalogue(offers.load_catalogue())
+        replace_catalogue(recommend.load_catalogue())
     upload = st.file_uploader("Upload a catalogue", type=["csv", "xlsx"], key="recs__catalogue_file")
     if upload is not None:
         uploaded = ui.run_safely(
-            lambda: offers.read_catalogue(upload.getvalue(), upload.name), what="Reading the catalogue"
+            lambda: recommend.read_catalogue(upload.getvalue(), upload.name), what="Reading the catalogue"
         )
         if uploaded is not None and st.button(f"Use {upload.name} ({len(uploaded)} offers)", key="recs__catalogue_use"):
             replace_catalogue(uploaded)
@@ -328,7 +330,7 @@ def simulation_tab(scored) -> None:
         prior = scored.catalogue.set_index("offer_id")["base_rate"] if prior_kind == "catalogue" else None
         with st.spinner("Simulating ..."):
             run = ui.run_safely(
-                lambda: bandit.simulate(
+                lambda: recommend.simulate(
                     true_rates, int(rounds), prior=prior, prior_strength=chosen["prior_strength"], random_state=0
                 ),
                 what="The simulation",
@@ -355,15 +357,15 @@ segmentation = ui.require(
     state.SEGMENTATION, "Segment the customers first: offers are ranked per segment.", ui.CLUSTER, "Go to Cluster"
 )
 if st.session_state.get(state.CATALOGUE) is None:
-    st.session_state[state.CATALOGUE] = offers.load_catalogue()
-STORE = feedback_store.store_directory()
+    st.session_state[state.CATALOGUE] = recommend.load_catalogue()
+STORE = recommend.store_directory()
 if STORE is not None:
     if st.session_state.get(state.FEEDBACK) is None:
         st.session_state[state.FEEDBACK] = ui.run_safely(
-            lambda: feedback_store.load_stored_feedback(STORE), what="Reading stored feedback"
+            lambda: recommend.load_stored_feedback(STORE), what="Reading stored feedback"
         )
     st.caption(
-        f"Feedback is saved for everyone using this deployment ({feedback_store.ENV_VAR} is set), "
+        f"Feedback is saved for everyone using this deployment ({recommend.ENV_VAR} is set), "
         "so the learner starts from all earlier campaigns."
     )
 with st.spinner("Scoring offers for every customer ..."):

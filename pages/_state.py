@@ -25,7 +25,7 @@ TX_CANONICAL = "tx_canonical"  # pandas.DataFrame: canonical transactions (core.
 UPLOAD_CHOICES = "upload_choices"  # dict: the Upload page's own choices (sample picked, column charted). Upload.
 UPLOAD_SEEN = "upload_seen"  # dict[str, str]: uploader -> id of the file already loaded (no reload on rerun). Upload.
 # ---- Segment -------------------------------------------------------------------------------------------
-SWEEP = "sweep"  # core.evaluate.SweepResult for the current feature matrix. Cluster.
+SWEEP = "sweep"  # core.cluster.SweepResult for the current feature matrix. Cluster.
 SEGMENTATION = "segmentation"  # core.cluster.Segmentation: labels, centres, algorithm, params. Cluster.
 STABILITY = "stability"  # pandas.DataFrame: bootstrap Jaccard per segment. Cluster.
 CLUSTER_PARAMS = "cluster_params"  # dict: the algorithm and parameters last chosen. Cluster.

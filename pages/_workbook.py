@@ -13,8 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.export import MAX_EXCEL_ROWS
-from core.report import Export, WorkbookInputs, assemble_export
+from core.workbook import MAX_EXCEL_ROWS, Export, WorkbookInputs, assemble_export
 from pages import _state as state
 
 FILE_STEM = "cardlens_segments"
@@ -86,7 +85,7 @@ def _customer_scores(values: dict[str, Any]) -> pd.DataFrame | None:
 
 
 def inputs_from(values: dict[str, Any], *, with_offers: bool = True) -> WorkbookInputs:
-    """Turn collected session values into :class:`core.report.WorkbookInputs` (offers are computed here)."""
+    """Turn collected session values into :class:`core.workbook.WorkbookInputs` (offers are computed here)."""
     from core.schema import detect_layout
 
     dataset = values[state.DATASET] or values[state.TRANSACTIONS]
@@ -119,7 +118,7 @@ def inputs_from(values: dict[str, Any], *, with_offers: bool = True) -> Workbook
 
 
 def workbook_inputs_from_state() -> WorkbookInputs:
-    """Gather everything the session produced into :class:`core.report.WorkbookInputs`."""
+    """Gather everything the session produced into :class:`core.workbook.WorkbookInputs`."""
     return inputs_from(collect_state())
 
 

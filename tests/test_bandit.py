@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from core.bandit import ThompsonLearner, simulate
 from core.errors import DataError
+from core.recommend._bandit import ThompsonLearner, simulate
 
 TRUE_RATES = {"cashback": 0.05, "travel": 0.10, "instalments": 0.20, "alerts": 0.30}
 

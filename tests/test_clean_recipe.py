@@ -11,8 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames, range_indexes
 
-from core.clean import FittedRecipe, Recipe, Step, apply_recipe, check_recipe, default_recipe, feature_reasons
-from core.diagnose import diagnose
+from core.clean import FittedRecipe, Recipe, Step, apply_recipe, check_recipe, default_recipe, diagnose, feature_reasons
 from core.errors import DataError
 from core.schema import infer_roles
 

@@ -183,7 +183,7 @@ def test_inputs_are_not_mutated():
 
 
 def test_fast_duplicate_detection_on_big_tables_matches_pandas():
-    from core.clean_steps import duplicated_rows
+    from core.clean._steps import duplicated_rows
 
     rng = np.random.default_rng(0)
     n = 60_000

@@ -8,7 +8,7 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from core.cluster import ALGORITHMS, assign, fit, resolve_params, size_order
+from core.cluster._fit import ALGORITHMS, assign, fit, resolve_params, size_order
 from core.errors import DataError
 
 
@@ -180,7 +180,7 @@ def test_hierarchical_cut_by_distance_guides_the_user(blobs):
 
 @pytest.mark.parametrize("algorithm", ["kmedoids", "hierarchical", "hdbscan", "dbscan"])
 def test_big_tables_are_sampled_and_say_so(monkeypatch, algorithm):
-    from core import cluster_registry
+    from core.cluster import _registry as cluster_registry
 
     for name, value in [
         ("KMEDOIDS_FULL_MAX", 300),

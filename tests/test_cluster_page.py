@@ -13,7 +13,7 @@ PAGE = "pages/3_Cluster.py"
 @pytest.fixture(scope="module")
 def clean_sample():
     from core.clean import apply_recipe, default_recipe
-    from core.samples_customers import generate_customers
+    from core.samples import generate_customers
     from core.schema import infer_roles
 
     frame = generate_customers(1_200, random_state=0)

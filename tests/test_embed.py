@@ -1,4 +1,4 @@
-"""core.embed: PCA keeps every customer and reports explained variance; t-SNE runs on a seeded sample."""
+"""core.cluster._embed: PCA keeps every customer and reports explained variance; t-SNE runs on a seeded sample."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import make_blobs
 
-from core.embed import pca, tsne
+from core.cluster import pca, tsne
 from core.errors import DataError
 
 

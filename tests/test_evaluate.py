@@ -1,4 +1,4 @@
-"""core.evaluate and core.stability: the k sweep's votes, metrics, comparison, k-distance, bootstrap stability."""
+"""core.cluster (evaluate, stability): the k sweep's votes, metrics, comparison, k-distance, bootstrap stability."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from core.cluster import fit
-from core.errors import DataError
-from core.evaluate import (
+from core.cluster._evaluate import (
     compare,
     elbow_k,
     k_distance,
@@ -20,6 +19,7 @@ from core.evaluate import (
     stability_band,
     sweep_k,
 )
+from core.errors import DataError
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def blobs():
 
 def _alllife_matrix():
     from core.clean import apply_recipe, default_recipe
-    from core.samples_customers import generate_alllife
+    from core.samples import generate_alllife
     from core.schema import infer_roles
 
     frame = generate_alllife(660, random_state=0)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from core.errors import DataError
-from core.export import BarChart, Sheet, build_customer_export, build_workbook, customers_csv
+from core.workbook._writer import BarChart, Sheet, build_customer_export, build_workbook, customers_csv
 
 RISKY_IDS = ['=HYPERLINK("http://example.com","click")', "+1+1", "@SUM(1)", "-2", "\t=1", "\r=1"]
 
@@ -126,13 +126,13 @@ def test_customer_export_zips_the_workbook_and_a_csv_and_says_so(monkeypatch):
 
 
 def test_more_rows_than_excel_holds_raise_data_error(monkeypatch):
-    monkeypatch.setattr("core.export.MAX_EXCEL_ROWS", 5)
+    monkeypatch.setattr("core.workbook._writer.MAX_EXCEL_ROWS", 5)
     with pytest.raises(DataError, match="more than Excel"):
         build_workbook([Sheet("Customers", customers())])
 
 
 def test_rows_are_streamed_in_chunks_without_losing_any(monkeypatch):
-    monkeypatch.setattr("core.export.CHUNK_ROWS", 3)
+    monkeypatch.setattr("core.workbook._writer.CHUNK_ROWS", 3)
     frame = pd.DataFrame({"id": [f"C{i}" for i in range(10)], "x": np.arange(10) / 4})
     rows = list(load_workbook(io.BytesIO(build_workbook([Sheet("T", frame)])))["T"].values)
     assert [r[0] for r in rows[1:]] == list(frame["id"])
@@ -157,11 +157,11 @@ def test_any_text_and_numbers_round_trip_as_values_never_formulas(texts, numbers
             assert number_cell.value is None
 
 
-# ---- the analyst workbook (core.report) ----------------------------------------------------------------------
+# ---- the analyst workbook (core.workbook._sheets) ---------------------------------------------------------------
 def alllife_run():
     from core.clean import apply_recipe, default_recipe
     from core.cluster import fit
-    from core.samples_customers import generate_alllife
+    from core.samples import generate_alllife
     from core.schema import detect_layout, infer_roles
 
     frame = generate_alllife()
@@ -175,7 +175,7 @@ def alllife_run():
 
 
 def test_assembled_workbook_has_the_documented_sheets_and_names():
-    from core.report import WorkbookInputs, assemble_workbook
+    from core.workbook._sheets import WorkbookInputs, assemble_workbook
 
     _, recipe, clean, segmentation, layout = alllife_run()
     scores = pd.DataFrame({"anomaly_score": np.linspace(0, 1, len(clean.table))}, index=clean.table.index)
@@ -210,12 +210,12 @@ def test_assembled_workbook_has_the_documented_sheets_and_names():
 
 
 def test_export_switches_to_a_zip_when_excel_cannot_hold_the_customers(monkeypatch):
-    from core.report import WorkbookInputs, assemble_export
+    from core.workbook import WorkbookInputs, assemble_export
 
     _, _, clean, segmentation, layout = alllife_run()
     inputs = WorkbookInputs(table=clean.table, labels=segmentation.labels, id_column=clean.id_column, layout=layout)
     assert assemble_export(inputs).filename == "cardlens_segments.xlsx"
-    monkeypatch.setattr("core.report.MAX_EXCEL_ROWS", 100)
+    monkeypatch.setattr("core.workbook._sheets.MAX_EXCEL_ROWS", 100)
     export = assemble_export(inputs)
     assert export.filename == "cardlens_segments.zip"
     with zipfile.ZipFile(io.BytesIO(export.data)) as archive:

@@ -1,7 +1,6 @@
 import pandas as pd
 
-from core.campaign import feedback_rows
-from core.feedback_store import append_feedback, load_stored_feedback, store_directory
+from core.recommend import append_feedback, feedback_rows, load_stored_feedback, store_directory
 
 
 def test_nothing_persists_unless_the_deployment_opts_in(tmp_path):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from core.errors import DataError
-from core.forecast import MIN_HISTORY, decompose, forecast
+from core.trends._forecast import MIN_HISTORY, decompose, forecast
 
 
 def monthly(values, start="2018-01-01") -> pd.Series:

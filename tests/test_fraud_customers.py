@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.cluster import KMeans
 
-import core.fraud_customers as fraud_customers
+import core.fraud._customers as fraud_customers
 from core.errors import DataError
 from core.fraud import score_customers
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core.errors import DataError
-from core.fraud_eval import evaluate
+from core.fraud import evaluate
 
 
 def test_hand_computed_figures():

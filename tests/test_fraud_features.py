@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.errors import DataError
-from core.fraud_features import FEATURE_COLUMNS, _leave_one_out_quantiles, transaction_features
+from core.fraud._features import FEATURE_COLUMNS, _leave_one_out_quantiles, transaction_features
 
 
 def _canonical(rows: list[tuple[str, str, float, str]]) -> pd.DataFrame:

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from core import io as core_io
 from core.errors import DataError
-from core.io import DataError as ReexportedDataError
 from core.io import LoadReport, load_table, read_path, read_table
+from core.io._read import DataError as ReexportedDataError
 
 FALLBACK = "could not be read ("  # the safety net's wording: a fuzz case that reaches it is a loader bug
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from core.errors import DataError
-from core.migration import INACTIVE, NEW, migration, split_periods, value_order_by_spend
 from core.transactions import infer_transaction_columns, standardize_transactions
+from core.trends._migration import INACTIVE, NEW, migration, split_periods, value_order_by_spend
 
 
 def spend_features(tx: pd.DataFrame) -> pd.DataFrame:

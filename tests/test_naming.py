@@ -9,7 +9,7 @@ import pandas as pd
 
 from core.naming import NOISE_NAME, name_segments, persona_scores
 from core.profiles import profile_segments
-from core.samples_customers import generate_alllife
+from core.samples import generate_alllife
 
 CARD_COLUMNS = [
     "BALANCE",

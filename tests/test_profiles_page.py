@@ -6,7 +6,7 @@ import json
 
 from core.clean import apply_recipe, default_recipe
 from core.cluster import fit
-from core.samples_customers import generate_alllife
+from core.samples import generate_alllife
 from core.schema import infer_roles
 from pages import _state as state
 

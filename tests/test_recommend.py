@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import offers, recommend
-from core.campaign import feedback_rows
+from core import recommend
 from core.errors import DataError
+from core.recommend import _catalogue as offers
+from core.recommend import feedback_rows
 
 NAMES = {0: "Revolvers", 1: "Transactors"}
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import offers
 from core.errors import DataError
-from core.offer_scores import reasons_for, score_customers
+from core.recommend import _catalogue as offers
+from core.recommend._scores import reasons_for, score_customers
 
 
 def customers(**columns) -> pd.DataFrame:

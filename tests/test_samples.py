@@ -11,7 +11,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
 from core.errors import DataError
-from core.samples import (
+from core.samples._files import (
     ALLLIFE_COLUMNS,
     CATEGORIES,
     CC_GENERAL_COLUMNS,
@@ -300,4 +300,4 @@ def test_module_docstring_names_every_sample():
     import core.samples
 
     for info in SAMPLES.values():
-        assert re.search(re.escape(info.filename), core.samples.__doc__)
+        assert re.search(re.escape(info.filename), core.samples._files.__doc__)

@@ -14,7 +14,7 @@ spin while they wait for a descheduled sibling): with default threads the ratio 
 neighbours, not our code.
 
 The bound: the ratio measured here was 4.2-7.3 (median about 5; 0.13-0.5 s baseline, 0.65-2.4 s pipeline,
-load average 2-5). The baseline writes no workbook, while the workbook alone (``core.report.assemble_export``,
+load average 2-5). The baseline writes no workbook, while the workbook alone (``core.workbook.assemble_export``,
 about 0.7-1.4 s of formatted sheets) is most of our pipeline's time, so the issue's suggested 3x (and the
 design's 1.5x goal) cannot hold with the workbook included; see benchmarks/RESULTS.md. The bound is about
 twice the measured ratio: a regression that doubles the pipeline's time fails, noise does not.

@@ -7,9 +7,17 @@ import pandas as pd
 import pytest
 
 from core.errors import DataError
-from core.timeseries import ALL, aggregate, aggregate_table, category_mix, series_of
 from core.transactions import infer_transaction_columns, standardize_transactions
-from core.trends import SHEET_COLUMNS, trends_sheet, trends_view
+from core.trends import (
+    ALL,
+    SHEET_COLUMNS,
+    aggregate,
+    aggregate_table,
+    category_mix,
+    series_of,
+    trends_sheet,
+    trends_view,
+)
 
 
 @pytest.fixture

@@ -21,8 +21,7 @@ def upstream() -> dict:
     if not SAMPLE.exists():
         pytest.skip("sample_data/card_transactions.csv is not generated yet")
     from core import cluster
-    from core.clean import apply_recipe
-    from core.clean_defaults import default_recipe
+    from core.clean import apply_recipe, default_recipe
     from core.features import customer_features, derived_roles
     from core.io import read_path
     from core.transactions import infer_transaction_columns, standardize_transactions

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.charts import segment_colour
-from core.evaluate import CRITERIA, HENNIG_BANDS
+from core.cluster import CRITERIA, HENNIG_BANDS
 
 MAX_POINTS = 20_000  # scatter points drawn; larger tables show a seeded sample (the browser stays responsive)
 
@@ -86,7 +86,7 @@ def silhouette_chart(frame: pd.DataFrame, names: Mapping[int, str]) -> go.Figure
     Parameters
     ----------
     frame : pandas.DataFrame
-        ``core.evaluate.silhouette_per_customer`` output: ``segment, silhouette`` sorted within segment.
+        ``core.cluster.silhouette_per_customer`` output: ``segment, silhouette`` sorted within segment.
     names : mapping
         Segment id -> display name.
     """
@@ -286,7 +286,7 @@ def stability_chart(frame: pd.DataFrame, names: Mapping[int, str]) -> go.Figure:
     Parameters
     ----------
     frame : pandas.DataFrame
-        ``core.evaluate.stability`` output: ``segment, jaccard, band``.
+        ``core.cluster.stability`` output: ``segment, jaccard, band``.
     names : mapping
         Segment id -> display name.
     """

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.charts import segment_colour
-from core.fraud_eval import Evaluation
+from core.fraud import Evaluation
 
 FLAG_COLOUR = "#D55E00"
 PLAIN_COLOUR = "#0072B2"
@@ -56,7 +56,7 @@ def pr_curve(evaluation: Evaluation, *, name: str = "this score") -> go.Figure:
     Parameters
     ----------
     evaluation : Evaluation
-        From :func:`core.fraud_eval.evaluate`.
+        From :func:`core.fraud.evaluate`.
     name : str
         Legend name of the curve.
 

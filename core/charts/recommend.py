@@ -95,7 +95,7 @@ def regret_chart(simulation: pd.DataFrame) -> go.Figure:
     Parameters
     ----------
     simulation : pandas.DataFrame
-        :func:`core.bandit.simulate` output (``round, cumulative_regret``).
+        :func:`core.recommend.simulate` output (``round, cumulative_regret``).
     """
     figure = go.Figure(
         go.Scatter(

@@ -9,8 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.charts import segment_colour_map
-from core.forecast import Decomposition, Forecast
-from core.timeseries import ALL
+from core.trends import ALL, Decomposition, Forecast
 
 ALL_COLOUR = "#333333"
 UNUSUAL_COLOUR = "#D62728"
@@ -41,7 +40,7 @@ def series_figure(
     Parameters
     ----------
     long : pandas.DataFrame
-        ``period, segment, metric, value`` (:func:`core.timeseries.aggregate`).
+        ``period, segment, metric, value`` (:func:`core.trends.aggregate`).
     metric : str
         The metric to draw.
     colours : mapping of str to str
@@ -115,7 +114,7 @@ def forecast_figure(history: pd.Series, result: Forecast, title: str, colour: st
     history : pandas.Series
         The observed series (index: period start).
     result : Forecast
-        Its forecast (:func:`core.forecast.forecast`); when unavailable only the history is drawn.
+        Its forecast (:func:`core.trends.forecast`); when unavailable only the history is drawn.
     title : str
         Figure title.
     colour : str

@@ -1,0 +1,43 @@
+"""Segmentation: the algorithm registry, fit and assign, evaluation, the k sweep, stability and projections.
+
+:func:`fit` runs an algorithm of :data:`ALGORITHMS` (``_registry``, fitted by ``_algorithms``); :func:`assign`
+places new customers. ``_evaluate`` scores a segmentation and sweeps k, ``_stability`` refits on bootstrap
+samples, ``_embed`` projects for charts (PCA, t-SNE) and ``_neighbours`` gives the k-distance curve.
+"""
+
+from __future__ import annotations
+
+from core.cluster._embed import pca, tsne
+from core.cluster._evaluate import (
+    CRITERIA,
+    SweepResult,
+    compare,
+    segmentation_metrics,
+    silhouette_per_customer,
+    sweep_k,
+)
+from core.cluster._fit import Segmentation, assign, fit
+from core.cluster._neighbours import k_distance
+from core.cluster._registry import ALGORITHMS, AlgorithmSpec, ParamSpec, resolve_params
+from core.cluster._stability import HENNIG_BANDS, stability
+
+__all__ = [
+    "ALGORITHMS",
+    "CRITERIA",
+    "HENNIG_BANDS",
+    "AlgorithmSpec",
+    "ParamSpec",
+    "Segmentation",
+    "SweepResult",
+    "assign",
+    "compare",
+    "fit",
+    "k_distance",
+    "pca",
+    "resolve_params",
+    "segmentation_metrics",
+    "silhouette_per_customer",
+    "stability",
+    "sweep_k",
+    "tsne",
+]

@@ -1,0 +1,255 @@
+"""Customer-level anomaly scores: four detectors combined by rank averaging, with reasons in original units.
+
+Detectors (all on the scaled feature matrix, none sees a label):
+
+- **Isolation Forest**: how quickly random splits isolate the customer.
+- **Local Outlier Factor**: how much sparser the customer's neighbourhood is than its neighbours'. Above
+  ``lof_sample_above`` rows it is fitted (``novelty=True``) on a seeded sample and scores everyone.
+- **Robust z-score**: root mean square of per-feature robust z-scores (median and MAD of the whole table);
+  chosen over a robust covariance because card data has many zero-inflated columns whose robust covariance
+  is singular.
+- **Segment-aware**: distance to the customer's own segment centre divided by that segment's median distance,
+  so a customer is judged against peers rather than the whole book.
+
+Each detector's scores become percentile ranks; their mean is ``anomaly_score`` (0..1, higher = more unusual).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import IsolationForest
+from sklearn.neighbors import LocalOutlierFactor
+
+from core.errors import DataError
+from core.fraud._config import flag_top, resolve_budget, setting
+from core.profiles import feature_words
+
+METHODS = ("isolation_forest", "local_outlier_factor", "robust_z", "segment_distance")
+_MAD_TO_SIGMA = 1.4826
+_REASON_Z = 3.0  # a feature is a reason when it sits this many robust standard deviations from its segment
+
+
+def _robust_scale(values: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """MAD-based spread per column; mean absolute deviation where the MAD is 0 (zero-inflated), else 1."""
+    deviation = np.abs(values - centre)
+    mad = np.median(deviation, axis=0) * _MAD_TO_SIGMA
+    mean_dev = deviation.mean(axis=0) * 1.2533  # sqrt(pi / 2): mean absolute deviation -> sigma
+    return np.where(mad > 1e-12, mad, np.where(mean_dev > 1e-12, mean_dev, 1.0))
+
+
+def _lof(matrix: np.ndarray, random_state: int) -> tuple[np.ndarray, list[str]]:
+    limit = int(setting("lof_sample_above"))
+    neighbours = min(20, max(len(matrix) - 1, 1))
+    if len(matrix) <= limit:
+        model = LocalOutlierFactor(n_neighbors=neighbours).fit(matrix)
+        return -model.negative_outlier_factor_, []
+    rng = np.random.default_rng(random_state)
+    sample = rng.choice(len(matrix), size=limit, replace=False)
+    model = LocalOutlierFactor(n_neighbors=neighbours, novelty=True).fit(matrix[sample])
+    note = (
+        f"Local Outlier Factor was fitted on a random sample of {limit:,} of the {len(matrix):,} customers "
+        "(it compares every pair of neighbours, which is slow on large tables) and then scored everyone."
+    )
+    return -model.score_samples(matrix), [note]
+
+
+def _segment_distance(matrix: np.ndarray, labels: np.ndarray, centres: np.ndarray | None) -> np.ndarray:
+    """Distance to the own segment's centre over that segment's median distance (nearest centre for noise)."""
+    if centres is None or len(centres) == 0:
+        ids = np.unique(labels[labels >= 0]) if (labels >= 0).any() else np.array([0])
+        centres = np.vstack([np.median(matrix[labels == i] if (labels == i).any() else matrix, axis=0) for i in ids])
+    centres = np.asarray(centres, dtype="float64")
+    all_distances = np.column_stack([np.sqrt(((matrix - c) ** 2).sum(axis=1)) for c in centres])
+    own = np.where((labels >= 0) & (labels < len(centres)), labels, all_distances.argmin(axis=1))
+    distance = all_distances[np.arange(len(matrix)), own]
+    spread = pd.Series(distance).groupby(own).transform("median").to_numpy()
+    fallback = np.median(distance) if np.median(distance) > 0 else 1.0
+    return distance / np.where(spread > 1e-12, spread, fallback)
+
+
+def _words(feature: str) -> str:
+    """Name a feature in the project's one vocabulary: ``PRC_FULL_PAYMENT`` -> "full-payment share"."""
+    return feature_words(str(feature)).label
+
+
+def _number(values: pd.Series) -> pd.Series:
+    return values.map(lambda x: f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}".rstrip("0").rstrip(".")).astype("object")
+
+
+def _reason_words(chosen: pd.DataFrame) -> pd.Series:
+    """Words for each (customer, feature) pair, comparing the value with the segment median in original units.
+
+    ``chosen`` has columns ``feature, value, median, high`` (``value``/``median`` NaN when the feature has no
+    numeric column of that name in the table, e.g. a transformed feature).
+    """
+    name = chosen["feature"].map({f: _words(f) for f in chosen["feature"].unique()}).astype("object")
+    value, median, high = chosen["value"], chosen["median"], chosen["high"].to_numpy(bool)
+    ratio = value / median.where(median.abs() > 1e-12)
+    text = pd.Series("", index=chosen.index, dtype="object")
+    unknown = value.isna().to_numpy()
+    times = ~unknown & high & (ratio >= 1.5).to_numpy()
+    above = ~unknown & high & ~times
+    low = ~unknown & ~high
+    if unknown.any():
+        direction = np.where(high[unknown], " unusually high", " unusually low")
+        text[unknown] = name[unknown] + direction + " for the segment"
+    if times.any():
+        ratio_words = ratio[times].map(lambda x: f"{x:.0f}x" if x >= 10 else f"{x:.1f}x").astype("object")
+        text[times] = (
+            name[times]
+            + " "
+            + ratio_words
+            + " the segment median ("
+            + _number(value[times])
+            + " vs "
+            + _number(median[times])
+            + ")"
+        )
+    if above.any():
+        text[above] = (
+            name[above] + " " + _number(value[above]) + ", above the segment median (" + _number(median[above]) + ")"
+        )
+    if low.any():
+        text[low] = (
+            name[low] + " " + _number(value[low]) + ", far below the segment median (" + _number(median[low]) + ")"
+        )
+    return text
+
+
+def _reasons(table: pd.DataFrame, matrix: pd.DataFrame, segments: np.ndarray) -> pd.Series:
+    """Up to ``max_reasons`` features per customer that sit furthest from their segment, in words."""
+    values = matrix.to_numpy(dtype="float64")
+    z = np.zeros_like(values)
+    for segment in np.unique(segments):
+        rows = segments == segment
+        centre = np.median(values[rows], axis=0)
+        z[rows] = (values[rows] - centre) / _robust_scale(values[rows], centre)
+    strength = np.where(np.abs(z) >= _REASON_Z, np.abs(z), np.nan)
+    top = min(int(setting("max_reasons")), values.shape[1])
+    order = np.argsort(-np.nan_to_num(strength, nan=-np.inf), axis=1, kind="stable")[:, :top]
+    rows = np.repeat(np.arange(len(values)), top)
+    features = order.ravel()
+    keep = ~np.isnan(strength[rows, features])
+    rows, features = rows[keep], features[keep]
+    numeric = [c for c in matrix.columns if c in table.columns and pd.api.types.is_numeric_dtype(table[c])]
+    original = table[numeric].astype("float64").reset_index(drop=True)
+    medians = original.groupby(segments).median()
+    column_of = {c: i for i, c in enumerate(numeric)}
+    lookup = np.array([column_of.get(c, -1) for c in matrix.columns])[features]
+    found = lookup >= 0
+    value = np.full(len(rows), np.nan)
+    median = np.full(len(rows), np.nan)
+    value[found] = original.to_numpy()[rows[found], lookup[found]]
+    segment_row = medians.index.get_indexer(segments[rows[found]])
+    median[found] = medians.to_numpy()[segment_row, lookup[found]]
+    chosen = pd.DataFrame(
+        {
+            "row": rows,
+            "feature": np.asarray(matrix.columns, dtype="object")[features],
+            "value": value,
+            "median": median,
+            "high": z[rows, features] > 0,
+        }
+    )
+    words = _reason_words(chosen).groupby(chosen["row"], sort=False).agg("; ".join)
+    reasons = pd.Series("", index=range(len(values)), dtype="object")
+    reasons[words.index] = words.to_numpy()
+    reasons.index = table.index
+    return reasons.astype("string")
+
+
+def score_customers(
+    table: pd.DataFrame,
+    matrix: pd.DataFrame | np.ndarray,
+    labels: np.ndarray | pd.Series,
+    centres: np.ndarray | None,
+    *,
+    budget: int = 50,
+    budget_percent: float | None = None,
+    id_column: str | None = None,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """Score how unusual each customer is, flag the top ones within an alert budget, and say why.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The clean table in original units, one row per customer (``CleanResult.table``); numeric columns
+        named like the matrix's columns are used for the reasons. Not modified.
+    matrix : pandas.DataFrame or numpy.ndarray
+        The scaled feature matrix (``CleanResult.matrix``), same length and order as ``table``, no NaN.
+    labels : array-like of int
+        Segment per customer (``Segmentation.labels``); ``-1`` is noise and is judged against the nearest
+        segment centre.
+    centres : numpy.ndarray or None
+        Segment centres in matrix space (k x p, row ``i`` is segment ``i``); ``None`` uses segment medians.
+    budget : int, default 50
+        How many customers to flag ("review the top N"); clipped to the table's size with a note.
+    budget_percent : float or None
+        Flag this percentage of customers instead of ``budget``.
+    id_column : str or None
+        The table's customer id column (``CleanResult.id_column``); ``None`` uses the index as the id.
+    random_state : int, default 0
+        Seed of the Isolation Forest and of the LOF sample.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as ``table``: ``customer_id`` (text), ``segment``, ``anomaly_score`` (0..1, higher = more unusual),
+        ``anomaly_rank`` (1 = most unusual), ``flagged``, ``reasons`` (words), and one raw score per
+        detector (``score_isolation_forest``, ...). ``attrs["notes"]`` holds sentences for the user.
+
+    Raises
+    ------
+    DataError
+        When the lengths differ, the matrix has missing values, or there are fewer than 3 customers.
+    """
+    values = np.asarray(matrix, dtype="float64")
+    segments = np.asarray(labels, dtype="int64")
+    if values.ndim != 2 or len(values) != len(table) or len(segments) != len(table):
+        raise DataError(
+            "The customer table, feature matrix and segment labels have different numbers of rows; "
+            "run Clean and Cluster again on the same data."
+        )
+    if len(table) < 3:
+        raise DataError("Anomaly scores need at least 3 customers; load a larger customer table.")
+    if not np.isfinite(values).all():
+        raise DataError("The feature matrix has missing or infinite values; add an imputation step on Clean.")
+    names = (
+        list(matrix.columns) if isinstance(matrix, pd.DataFrame) else [f"feature_{i}" for i in range(values.shape[1])]
+    )
+    count, notes = resolve_budget(len(table), budget, budget_percent)
+
+    forest = IsolationForest(n_estimators=100, random_state=random_state, n_jobs=1).fit(values)
+    lof, lof_notes = _lof(values, random_state)
+    centre = np.median(values, axis=0)
+    robust_z = np.sqrt(np.mean(np.clip((values - centre) / _robust_scale(values, centre), -50, 50) ** 2, axis=1))
+    raw = {
+        "isolation_forest": -forest.score_samples(values),
+        "local_outlier_factor": np.nan_to_num(lof, nan=1.0, posinf=1e6),
+        "robust_z": robust_z,
+        "segment_distance": _segment_distance(values, segments, centres),
+    }
+    notes += lof_notes
+    score = np.mean([pd.Series(v).rank(pct=True).to_numpy() for v in raw.values()], axis=0)
+    if np.ptp(values, axis=0).max(initial=0.0) == 0.0:
+        score = np.zeros(len(table))
+        count = 0
+        notes.append("All customers have identical features, so none stands out: no alerts were raised.")
+    ids = table[id_column] if id_column is not None and id_column in table.columns else table.index.to_series()
+    out = pd.DataFrame(
+        {
+            "customer_id": ids.astype("string").to_numpy(),
+            "segment": segments,
+            "anomaly_score": score,
+            "anomaly_rank": pd.Series(-score).rank(method="first").astype("int64").to_numpy(),
+            "flagged": flag_top(score, count),
+        },
+        index=table.index,
+    )
+    out["reasons"] = _reasons(table, pd.DataFrame(values, columns=names, index=table.index), segments)
+    for method, value in raw.items():
+        out[f"score_{method}"] = value
+    out.attrs["notes"] = tuple(notes)
+    return out

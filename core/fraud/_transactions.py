@@ -1,0 +1,283 @@
+"""Transaction-level fraud scores: an Isolation Forest blended with transparent rules, with reasons in words.
+
+The score never reads the label column. It is the average of two percentile ranks:
+
+- the **model**: an Isolation Forest on the engineered features of :mod:`core.fraud._features` (large values
+  capped so one heavy-tailed category cannot dominate);
+- the **rules** of ``core/data/fraud_rules.csv``: each rule adds ``weight * clip((feature - floor) /
+  (threshold - floor), 0, cap)`` points and the night rule doubles the points (fraud is far more common at
+  night, and an unusual amount at night is more suspicious than either alone).
+
+A rule *fires* (and becomes a reason) when its feature reaches its threshold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import IsolationForest
+
+from core.fraud._config import flag_top, resolve_budget, rules, setting
+from core.fraud._features import FEATURE_COLUMNS, transaction_features
+from core.transactions import TransactionColumns, parse_amounts, parse_timestamps, standardize_transactions
+
+_MODEL_NOTE = "an unusual combination of amount, time and history (isolation forest)"
+
+
+def _model_matrix(features: pd.DataFrame) -> np.ndarray:
+    """Build the Isolation Forest's inputs: chosen from domain knowledge, extremes capped, gaps filled neutrally."""
+    customer_z = features["amount_vs_customer_z"].fillna(0.0).clip(0.0, 5.0)
+    columns = [
+        features["amount_category_rarity"],
+        features["amount_vs_category_z"].abs().clip(upper=5.0),
+        customer_z,
+        features["is_night"].astype("float64"),
+        features["count_1h"],
+        features["first_category"].astype("float64"),
+    ]
+    if features["distance_km"].notna().any():
+        columns.append(features["distance_km"].fillna(0.0))
+    return np.column_stack([c.to_numpy(dtype="float64") for c in columns])
+
+
+def _rule_scores(features: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Total rule points (after multipliers) and, per rule, its points where it fired (NaN where not)."""
+    points = np.zeros(len(features))
+    multiplier = np.ones(len(features))
+    fired = {}
+    multipliers = []
+    for rule in rules().itertuples(index=False):
+        value = features[rule.feature].astype("float64").fillna(rule.floor).to_numpy()
+        scaled = np.clip((value - rule.floor) / (rule.threshold - rule.floor), 0.0, rule.cap)
+        if rule.kind == "multiplier":
+            multiplier *= 1.0 + rule.weight * scaled
+            multipliers.append((rule.rule, rule.weight * scaled))
+            fired[rule.rule] = np.where(value >= rule.threshold, 0.0, np.nan)
+            continue
+        points += rule.weight * scaled
+        fired[rule.rule] = np.where(value >= rule.threshold, rule.weight * scaled, np.nan)
+    for name, extra in multipliers:  # a multiplier contributes the points it added
+        fired[name] = fired[name] + points * extra
+    return points * multiplier, pd.DataFrame(fired, index=features.index)
+
+
+def _times(ratio: pd.Series) -> pd.Series:
+    return ratio.map(lambda x: f"{x:.0f}x" if x >= 10 else f"{x:.1f}x")
+
+
+def _reason_texts(tx: pd.DataFrame, features: pd.DataFrame, rule: str, mask: np.ndarray) -> pd.Series:
+    """Words for one rule, for the rows where it fired."""
+    f = features.loc[mask]
+    t = tx.loc[mask]
+    where = ("the " + t["category"].fillna("(none)") + " median") if "category" in t.columns else "the usual amount"
+    if rule == "rare_for_category":
+        ratio = f["amount_vs_category_ratio"]
+        high = "amount " + _times(ratio) + " " + where
+        low = "amount " + t["amount"].map("{:,.2f}".format) + ", far below " + where
+        return high.where(ratio >= 1.0, low)
+    if rule == "above_customer_usual":
+        return "amount " + _times(f["amount_vs_customer_ratio"]) + " this customer's median"
+    if rule == "burst_hour":
+        return f["count_1h"].map("{:.0f} transactions within an hour".format)
+    if rule == "burst_day":
+        return f["count_1d"].map("{:.0f} transactions within a day".format)
+    if rule == "first_category":
+        return "first purchase in " + t["category"].fillna("(none)")
+    if rule == "first_merchant":
+        return "first purchase at " + t["merchant"].fillna("(none)")
+    if rule == "far_from_home":
+        return f["distance_km"].map("{:,.0f} km from the customer's usual location".format)
+    if rule == "night":
+        return "at " + t["timestamp"].dt.strftime("%H:%M")
+    return pd.Series(rule.replace("_", " "), index=f.index)
+
+
+def _reasons(tx: pd.DataFrame, features: pd.DataFrame, fired: pd.DataFrame, flagged: np.ndarray) -> pd.Series:
+    """Each alert's fired rules in words, the strongest first, at most ``max_reasons`` of them ("" elsewhere).
+
+    Only alerts get words: writing them for a million ordinary rows cost more than the scoring itself.
+    """
+    reasons = pd.Series("", index=tx.index, dtype="object")
+    if not flagged.any():
+        return reasons.astype("string")
+    tx, features, fired = tx.loc[flagged], features.loc[flagged], fired.loc[flagged]
+    contributions = fired.to_numpy()
+    order = np.argsort(-np.nan_to_num(contributions, nan=-np.inf), axis=1, kind="stable")
+    words = pd.Series("", index=tx.index, dtype="object")
+    for position in range(min(int(setting("max_reasons")), fired.shape[1])):
+        chosen = order[:, position]
+        for index, rule in enumerate(fired.columns):
+            mask = (chosen == index) & ~np.isnan(contributions[:, index])
+            if mask.any():
+                text = _reason_texts(tx, features, rule, mask).astype("object")
+                words.loc[mask] = words.loc[mask] + "; " + text
+    words = words.str.removeprefix("; ")
+    words.loc[words.str.len().to_numpy() == 0] = _MODEL_NOTE  # the caveat below is no reason on its own
+    short = (features["history_size"] < setting("min_history")).to_numpy()
+    if short.any():
+        words.loc[short] = words.loc[short] + "; " + features.loc[short, "history_size"].map(_history_caveat)
+    reasons.loc[flagged] = words
+    return reasons.astype("string")
+
+
+def _history_caveat(size: float) -> str:
+    """Why an alert's amount was judged on its category: "only 1 other transaction: judged on category norms"."""
+    others = "no other transaction" if size < 1 else f"only {size:.0f} other transaction{'s' if size >= 2 else ''}"
+    return f"{others} by this customer: judged on category norms"
+
+
+def _history_notes(features: pd.DataFrame, customers: pd.Series) -> list[str]:
+    minimum = int(setting("min_history"))
+    short = features["history_size"] < minimum
+    if not short.any():
+        return []
+    n_short = customers[short].nunique()
+    n_all = customers.nunique()
+    if short.all():
+        return [
+            f"Too few transactions per customer for history features (every customer has fewer than {minimum + 1}):"
+            " amounts are compared with their category's norm, plus time of day and velocity."
+        ]
+    return [
+        f"{n_short:,} of {n_all:,} customers have fewer than {minimum + 1} transactions: their amounts are "
+        "compared with the category's norm instead of their own history."
+    ]
+
+
+def score_transactions(
+    tx_canonical: pd.DataFrame,
+    *,
+    budget: int = 100,
+    budget_percent: float | None = None,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """Score every transaction for suspicion (unsupervised) and flag the top ones within an alert budget.
+
+    Parameters
+    ----------
+    tx_canonical : pandas.DataFrame
+        The canonical frame of :func:`core.transactions.standardize_transactions` (``row, customer_id,
+        timestamp, amount`` required; ``category, merchant, lat, lon, merch_lat, merch_lon`` used when
+        present). ``label`` is never read. Not modified.
+    budget : int, default 100
+        How many alerts to raise ("review the top N"); clipped to the number of rows with a note.
+    budget_percent : float or None
+        Flag this percentage of transactions instead of ``budget``.
+    random_state : int, default 0
+        Seed of the Isolation Forest.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per canonical row, same index and order: ``row, customer_id, timestamp, amount, score``
+        (0..1, higher = more suspicious), ``rank`` (1 = most suspicious), ``flagged``, ``reasons`` (words for
+        each alert: its strongest fired rules; empty for rows not flagged), ``model_score``, ``rule_score``,
+        ``category`` / ``merchant`` when present, then the :data:`core.fraud.FEATURE_COLUMNS`.
+        ``attrs["notes"]`` holds sentences for the user (history fallback, clipped budget, nothing stands out).
+
+    Raises
+    ------
+    DataError
+        When required columns are missing or there are no rows.
+    """
+    features = transaction_features(tx_canonical)
+    tx = tx_canonical
+    count, notes = resolve_budget(len(tx), budget, budget_percent)
+    notes = _history_notes(features, tx["customer_id"]) + notes
+
+    matrix = _model_matrix(features)
+    forest = IsolationForest(n_estimators=100, random_state=random_state, n_jobs=-1).fit(matrix)
+    model = -forest.score_samples(matrix)
+    rule_score, fired = _rule_scores(features)
+    model_rank = pd.Series(model).rank(pct=True).to_numpy()
+    rule_rank = pd.Series(rule_score).rank(pct=True).to_numpy()
+    score = (model_rank + rule_rank) / 2.0
+    if np.ptp(matrix, axis=0).max(initial=0.0) == 0.0:
+        score = np.zeros(len(tx))
+        count = 0
+        notes.append("All transactions look alike, so none stands out: no alerts were raised.")
+    flagged = flag_top(score, count)
+
+    out = pd.DataFrame(
+        {
+            "row": tx["row"].to_numpy(),
+            "customer_id": tx["customer_id"].to_numpy(),
+            "timestamp": tx["timestamp"].to_numpy(),
+            "amount": tx["amount"].to_numpy(),
+            "score": score,
+            "rank": pd.Series(-score).rank(method="first").astype("int64").to_numpy(),
+            "flagged": flagged,
+        },
+        index=tx.index,
+    )
+    out["reasons"] = _reasons(tx, features, fired, flagged)
+    out["model_score"] = model
+    out["rule_score"] = rule_score
+    for column in ("category", "merchant"):
+        if column in tx.columns:
+            out[column] = tx[column]
+    out = pd.concat([out, features.loc[:, list(FEATURE_COLUMNS)]], axis=1)
+    out.attrs["notes"] = tuple(notes)
+    return out
+
+
+def _drop_reasons(frame: pd.DataFrame, columns: TransactionColumns) -> pd.Series:
+    """Why each input row would be dropped by :func:`standardize_transactions` ("" when kept)."""
+    source = frame.reset_index(drop=True)
+    reasons = pd.Series("", index=source.index, dtype="object")
+    timestamps = parse_timestamps(source[columns.timestamp])[0]
+    amounts = parse_amounts(source[columns.amount])
+    customers = source[columns.customer].astype("string").str.strip()
+    reasons[customers.isna().to_numpy()] = "no customer id"
+    reasons[amounts.isna().to_numpy()] = "unreadable amount"
+    reasons[timestamps.isna().to_numpy()] = "unreadable date"
+    reasons[source.duplicated().to_numpy()] = "duplicate row"
+    return reasons
+
+
+def score_transaction_file(
+    frame: pd.DataFrame,
+    columns: TransactionColumns,
+    *,
+    budget: int = 100,
+    budget_percent: float | None = None,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """Score a transaction table as loaded: one output row per input row, in input order.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A transaction table in any layout. Not modified.
+    columns : TransactionColumns
+        Which column plays which role (see :func:`core.transactions.infer_transaction_columns`).
+    budget, budget_percent, random_state
+        As in :func:`score_transactions`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``len(frame)`` rows with a 0..n-1 index in input order: the columns of :func:`score_transactions`.
+        Rows the canonical frame dropped have ``score`` NaN, ``flagged`` False and a ``reasons`` such as
+        ``"not scored: duplicate row"`` or ``"not scored: unreadable date"``.
+
+    Raises
+    ------
+    DataError
+        When required roles are missing or no row is usable.
+    """
+    canonical, _ = standardize_transactions(frame, columns)
+    scored = score_transactions(canonical, budget=budget, budget_percent=budget_percent, random_state=random_state)
+    out = scored.set_index("row").reindex(pd.RangeIndex(len(frame)))
+    out.index.name = None
+    dropped = out["score"].isna().to_numpy()
+    out.insert(0, "row", np.arange(len(frame), dtype="int64"))
+    out["flagged"] = out["flagged"].fillna(False).astype(bool)
+    if dropped.any():
+        why = _drop_reasons(frame, columns).to_numpy()[dropped]
+        out.loc[dropped, "reasons"] = ["not scored: " + (w or "unusable row") for w in why]
+    out.attrs["notes"] = scored.attrs.get("notes", ())
+    return out
+
+
+__all__ = ["score_transaction_file", "score_transactions"]

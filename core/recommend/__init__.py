@@ -1,0 +1,54 @@
+"""Offers: the catalogue (data), eligibility and expected value, the bandit, campaign files and the feedback store.
+
+The catalogue lives in ``_catalogue`` (``core/data/offers.csv``), per-customer scores in ``_scores``, the ranking
+per segment in ``_rank``, the Beta-Bernoulli learner in ``_bandit``, campaign result files in ``_campaign`` and
+the opt-in feedback store in ``_feedback_store``.
+"""
+
+from __future__ import annotations
+
+from core.recommend._bandit import simulate
+from core.recommend._campaign import FEEDBACK_COLUMNS, FeedbackFile, empty_feedback, feedback_rows, read_feedback
+from core.recommend._catalogue import (
+    catalogue_to_csv,
+    load_catalogue,
+    read_catalogue,
+    unknown_features,
+    validate_catalogue,
+)
+from core.recommend._feedback_store import ENV_VAR, append_feedback, load_stored_feedback, store_directory
+from core.recommend._rank import (
+    category_suggestions,
+    learner_for,
+    rank_segments,
+    ranking_changes,
+    segment_offers,
+    top_offers_table,
+)
+from core.recommend._scores import OfferScores, score_customers
+
+__all__ = [
+    "ENV_VAR",
+    "FEEDBACK_COLUMNS",
+    "FeedbackFile",
+    "OfferScores",
+    "append_feedback",
+    "catalogue_to_csv",
+    "category_suggestions",
+    "empty_feedback",
+    "feedback_rows",
+    "learner_for",
+    "load_catalogue",
+    "load_stored_feedback",
+    "rank_segments",
+    "ranking_changes",
+    "read_catalogue",
+    "read_feedback",
+    "score_customers",
+    "segment_offers",
+    "simulate",
+    "store_directory",
+    "top_offers_table",
+    "unknown_features",
+    "validate_catalogue",
+]

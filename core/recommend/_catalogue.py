@@ -1,0 +1,387 @@
+"""The offer catalogue: products and actions kept as data, their eligibility rules and guardrails.
+
+The catalogue is ``core/data/offers.csv`` (editable in the app, downloadable, uploadable). Each offer has
+
+==================  ======================================================================================
+column              meaning
+==================  ======================================================================================
+``offer_id``        short unique key (letters, digits, ``_``)
+``name``            what the customer is offered, in words
+``description``     one sentence
+``eligible_if``     rule a customer must meet (empty = everybody)
+``excluded_if``     guardrail: customers meeting it are never offered this (empty = nobody excluded)
+``fit_features``    features whose high (``+``) or low (``-``) values make acceptance likelier
+``base_rate``       acceptance rate of a typical eligible customer, 0 < rate < 1
+``reason``          reason template, e.g. ``utilisation {utilisation:.0%}``; alternatives split by ``|``
+==================  ======================================================================================
+
+Rules use a tiny language that is parsed, never evaluated as code: ``feature op number`` clauses (``op`` is
+one of ``> >= < <= == !=``; numbers may end in ``%``) joined by ``and``, and such groups joined by ``or``
+(``and`` binds tighter). Feature names match table columns case-insensitively, and the engineered ratios
+of :mod:`core.features` (utilisation, payment_ratio, ...) are computed when a table lacks them.
+Rules, fit features and reasons may never use a protected attribute (``core/data/protected_attributes.csv``).
+
+Missing data is handled conservatively: an eligibility clause on a feature the table lacks (or a missing
+value) is not met, and a guardrail clause on one is treated as met, so the offer is withheld.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.errors import DataError
+from core.features import add_features, available_presets
+
+__all__ = [
+    "CATALOGUE_COLUMNS",
+    "Clause",
+    "catalogue_to_csv",
+    "evaluate_rule",
+    "feature_frame",
+    "load_catalogue",
+    "parse_rule",
+    "protected_words",
+    "read_catalogue",
+    "rule_features",
+    "unknown_features",
+    "validate_catalogue",
+]
+
+_DATA = Path(__file__).parents[1] / "data"
+DEFAULT_CATALOGUE = _DATA / "offers.csv"
+CATALOGUE_COLUMNS = (
+    "offer_id",
+    "name",
+    "description",
+    "eligible_if",
+    "excluded_if",
+    "fit_features",
+    "base_rate",
+    "reason",
+)
+_TEXT_COLUMNS = ("offer_id", "name", "description", "eligible_if", "excluded_if", "fit_features", "reason")
+_CLAUSE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_ ]*?)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*(%?)\s*$")
+_FIT = re.compile(r"^([+-]?)([A-Za-z_][A-Za-z0-9_]*)$")
+_OFFER_ID = re.compile(r"^[A-Za-z0-9_]+$")
+_OPS = {
+    ">": np.greater,
+    ">=": np.greater_equal,
+    "<": np.less,
+    "<=": np.less_equal,
+    "==": np.equal,
+    "!=": np.not_equal,
+}
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One ``feature op number`` comparison of a rule (``feature`` is normalised to lower case)."""
+
+    feature: str
+    op: str
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.feature} {self.op} {self.value:g}"
+
+
+Rule = tuple[tuple[Clause, ...], ...]  # any of (all of clauses)
+
+
+def normalise(name: object) -> str:
+    """Return the lookup key of a feature or column name: lower case, runs of spaces and punctuation as ``_``."""
+    return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
+
+
+def parse_rule(text: object) -> Rule:
+    """Parse a rule written in the catalogue's rule language into groups of clauses.
+
+    Parameters
+    ----------
+    text : str
+        ``feature op number`` clauses joined by ``and`` / ``or``; empty or missing means "no condition".
+
+    Returns
+    -------
+    tuple of tuple of Clause
+        Any group may hold; within a group every clause must hold. Empty for no condition.
+
+    Raises
+    ------
+    DataError
+        When a part is not a ``feature op number`` comparison.
+
+    Examples
+    --------
+    >>> [[str(c) for c in group] for group in parse_rule("utilisation > 70% and PRC_FULL_PAYMENT >= 0.5 or x < 1")]
+    [['utilisation > 0.7', 'prc_full_payment >= 0.5'], ['x < 1']]
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)) or not str(text).strip():
+        return ()
+    groups = []
+    for group_text in re.split(r"\s+or\s+", str(text).strip(), flags=re.IGNORECASE):
+        clauses = []
+        for part in re.split(r"\s+and\s+", group_text, flags=re.IGNORECASE):
+            match = _CLAUSE.match(part)
+            if match is None:
+                raise DataError(
+                    f"The rule part {part.strip()!r} is not understood. Write comparisons like "
+                    "'utilisation > 0.7', joined by 'and' or 'or'."
+                )
+            feature, op, number, percent = match.groups()
+            value = float(number) / (100.0 if percent else 1.0)
+            clauses.append(Clause(normalise(feature), op, value))
+        groups.append(tuple(clauses))
+    return tuple(groups)
+
+
+def parse_fit(text: object) -> tuple[tuple[str, int], ...]:
+    """Parse ``fit_features`` (``+PURCHASES -TENURE``) into (normalised feature, +1 / -1) pairs."""
+    if text is None or (isinstance(text, float) and np.isnan(text)) or not str(text).strip():
+        return ()
+    out = []
+    for token in re.split(r"[\s,;]+", str(text).strip()):
+        match = _FIT.match(token)
+        if match is None:
+            raise DataError(f"The fit feature {token!r} is not understood. Write '+feature' or '-feature'.")
+        out.append((normalise(match.group(2)), -1 if match.group(1) == "-" else 1))
+    return tuple(out)
+
+
+def template_fields(template: str) -> list[list[str]]:
+    """Return the feature names of each ``|``-separated alternative of a reason template.
+
+    Raises
+    ------
+    DataError
+        When a placeholder is not a plain feature name with a number format (``{utilisation:.0%}``).
+    """
+    alternatives = []
+    for alternative in str(template).split("|"):
+        fields = []
+        try:
+            parsed = list(string.Formatter().parse(alternative))
+        except ValueError as error:
+            raise DataError(f"The reason {alternative.strip()!r} has unbalanced braces: {error}.") from error
+        for _literal, field, spec, conversion in parsed:
+            if field is None:
+                continue
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", field) or conversion or "{" in (spec or ""):
+                raise DataError(
+                    f"The reason placeholder {{{field}}} is not allowed: use a feature name and a number format, "
+                    "e.g. {utilisation:.0%}."
+                )
+            try:
+                format(0.5, spec or "")
+            except ValueError as error:
+                raise DataError(f"The reason format {{{field}:{spec}}} is not a number format.") from error
+            fields.append(field)
+        alternatives.append(fields)
+    return alternatives
+
+
+def rule_features(catalogue: pd.DataFrame) -> dict[str, list[str]]:
+    """Return, per offer id, every (normalised) feature its rules, fit features and reason mention."""
+    out: dict[str, list[str]] = {}
+    for row in catalogue.itertuples(index=False):
+        names = [c.feature for col in (row.eligible_if, row.excluded_if) for g in parse_rule(col) for c in g]
+        names += [name for name, _ in parse_fit(row.fit_features)]
+        names += [normalise(f) for alt in template_fields(row.reason) for f in alt]
+        out[str(row.offer_id)] = list(dict.fromkeys(names))
+    return out
+
+
+@cache
+def protected_words() -> dict[str, str]:
+    """Word -> protected attribute, from ``core/data/protected_attributes.csv``."""
+    table = pd.read_csv(_DATA / "protected_attributes.csv", dtype=str)
+    return dict(zip(table["word"].str.lower(), table["attribute"], strict=True))
+
+
+def _protected(feature: str) -> str | None:
+    words = protected_words()
+    for token in feature.split("_"):
+        if token in words:
+            return words[token]
+    return None
+
+
+def validate_catalogue(frame: pd.DataFrame) -> pd.DataFrame:
+    """Check an offer catalogue and return a tidy copy (text stripped, ``base_rate`` as float).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Columns as in :data:`CATALOGUE_COLUMNS` (extra columns are dropped); one row per offer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The catalogue with exactly :data:`CATALOGUE_COLUMNS`, a fresh ``RangeIndex``.
+
+    Raises
+    ------
+    DataError
+        For missing columns, an empty catalogue, missing or repeated offer ids, a base rate outside (0, 1),
+        an unreadable rule, fit feature or reason, or any use of a protected attribute (gender, age, ...).
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError("The offer catalogue must be a table with one row per offer.")
+    renamed = frame.rename(columns={c: normalise(c) for c in frame.columns})
+    missing = [c for c in CATALOGUE_COLUMNS if c not in renamed.columns]
+    if missing:
+        raise DataError(
+            f"The offer catalogue lacks the column(s) {', '.join(missing)}. Download the current catalogue "
+            "and edit that file."
+        )
+    out = renamed.loc[:, list(CATALOGUE_COLUMNS)].copy()
+    out = out.dropna(how="all").reset_index(drop=True)
+    if out.empty:
+        raise DataError("The offer catalogue has no offers. Add at least one row.")
+    for column in _TEXT_COLUMNS:
+        out[column] = out[column].map(lambda v: "" if pd.isna(v) else str(v).strip()).astype(object)
+    bad_ids = out.loc[~out["offer_id"].map(lambda v: bool(_OFFER_ID.match(v))), "offer_id"].tolist()
+    if bad_ids:
+        raise DataError(f"Offer ids must be letters, digits and '_' only; fix: {', '.join(map(repr, bad_ids))}.")
+    repeated = out.loc[out["offer_id"].duplicated(), "offer_id"].unique().tolist()
+    if repeated:
+        raise DataError(f"Each offer id must be unique; repeated: {', '.join(repeated)}.")
+    blank = out.loc[out["name"] == "", "offer_id"].tolist()
+    if blank:
+        raise DataError(f"Give every offer a name; missing for: {', '.join(blank)}.")
+    rates = pd.to_numeric(out["base_rate"], errors="coerce")
+    bad = out.loc[~rates.between(0, 1, inclusive="neither"), "offer_id"].tolist()
+    if bad:
+        raise DataError(f"base_rate must be a number between 0 and 1 (e.g. 0.1 for 10%); fix: {', '.join(bad)}.")
+    out["base_rate"] = rates.astype("float64")
+    for row in out.itertuples(index=False):
+        try:
+            features = rule_features(pd.DataFrame([row._asdict()]))[row.offer_id]
+        except DataError as error:
+            raise DataError(f"Offer {row.offer_id}: {error}") from error
+        for feature in features:
+            attribute = _protected(feature)
+            if attribute is not None:
+                raise DataError(
+                    f"Offer {row.offer_id} uses {feature!r}, a protected attribute ({attribute}). Offers may "
+                    "never depend on protected attributes: remove it from the rules, fit features and reason."
+                )
+    return out
+
+
+@cache
+def _default_catalogue() -> pd.DataFrame:
+    return validate_catalogue(pd.read_csv(DEFAULT_CATALOGUE, dtype=str, keep_default_na=False))
+
+
+def load_catalogue(path: str | Path | None = None) -> pd.DataFrame:
+    """Load and validate an offer catalogue CSV; the project's default catalogue when ``path`` is ``None``.
+
+    Raises
+    ------
+    DataError
+        When the file cannot be opened or fails :func:`validate_catalogue`.
+    """
+    if path is None:
+        return _default_catalogue().copy()
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as error:
+        raise DataError(f"The offer catalogue {Path(path).name} could not be read ({error}).") from error
+    return validate_catalogue(frame)
+
+
+def read_catalogue(data: bytes, filename: str) -> pd.DataFrame:
+    """Read an uploaded catalogue (CSV or XLSX bytes) with the project's loader, then validate it."""
+    from core.io import read_table
+
+    return validate_catalogue(read_table(data, filename))
+
+
+def catalogue_to_csv(catalogue: pd.DataFrame) -> bytes:
+    """Return the validated catalogue as UTF-8 CSV bytes, ready to download and upload again."""
+    return validate_catalogue(catalogue).to_csv(index=False).encode("utf-8")
+
+
+def feature_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the numeric features rules can use, keyed by normalised name, with engineered ratios added.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A customer table in original units (e.g. ``CleanResult.table``). Numeric columns are used;
+        the ratios of :mod:`core.features` that the table lacks but can supply are computed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        float64 columns named by :func:`normalise`, same index as ``table``.
+    """
+    numeric = table.select_dtypes(include=["number", "bool"])
+    presets = [name for name in available_presets(numeric) if normalise(name) not in map(normalise, numeric.columns)]
+    if presets:
+        numeric, _notes = add_features(numeric, presets)
+    out = numeric.astype("float64")
+    out.columns = [normalise(c) for c in out.columns]
+    return out.loc[:, ~out.columns.duplicated()]
+
+
+def evaluate_rule(rule: Rule, features: pd.DataFrame, *, missing_means: bool, empty_means: bool) -> np.ndarray:
+    """Evaluate a parsed rule for every row of a :func:`feature_frame`.
+
+    Parameters
+    ----------
+    rule : Rule
+        From :func:`parse_rule`.
+    features : pandas.DataFrame
+        From :func:`feature_frame`.
+    missing_means : bool
+        The value of a clause whose feature is absent or missing (``False`` for eligibility, ``True`` for
+        guardrails, so that missing data never lets an offer through).
+    empty_means : bool
+        The value of an empty rule (``True`` for eligibility: everybody; ``False`` for guardrails: nobody).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    n = len(features)
+    if not rule:
+        return np.full(n, empty_means)
+    result = np.zeros(n, dtype=bool)
+    for group in rule:
+        holds = np.ones(n, dtype=bool)
+        for clause in group:
+            if clause.feature not in features.columns:
+                holds &= missing_means
+                continue
+            values = features[clause.feature].to_numpy()
+            with np.errstate(invalid="ignore"):
+                met = _OPS[clause.op](values, clause.value)
+            holds &= np.where(np.isnan(values), missing_means, met)
+        result |= holds
+    return result
+
+
+def unknown_features(catalogue: pd.DataFrame, columns: Iterable[str]) -> dict[str, list[str]]:
+    """Per offer id, the features its eligibility rule or guardrail mention that ``columns`` cannot supply.
+
+    Such offers still load (a catalogue serves several layouts), but their eligibility clauses on those
+    features are never met and guardrails on them withhold the offer.
+    """
+    available = set(feature_frame(pd.DataFrame(columns=list(columns), dtype="float64")).columns)
+    out = {}
+    for row in catalogue.itertuples(index=False):
+        rules = (parse_rule(row.eligible_if), parse_rule(row.excluded_if))
+        absent = [c.feature for rule in rules for group in rule for c in group if c.feature not in available]
+        if absent:
+            out[str(row.offer_id)] = list(dict.fromkeys(absent))
+    return out

@@ -1,0 +1,318 @@
+"""Offers per segment and per customer, with reasons, learning from campaign feedback.
+
+Scores start rule-based (:mod:`core.recommend._scores`): each eligible customer gets ``base_rate x (0.5 + fit)``,
+and a segment's prior for an offer is the mean score of its eligible members. Feedback (accepted /
+declined) updates a Beta-Bernoulli learner per segment x offer (:mod:`core.recommend._bandit`) whose prior is that
+score; a customer's score is then scaled by ``posterior mean / prior`` of their segment's arm, so what a
+campaign learns reaches every customer of the segment.
+
+Campaign results files are read by :mod:`core.recommend._campaign` (re-exported here as :func:`read_feedback`).
+
+Typical use: ``scored = score_customers(table, labels, id_column=...)`` once (the slow part; cache it),
+then ``rank_segments(scored, names=..., feedback=...)`` and ``top_offers_table(..., scored=scored)`` after
+every piece of feedback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from core.errors import DataError
+from core.recommend._bandit import ThompsonLearner
+from core.recommend._campaign import FEEDBACK_COLUMNS, FeedbackFile, customer_keys, read_feedback
+from core.recommend._scores import OfferScores, reasons_for, score_customers
+
+__all__ = [
+    "FEEDBACK_COLUMNS",
+    "FeedbackFile",
+    "OfferScores",
+    "category_suggestions",
+    "learner_for",
+    "rank_segments",
+    "ranking_changes",
+    "read_feedback",
+    "score_customers",
+    "segment_offers",
+    "top_offers_table",
+]
+
+
+def _names_of(segments: np.ndarray, names: Mapping[int, str]) -> np.ndarray:
+    unique, inverse = np.unique(segments, return_inverse=True)
+    lookup = np.array([names.get(int(s), f"Segment {s}") for s in unique], dtype=object)
+    return lookup[inverse]
+
+
+def _outcomes_by_segment(feedback: pd.DataFrame | None, scored: OfferScores) -> pd.DataFrame:
+    if feedback is None or len(feedback) == 0:
+        return pd.DataFrame({"segment": [], "offer_id": [], "outcome": []})
+    segment_of = pd.Series(scored.labels, index=scored.customer_ids)
+    segment_of = segment_of[~segment_of.index.duplicated()]
+    keys = customer_keys(feedback["customer_id"])
+    known = pd.Index(segment_of.index).get_indexer(keys) >= 0
+    return pd.DataFrame(
+        {
+            "segment": segment_of.reindex(keys[known]).to_numpy(),
+            "offer_id": feedback["offer_id"].astype(str).to_numpy()[known],
+            "outcome": feedback["outcome"].astype("int64").to_numpy()[known],
+        }
+    )
+
+
+def learner_for(
+    scored: OfferScores, feedback: pd.DataFrame | None = None, *, prior_strength: float = 10.0
+) -> ThompsonLearner:
+    """Build the segment x offer learner from the rule-based priors and update it with ``feedback``.
+
+    Parameters
+    ----------
+    scored : OfferScores
+        From :func:`score_customers`.
+    feedback : pandas.DataFrame, optional
+        Columns ``customer_id, offer_id, outcome`` (0/1); customers not in the table, and offers nobody in
+        the customer's segment may receive, are ignored.
+    prior_strength : float, default 10
+        Pseudo-observations the rule-based prior is worth.
+    """
+    learner = ThompsonLearner.from_prior(scored.segments, prior_strength=prior_strength)
+    return learner.update(_outcomes_by_segment(feedback, scored))
+
+
+def rank_segments(
+    scored: OfferScores,
+    *,
+    names: Mapping[int, str],
+    feedback: pd.DataFrame | None = None,
+    prior_strength: float = 10.0,
+    level: float = 0.9,
+) -> pd.DataFrame:
+    """Rank each segment's offers by expected acceptance (posterior mean), with a credible interval and reason.
+
+    Parameters
+    ----------
+    scored : OfferScores
+        From :func:`score_customers`.
+    names : mapping
+        Segment id -> display name.
+    feedback : pandas.DataFrame, optional
+        Outcomes so far: ``customer_id, offer_id, outcome`` (0/1).
+    prior_strength : float, default 10
+        Pseudo-observations the rule-based prior is worth.
+    level : float, default 0.9
+        Credible-interval level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment, segment_name, rank, offer_id, offer, eligible_share, prior, expected_acceptance, low,
+        high, accepted, declined, reason``; offers nobody in a segment may receive are left out.
+    """
+    posterior = learner_for(scored, feedback, prior_strength=prior_strength).posterior(level)
+    out = posterior.merge(
+        scored.segments[["segment", "offer_id", "eligible_share", "reason"]], on=["segment", "offer_id"]
+    )
+    out = out.rename(columns={"mean": "expected_acceptance"})
+    out = out.sort_values(["segment", "expected_acceptance", "offer_id"], ascending=[True, False, True])
+    out["rank"] = out.groupby("segment").cumcount() + 1
+    out["segment_name"] = _names_of(out["segment"].to_numpy(), names)
+    out["offer"] = out["offer_id"].map(scored.catalogue.set_index("offer_id")["name"])
+    columns = ["segment", "segment_name", "rank", "offer_id", "offer", "eligible_share", "prior"]
+    columns += ["expected_acceptance", "low", "high", "accepted", "declined", "reason"]
+    return out.loc[:, columns].reset_index(drop=True)
+
+
+def segment_offers(
+    table: pd.DataFrame,
+    labels: np.ndarray,
+    *,
+    names: Mapping[int, str],
+    id_column: str | None = None,
+    catalogue: pd.DataFrame | None = None,
+    feedback: pd.DataFrame | None = None,
+    prior_strength: float = 10.0,
+    level: float = 0.9,
+) -> pd.DataFrame:
+    """Rank the offers of every segment: :func:`score_customers` then :func:`rank_segments`.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Customers in original units (``CleanResult.table``).
+    labels : array of int
+        Segment per row of ``table`` (``-1`` = noise).
+    names, feedback, prior_strength, level
+        As in :func:`rank_segments`.
+    id_column, catalogue
+        As in :func:`score_customers`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :func:`rank_segments`.
+    """
+    scored = score_customers(table, labels, id_column=id_column, catalogue=catalogue)
+    return rank_segments(scored, names=names, feedback=feedback, prior_strength=prior_strength, level=level)
+
+
+def top_offers_table(
+    table: pd.DataFrame,
+    labels: np.ndarray,
+    *,
+    id_column: str | None,
+    names: Mapping[int, str],
+    catalogue: pd.DataFrame | None = None,
+    feedback: pd.DataFrame | None = None,
+    top_n: int = 3,
+    prior_strength: float = 10.0,
+    scored: OfferScores | None = None,
+    only: Iterable[object] | None = None,
+) -> pd.DataFrame:
+    """Return each customer's top eligible offers with a score and a reason in words.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Customers in original units (``CleanResult.table``), one row per customer.
+    labels : array of int
+        Segment per row (``-1`` = noise), aligned with ``table``.
+    id_column : str or None
+        Column holding the customer id (the row index is used when ``None``).
+    names : mapping
+        Segment id -> display name.
+    catalogue : pandas.DataFrame, optional
+        Offer catalogue; the default one when ``None``.
+    feedback : pandas.DataFrame, optional
+        Outcomes so far: ``customer_id, offer_id, outcome`` (0/1), e.g. ``FeedbackFile.valid``.
+    top_n : int, default 3
+        Offers per customer (fewer when fewer are eligible).
+    prior_strength : float, default 10
+        Pseudo-observations the rule-based prior is worth against feedback.
+    scored : OfferScores, optional
+        Precomputed :func:`score_customers` of ``table`` and ``labels`` (then ``catalogue`` is not used).
+    only : iterable, optional
+        Customer ids to return (all customers when ``None``); scores still use the whole table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id, segment, segment_name, rank, offer_id, offer, score, reason``, ordered by customer
+        (table order) then rank. ``score`` is the expected acceptance rate.
+    """
+    if int(top_n) < 1:
+        raise DataError("Show at least one offer per customer.")
+    scored = scored or score_customers(table, labels, id_column=id_column, catalogue=catalogue)
+    arms = learner_for(scored, feedback, prior_strength=prior_strength).posterior()
+    arms["lift"] = arms["mean"] / arms["prior"]
+    lift = arms.pivot_table(index="segment", columns="offer_id", values="lift").reindex(columns=scored.scores.columns)
+    picked = np.arange(len(scored.labels))
+    if only is not None:
+        picked = np.flatnonzero(np.isin(scored.customer_ids, customer_keys(pd.Series(list(only)))))
+    labels = scored.labels[picked]
+    matrix = scored.scores.to_numpy()[picked] * lift.reindex(labels).fillna(1.0).to_numpy()
+    k = min(int(top_n), matrix.shape[1])
+    order = np.argsort(-np.where(np.isnan(matrix), -np.inf, matrix), axis=1, kind="stable")[:, :k]
+    rows = np.repeat(np.arange(len(picked)), k)
+    cols = order.ravel()
+    values = matrix[rows, cols]
+    keep = ~np.isnan(values)
+    rows, cols, values = rows[keep], cols[keep], values[keep]
+    offer_ids = scored.scores.columns.to_numpy()[cols]
+    catalogue = scored.catalogue.set_index("offer_id")
+    reasons = np.empty(len(rows), dtype=object)
+    for offer_id in np.unique(offer_ids):
+        chosen = offer_ids == offer_id
+        members = scored.features.iloc[picked[rows[chosen]]]
+        offer = catalogue.loc[offer_id]
+        reasons[chosen] = reasons_for(offer["reason"], offer["description"], members)
+    seen = arms[(arms["accepted"] + arms["declined"]) > 0]
+    if len(seen):
+        notes = {
+            (int(s), o): f" · campaign feedback in this segment: {a} of {a + d} accepted"
+            for s, o, a, d in zip(seen["segment"], seen["offer_id"], seen["accepted"], seen["declined"], strict=True)
+        }
+        reasons = np.array(
+            [text + notes.get((int(labels[r]), o), "") for text, r, o in zip(reasons, rows, offer_ids, strict=True)],
+            dtype=object,
+        )
+    segments = labels[rows]
+    return pd.DataFrame(
+        {
+            "customer_id": scored.customer_ids[picked][rows],
+            "segment": segments.astype("int64"),
+            "segment_name": _names_of(segments, names),
+            "rank": (np.arange(len(rows)) - np.searchsorted(rows, rows)) + 1,
+            "offer_id": offer_ids,
+            "offer": catalogue["name"].reindex(offer_ids).to_numpy(),
+            "score": values,
+            "reason": reasons,
+        }
+    )
+
+
+def ranking_changes(before: pd.DataFrame | None, after: pd.DataFrame) -> pd.DataFrame:
+    """Compare two :func:`segment_offers` rankings: how many places each offer moved (positive = up).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment, segment_name, offer_id, offer, rank_before, rank, change``; ``rank_before`` is NaN for
+        an offer that was not ranked before (and ``change`` then 0).
+    """
+    keys = ["segment", "offer_id"]
+    out = after.loc[:, ["segment", "segment_name", "offer_id", "offer", "rank"]].copy()
+    if before is None or len(before) == 0:
+        out["rank_before"] = np.nan
+    else:
+        previous = before.loc[:, [*keys, "rank"]].rename(columns={"rank": "rank_before"})
+        out = out.merge(previous, on=keys, how="left")
+    out["change"] = (out["rank_before"] - out["rank"]).fillna(0).astype("int64")
+    return out.loc[:, ["segment", "segment_name", "offer_id", "offer", "rank_before", "rank", "change"]]
+
+
+def category_suggestions(
+    tx_canonical: pd.DataFrame, segment_by_customer: pd.Series, customer_id: str, top_n: int = 3
+) -> pd.DataFrame:
+    """Suggest categories over-represented in the customer's segment that the customer has not used.
+
+    This is the 'customers like you also spend on ...' list.
+
+    Parameters
+    ----------
+    tx_canonical : pandas.DataFrame
+        Canonical transactions (:mod:`core.transactions`) with ``customer_id`` and ``category``.
+    segment_by_customer : pandas.Series
+        Index ``customer_id`` (text), values the segment (id or name).
+    customer_id : str
+        The customer to suggest for.
+    top_n : int, default 3
+        Suggestions at most.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``category, lift, segment_share, overall_share``: lift = share of the segment's transactions in the
+        category / share of all transactions; only lifts above 1, best first. Empty when the transactions
+        have no category or the customer is unknown.
+    """
+    empty = pd.DataFrame({"category": [], "lift": [], "segment_share": [], "overall_share": []})
+    if "category" not in tx_canonical.columns or "customer_id" not in tx_canonical.columns:
+        return empty
+    segment_by_customer = segment_by_customer.set_axis(customer_keys(pd.Series(segment_by_customer.index)))
+    key = customer_keys(pd.Series([customer_id]))[0]
+    if key not in segment_by_customer.index:
+        return empty
+    tx = tx_canonical.loc[tx_canonical["category"].notna(), ["customer_id", "category"]]
+    customers = pd.Series(customer_keys(tx["customer_id"]), index=tx.index)
+    segment = segment_by_customer.loc[key]
+    in_segment = customers.map(segment_by_customer).eq(segment).to_numpy()
+    overall = tx["category"].value_counts(normalize=True)
+    seg_share = tx.loc[in_segment, "category"].value_counts(normalize=True).reindex(overall.index, fill_value=0.0)
+    used = set(tx.loc[(customers == key).to_numpy(), "category"])
+    out = pd.DataFrame({"category": overall.index, "lift": (seg_share / overall).to_numpy()})
+    out["segment_share"] = seg_share.to_numpy()
+    out["overall_share"] = overall.to_numpy()
+    out = out[(out["lift"] > 1) & ~out["category"].isin(used)]
+    return out.sort_values(["lift", "category"], ascending=[False, True]).head(int(top_n)).reset_index(drop=True)

@@ -1,0 +1,205 @@
+"""Rule-based offer scores for every customer and every segment: the prior that feedback then updates.
+
+An eligible customer's score is ``base_rate x (0.5 + fit)``, where ``fit`` (0..1) is the customer's average
+percentile on the offer's fit features (``+`` high is good, ``-`` low is good), so scores run from half to
+one and a half times the base rate. Customers who fail the eligibility rule or meet a guardrail get no score.
+A segment's prior for an offer is the mean score of its eligible members, and its reason is the offer's
+template filled with those members' medians.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.errors import DataError
+from core.recommend import _catalogue as offers
+from core.recommend._campaign import customer_keys
+
+__all__ = ["OfferScores", "reasons_for", "score_customers"]
+
+
+@dataclass(frozen=True)
+class OfferScores:
+    """Everything about a customer table that does not change with feedback (compute once, cache).
+
+    Attributes
+    ----------
+    scores : pandas.DataFrame
+        One row per customer (the table's index), one float column per ``offer_id``; NaN = not eligible.
+    features : pandas.DataFrame
+        :func:`core.recommend._catalogue.feature_frame` of the table (for reasons).
+    catalogue : pandas.DataFrame
+        The validated catalogue the scores come from.
+    labels : numpy.ndarray
+        Segment per customer (int64).
+    customer_ids : numpy.ndarray
+        Customer key per customer, as text (:func:`core.recommend._campaign.customer_keys`).
+    segments : pandas.DataFrame
+        One row per (segment, offer) with at least one eligible member: ``segment, offer_id,
+        eligible_share, prior, reason``.
+    """
+
+    scores: pd.DataFrame
+    features: pd.DataFrame
+    catalogue: pd.DataFrame
+    labels: np.ndarray
+    customer_ids: np.ndarray
+    segments: pd.DataFrame
+
+
+def score_customers(
+    table: pd.DataFrame,
+    labels: np.ndarray,
+    *,
+    id_column: str | None = None,
+    catalogue: pd.DataFrame | None = None,
+) -> OfferScores:
+    """Score every customer and segment for every offer from the catalogue's rules, guardrails and fit.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Customers in original units (``CleanResult.table``): numeric behaviour columns; the engineered
+        ratios (utilisation, payment_ratio, ...) are computed when absent.
+    labels : array of int
+        Segment per row of ``table`` (``-1`` = noise).
+    id_column : str, optional
+        Column holding the customer id (the row index is used when ``None``).
+    catalogue : pandas.DataFrame, optional
+        An offer catalogue (:func:`core.recommend.validate_catalogue`); the default catalogue when ``None``.
+
+    Returns
+    -------
+    OfferScores
+
+    Raises
+    ------
+    DataError
+        When the labels do not match the table, or the catalogue is invalid.
+    """
+    labels = np.asarray(labels).astype("int64")
+    if len(labels) != len(table):
+        raise DataError("The segment labels do not match the customer table; segment the customers again.")
+    if id_column is not None and id_column not in table.columns:
+        raise DataError(f"The customer table has no id column {id_column!r}; check the column roles.")
+    catalogue = offers.load_catalogue() if catalogue is None else offers.validate_catalogue(catalogue)
+    features = offers.feature_frame(table)
+    percentiles: dict[str, np.ndarray] = {}
+    columns = {}
+    for row in catalogue.itertuples(index=False):
+        eligible = offers.evaluate_rule(
+            offers.parse_rule(row.eligible_if), features, missing_means=False, empty_means=True
+        )
+        excluded = offers.evaluate_rule(
+            offers.parse_rule(row.excluded_if), features, missing_means=True, empty_means=False
+        )
+        parts = []
+        for feature, sign in offers.parse_fit(row.fit_features):
+            if feature not in features.columns:
+                continue
+            if feature not in percentiles:
+                percentiles[feature] = features[feature].rank(pct=True).fillna(0.5).to_numpy()
+            parts.append(percentiles[feature] if sign > 0 else 1 - percentiles[feature])
+        fit = np.mean(parts, axis=0) if parts else np.full(len(features), 0.5)
+        score = np.clip(row.base_rate * (0.5 + fit), 0.0, 1.0)
+        columns[row.offer_id] = np.where(eligible & ~excluded, score, np.nan)
+    scores = pd.DataFrame(columns, index=table.index, columns=list(catalogue["offer_id"]), dtype="float64")
+    ids = table[id_column] if id_column is not None else pd.Series(table.index, index=table.index)
+    features = features.set_axis(table.index)
+    segments = _segment_priors(scores, features, labels, catalogue)
+    return OfferScores(scores, features, catalogue, labels, customer_keys(ids), segments)
+
+
+def reasons_for(template: str, description: str, values: pd.DataFrame) -> np.ndarray:
+    """Fill, per row of ``values``, the first reason alternative whose features all have values.
+
+    Parameters
+    ----------
+    template : str
+        The offer's reason template (alternatives split by ``|``).
+    description : str
+        Used for rows where no alternative can be filled.
+    values : pandas.DataFrame
+        Feature values keyed by normalised name (rows of :func:`core.recommend._catalogue.feature_frame`).
+
+    Returns
+    -------
+    numpy.ndarray of str
+
+    Examples
+    --------
+    >>> values = pd.DataFrame({"utilisation": [0.82, np.nan]})
+    >>> reasons_for("utilisation {utilisation:.0%}", "A higher limit", values).tolist()
+    ['utilisation 82%', 'A higher limit']
+    """
+    out = np.full(len(values), description, dtype=object)
+    pending = np.ones(len(values), dtype=bool)
+    for fields, text in zip(offers.template_fields(template), template.split("|"), strict=True):
+        columns = [offers.normalise(field) for field in fields]
+        if any(column not in values.columns for column in columns):
+            continue
+        matrix = values.loc[:, columns].to_numpy(dtype="float64")
+        usable = pending & ~np.isnan(matrix).any(axis=1)
+        if usable.any():
+            out[usable] = _fill(text.strip(), matrix[usable])
+        pending &= ~usable
+    return out
+
+
+def _fill(template: str, matrix: np.ndarray) -> np.ndarray:
+    """Format ``template`` once per row of ``matrix`` (one column per placeholder), column by column."""
+    out = np.full(len(matrix), "", dtype=object)
+    column = 0
+    for literal, field, spec, _conversion in string.Formatter().parse(template):
+        if literal:
+            out = out + literal
+        if field is not None:
+            formatter = ("{:" + (spec or "") + "}").format
+            out = out + np.array(list(map(formatter, matrix[:, column].tolist())), dtype=object)
+            column += 1
+    return out
+
+
+def _segment_priors(
+    scores: pd.DataFrame, features: pd.DataFrame, labels: np.ndarray, catalogue: pd.DataFrame
+) -> pd.DataFrame:
+    """Per (segment, offer) with an eligible member: eligible share, mean score, reason from typical values."""
+    segment_ids = np.unique(labels)
+    position = np.searchsorted(segment_ids, labels)
+    sizes = np.bincount(position, minlength=len(segment_ids))
+    frames = []
+    for row in catalogue.itertuples(index=False):
+        eligible = scores[row.offer_id].notna().to_numpy()
+        counts = np.bincount(position[eligible], minlength=len(segment_ids))
+        if not counts.any():
+            continue
+        totals = np.bincount(
+            position[eligible], weights=scores[row.offer_id].to_numpy()[eligible], minlength=len(segment_ids)
+        )
+        has = counts > 0
+        wanted = [offers.normalise(f) for alternative in offers.template_fields(row.reason) for f in alternative]
+        wanted = [f for f in dict.fromkeys(wanted) if f in features.columns]
+        members = features.loc[eligible, wanted]
+        typical = members.groupby(pd.Series(labels[eligible], index=members.index)).median()
+        detail = reasons_for(row.reason, row.description, typical.reindex(segment_ids[has]))
+        share = counts[has] / sizes[has]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "segment": segment_ids[has],
+                    "offer_id": row.offer_id,
+                    "eligible_share": share,
+                    "prior": totals[has] / counts[has],
+                    "reason": [
+                        f"{s:.0%} of the segment qualify; typical: {d}" for s, d in zip(share, detail, strict=True)
+                    ],
+                }
+            )
+        )
+    if not frames:
+        raise DataError("No customer is eligible for any offer in the catalogue. Loosen the eligibility rules.")
+    return pd.concat(frames, ignore_index=True).sort_values(["segment", "offer_id"], ignore_index=True)
