@@ -1,21 +1,30 @@
-"""Column roles: which column is the id, which are features, amounts, categories, dates, labels, card numbers.
+"""Column roles and table kind: what each column of the user's own file is, from its name *and* its values.
 
-Roles are inferred from names *and* contents, then corrected by the user. A role is one of the string
-constants below; :data:`ROLE_LABELS` gives the plain words shown to users.
+A role is one of the string constants below (:data:`ROLE_LABELS` gives the plain words shown to users), guessed
+with a confidence and a one-line reason (:func:`guess_roles`), then corrected by the user. :func:`understand`
+decides the table kind (customers or transactions), the key, the dates, the amount and the outcome, and keeps
+ids, dates, outcomes and other models' outputs out of the features, each with its reason. Card-number columns
+are found by the Luhn check and masked.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
 import re
-import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from core.column_stats import column_profile as column_profile  # re-exported: schema is where pages look
+from core.transactions import INTEGER_DATE_FORMATS as _FORMAT_WORDS
+from core.transactions import (
+    TransactionColumns,
+    infer_transaction_columns,
+    integer_date_format,
+    parse_timestamps,
+)
 
 ID = "id"
 FEATURE = "feature"
@@ -25,41 +34,77 @@ DATETIME = "datetime"
 LABEL = "label"
 CARD = "card"
 TEXT = "text"
-ROLES: tuple[str, ...] = (ID, FEATURE, AMOUNT, CATEGORICAL, DATETIME, LABEL, CARD, TEXT)
+LEAKAGE = "leakage"
+ROLES: tuple[str, ...] = (ID, FEATURE, AMOUNT, CATEGORICAL, DATETIME, LABEL, LEAKAGE, CARD, TEXT)
 ROLE_LABELS: dict[str, str] = {
     ID: "Customer id (not used for segments)",
     FEATURE: "Numeric behaviour (used for segments)",
     AMOUNT: "Money amount (used for segments)",
     CATEGORICAL: "Category",
     DATETIME: "Date / time",
-    LABEL: "Known outcome, e.g. fraud yes/no",
+    LABEL: "Known outcome, e.g. churn or fraud yes/no",
+    LEAKAGE: "Another model's output (never a feature)",
     CARD: "Card number (masked)",
     TEXT: "Free text (ignored)",
 }
 
+NOT_FEATURE_ROLES: frozenset[str] = frozenset({ID, CATEGORICAL, DATETIME, LABEL, LEAKAGE, CARD, TEXT})
+HIGH, MEDIUM, LOW = "high", "medium", "low"
+CUSTOMERS, TRANSACTIONS = "customers", "transactions"
+
 _SAMPLE_ROWS = 20_000
 _ID_NAME = re.compile(r"(^|_)(id|key|no|nr|num|number|code|ref)$|^(sl|s|serial|row|record|index|idx)_?(no|nr|num)?$")
-_CUSTOMER_NAME = re.compile(r"cust|client|member|account|acct|card|user|holder")
-_LABEL_NAME = re.compile(r"fraud|^label$|^class$|^target$|churn|^default|^is_|_flag$|^flag")
-_MONEY_NAME = re.compile(
-    r"amt|amount|balance|purchase|payment|limit|spend|price|cash|advance|income|salary|revenue|fee|cost|value"
+_CUSTOMER_WORDS = frozenset({"user", "customer", "client", "member", "account", "holder", "cardholder", "party"})
+_ROW_NUMBER_NAME = re.compile(r"^(sl|s|serial|row|record|index|idx)_?(no|nr|num)?$|^unnamed")
+_CUSTOMER_NAME = re.compile(r"cust|client|member|account|acct|card|user|holder|party")
+_LABEL_NAME = re.compile(
+    r"fraud|^label$|^class$|^target$|^y$|churn|attrition|attrited|^exited$|^default|_default$|^outcome$|^response$"
+    r"|^is_|_flag$|^flag"
 )
-_NOT_MONEY_NAME = re.compile(r"freq|trx|count|prc|pct|percent|ratio|rate|share|num_|_num|number|tenure|visits|calls")
-_TIME_NAME = re.compile(r"date|time|timestamp|_at$|^dob$|birth")
-_CATEGORY_NAME = re.compile(r"zip|postcode|postal|post_code|plz")
+_LEAKAGE_NAME = re.compile(
+    r"classifier|naive_bayes|prob(ability)?(_|$)|proba|pred(icted|iction)?(_|$)|propensity|model"
+)
+_OUTCOME_WORD = re.compile(r"churn|attrition|fraud|default|target|label|outcome")
+_MONEY_NAME = re.compile(
+    r"amt|amount|balance|purchase|payment|limit|spend|price|cash|advance|income|salary|revenue|fee|cost|value|bal$"
+)
+_NOT_MONEY_NAME = re.compile(
+    r"freq|trx|count|_ct|prc|pct|percent|ratio|rate|share|num_|_num|number|tenure|visits|calls|chng|change"
+)
+_TIME_NAME = re.compile(
+    r"date|datum|fecha|time|timestamp|_at$|^dob$|birth|^dt$|_dt$|^dt_"
+    r"|(^|_)(since|opened|closed|start|end|expiry|expires|month_end|period)(_|$)"
+)
+_DATE_PART_NAME = re.compile(r"^(year|yr|month|mon|day|hour|hr|minute|min|weekday|quarter|qtr)$")
+_NOMINAL_NAME = re.compile(
+    r"^sex$|gender|educ|marri|marital|region|country|state$|city|zip|postcode|postal|post_code|plz|^mcc$|_mcc$"
+    r"|(^|_)type$|status|channel|segment|tier|occupation|^job|branch|product|(^|_)code$|categ|^class_|language"
+)
+_CATEGORY_NAME = re.compile(r"zip|postcode|postal|post_code|plz|^mcc$|_mcc$")
+_SCIENTIFIC = re.compile(r"^\s*\d(\.\d+)?e\+?\d+\s*$", re.I)
 _DATE_LIKE = re.compile(
     r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I
 )
 _MASKED = re.compile(r"^\*{4,}[0-9*]{0,4}(-[0-9a-f]{6})?$")
 _CARD_CHARS = re.compile(r"[\s\-]")
+_CLOCK_TIME = re.compile(r"^\s*\d{1,2}:\d{2}(:\d{2})?\s*$")
 _LAYOUTS: dict[str, frozenset[str]] = {
     "cc_general": frozenset({"cust_id", "balance", "purchases", "cash_advance", "credit_limit", "payments", "tenure"}),
     "alllife": frozenset({"avg_credit_limit", "total_credit_cards", "total_visits_bank", "total_visits_online"}),
 }
 
 
+@dataclass(frozen=True)
+class RoleGuess:
+    """One column's inferred role, how sure the guess is, and why, in words a business user can check."""
+
+    role: str
+    confidence: str
+    reason: str
+
+
 def _normalise(name: object) -> str:
-    return re.sub(r"[\s\-./]+", "_", str(name).strip().lower())
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
 
 
 def _sample(series: pd.Series) -> pd.Series:
@@ -67,6 +112,10 @@ def _sample(series: pd.Series) -> pd.Series:
     if len(series) <= _SAMPLE_ROWS:
         return series
     return series.iloc[np.linspace(0, len(series) - 1, _SAMPLE_ROWS).astype("int64")]
+
+
+def _two_valued(values: pd.Series) -> bool:
+    return len(pd.unique(values.dropna())) == 2
 
 
 def _is_binary(values: pd.Series) -> bool:
@@ -85,58 +134,241 @@ def _is_row_number(values: pd.Series) -> bool:
     return first in (0, 1) and values.is_monotonic_increasing and int(values.iloc[-1]) - first == len(values) - 1
 
 
-def _looks_like_dates(values: pd.Series) -> bool:
-    sample = values.dropna().astype("str").head(200)
-    if sample.empty or sample.str.contains(_DATE_LIKE).mean() < 0.9:
+def _whole(sample: pd.Series) -> bool:
+    if pd.api.types.is_integer_dtype(sample):
+        return True
+    if not pd.api.types.is_float_dtype(sample) or sample.empty:
         return False
-    parsed = pd.to_datetime(sample, format="mixed", errors="coerce")
-    return bool(parsed.notna().mean() >= 0.9)
+    finite = sample.to_numpy(dtype="float64")
+    return bool(np.isfinite(finite).all() and (finite == np.round(finite)).all())
 
 
-def _numeric_role(name: str, values: pd.Series) -> str:
-    if _is_row_number(values) or name.startswith("unnamed"):
-        return ID
+def spreadsheet_mangled(values: pd.Series) -> bool:
+    """Return True when long numbers look cut short by a spreadsheet's scientific notation (``2.29E+15``).
+
+    Examples
+    --------
+    >>> spreadsheet_mangled(pd.Series(["2.29E+15", "4.12E+15", "2.29E+15"]))
+    True
+    >>> spreadsheet_mangled(pd.Series([4111111111111111.0, 4012888888881881.0]))
+    False
+    """
+    sample = values.dropna().head(500)
+    if sample.empty or pd.api.types.is_bool_dtype(sample):
+        return False
+    if pd.api.types.is_numeric_dtype(sample):
+        numbers = sample.to_numpy(dtype="float64")
+        if not (np.isfinite(numbers).all() and (np.abs(numbers) >= 1e11).all()):
+            return False
+        scale = 10.0 ** (np.floor(np.log10(np.abs(numbers))) - 5)
+        return bool((numbers / scale == np.round(numbers / scale)).all())
+    return bool(sample.astype("str").str.match(_SCIENTIFIC).mean() >= 0.5)
+
+
+def _key_name(name: str) -> bool:
+    """Named like a key: ``*_id``, ``*_no``, ``Sl_No`` ..., or a customer word glued to one (``CustomerID``)."""
+    return bool(_ID_NAME.search(name)) or bool(
+        _CUSTOMER_NAME.search(name) and re.search(r"(id|key|no|nr|num|number|code|ref)$", name)
+    )
+
+
+def _numeric_guess(name: str, values: pd.Series) -> RoleGuess:
     sample = _sample(values).dropna()
-    distinct_share = sample.nunique() / max(len(sample), 1)
-    if (
-        pd.api.types.is_integer_dtype(values)
-        and _ID_NAME.search(name)
-        and (distinct_share >= 0.8 or _CUSTOMER_NAME.search(name))
-    ):
-        return ID
-    if _TIME_NAME.search(name) and pd.api.types.is_integer_dtype(values) and len(sample):
+    distinct = int(sample.nunique())
+    distinct_share = distinct / max(len(sample), 1)
+    whole = _whole(sample)
+    if _is_row_number(values):
+        return RoleGuess(ID, HIGH, "row number (1, 2, 3 ...): identifies rows, says nothing about behaviour")
+    if spreadsheet_mangled(sample):
+        return RoleGuess(
+            ID,
+            MEDIUM,
+            "long numbers in scientific notation (like 2.29E+15), probably card or account numbers cut short by "
+            "a spreadsheet: different customers may share one value; export the column as text",
+        )
+    if whole and _TIME_NAME.search(name) and (date_format := integer_date_format(sample)) is not None:
+        return RoleGuess(DATETIME, HIGH, f"dates written as whole numbers ({_FORMAT_WORDS[date_format]})")
+    if whole and _DATE_PART_NAME.match(name) and _date_part_fits(name, sample):
+        return RoleGuess(DATETIME, HIGH, f"part of a date split over several columns ({name})")
+    if whole and distinct > 1 and (len(sample) >= 20 or integer_date_format(sample) == "%Y%m%d"):
+        date_format = integer_date_format(sample)
+        if date_format is not None:
+            return RoleGuess(DATETIME, MEDIUM, f"every value reads as a date written {_FORMAT_WORDS[date_format]}")
+    if whole and _TIME_NAME.search(name) and len(sample):
         median = float(sample.median())
         if 1e8 <= median <= 1e10 or 1e11 <= median <= 1e13:
-            return DATETIME
+            return RoleGuess(DATETIME, MEDIUM, "Unix time stamps (seconds or milliseconds since 1970)")
+    if whole and _key_name(name) and (distinct_share >= 0.8 or _CUSTOMER_NAME.search(name)):
+        repeats = "" if distinct_share >= 0.999 else ", some values repeat"
+        return RoleGuess(ID, HIGH, f"identifier (named like a key{repeats})")
+    if whole and name.replace("_", "") in _CUSTOMER_WORDS:
+        return RoleGuess(ID, MEDIUM, "customer number (named like a customer, whole numbers)")
+    if whole and _CUSTOMER_NAME.search(name) and distinct_share >= 0.98 and not _MONEY_NAME.search(name):
+        return RoleGuess(ID, HIGH, "identifier: every value is distinct and the name says customer")
     if _CATEGORY_NAME.search(name):
-        return CATEGORICAL
+        return RoleGuess(CATEGORICAL, HIGH, "postal or merchant code: a label, not a quantity")
+    if whole and _NOMINAL_NAME.search(name) and distinct <= 20:
+        return RoleGuess(CATEGORICAL, HIGH, f"{distinct} whole-number codes for categories (named like a category)")
+    if whole and len(sample) >= 50 and distinct_share >= 0.999 and _same_width(sample) and not _MONEY_NAME.search(name):
+        return RoleGuess(ID, MEDIUM, "every value distinct and of the same length, like an account number")
     if _MONEY_NAME.search(name) and not _NOT_MONEY_NAME.search(name):
-        return AMOUNT
-    return FEATURE
+        return RoleGuess(AMOUNT, HIGH, "money amount (named like one)")
+    if distinct <= 1:
+        return RoleGuess(FEATURE, LOW, "the same value in every row: tells segments nothing")
+    return RoleGuess(FEATURE, HIGH if distinct > 2 else MEDIUM, "numbers that vary between customers")
 
 
-def _text_role(name: str, values: pd.Series) -> str:
+def _same_width(sample: pd.Series) -> bool:
+    numbers = sample.to_numpy(dtype="float64")
+    if (numbers < 1e5).any():
+        return False
+    widths = np.floor(np.log10(np.abs(numbers)))
+    return bool((widths == widths[0]).all())
+
+
+_DATE_PART_RANGES = {
+    "year": (1900, 2100),
+    "yr": (1900, 2100),
+    "month": (1, 12),
+    "mon": (1, 12),
+    "day": (1, 31),
+    "hour": (0, 23),
+    "hr": (0, 23),
+    "minute": (0, 59),
+    "min": (0, 59),
+    "weekday": (0, 7),
+    "quarter": (1, 4),
+    "qtr": (1, 4),
+}
+
+
+def _date_part_fits(name: str, sample: pd.Series) -> bool:
+    lowest, highest = _DATE_PART_RANGES[name]
+    return bool(lowest <= float(sample.min()) and float(sample.max()) <= highest)
+
+
+def _text_guess(name: str, values: pd.Series) -> RoleGuess:
     sample = _sample(values).dropna().astype("str")
     if sample.empty:
-        return TEXT
+        return RoleGuess(TEXT, LOW, "empty column")
     if bool(sample.head(200).str.match(_MASKED).mean() >= 0.9):
-        return CARD
+        return RoleGuess(CARD, HIGH, "card numbers (masked when the file was read)")
+    if spreadsheet_mangled(sample):
+        return RoleGuess(
+            ID,
+            MEDIUM,
+            "long numbers in scientific notation (like 2.29E+15), probably card or account numbers cut short by "
+            "a spreadsheet: different customers may share one value; export the column as text",
+        )
     if _looks_like_dates(sample):
-        return DATETIME
+        return RoleGuess(DATETIME, HIGH, "dates")
+    if _TIME_NAME.search(name) and bool(sample.head(200).str.match(_CLOCK_TIME).mean() >= 0.9):
+        return RoleGuess(DATETIME, HIGH, "clock times (part of a date split over several columns)")
     distinct = sample.nunique()
     share = distinct / len(sample)
     no_spaces = not bool(sample.head(500).str.contains(" ", regex=False).mean() > 0.5)
-    if _ID_NAME.search(name) and _CUSTOMER_NAME.search(name) and no_spaces:  # a customer key, repeats allowed
-        return ID
-    if (share >= 0.5 and _ID_NAME.search(name)) or (share >= 0.9 and (_CUSTOMER_NAME.search(name) or no_spaces)):
-        return ID
+    if _key_name(name) and _CUSTOMER_NAME.search(name) and no_spaces:
+        return RoleGuess(ID, HIGH, "customer key (named like one)")
+    if share >= 0.5 and _ID_NAME.search(name):
+        return RoleGuess(ID, HIGH, "identifier (named like a key, mostly distinct values)")
+    if share >= 0.9 and (_CUSTOMER_NAME.search(name) or no_spaces):
+        return RoleGuess(ID, MEDIUM, "identifier (almost every value distinct)")
     if distinct <= max(50, int(0.05 * len(sample))):
-        return CATEGORICAL
-    return TEXT
+        return RoleGuess(CATEGORICAL, HIGH if distinct <= 20 else MEDIUM, f"category with {distinct} levels")
+    return RoleGuess(TEXT, MEDIUM, f"free text or names ({distinct:,} different values): not a measure")
+
+
+def _looks_like_dates(sample: pd.Series) -> bool:
+    head = sample.head(200)
+    if head.empty or head.str.contains(_DATE_LIKE).mean() < 0.9:
+        return False
+    return bool(parse_timestamps(head)[0].notna().mean() >= 0.9)
+
+
+def _guess(name: str, values: pd.Series) -> RoleGuess:
+    if name.startswith("unnamed"):
+        return RoleGuess(ID, HIGH, "unnamed column, usually the row number a program wrote")
+    if _LABEL_NAME.search(name) and (_is_binary(values) or (_two_valued(_sample(values)) and not _is_numeric(values))):
+        return RoleGuess(LABEL, HIGH, "two values, named like an outcome: reported per segment, never a feature")
+    if _LEAKAGE_NAME.search(name) or (_OUTCOME_WORD.search(name) and re.search(r"score|risk", name)):
+        return RoleGuess(
+            LEAKAGE, HIGH, "named like a score, probability or prediction of another model: never a feature"
+        )
+    if pd.api.types.is_bool_dtype(values):
+        return RoleGuess(CATEGORICAL, HIGH, "yes / no")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return RoleGuess(DATETIME, HIGH, "dates")
+    if _is_numeric(values):
+        return _numeric_guess(name, values)
+    return _text_guess(name, values)
+
+
+def _is_numeric(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def _outcome_auc(feature: pd.Series, outcome: pd.Series) -> float | None:
+    """Area under the ROC curve of one numeric column against a two-valued outcome (None when undefined)."""
+    both = pd.DataFrame({"x": pd.to_numeric(feature, errors="coerce"), "y": outcome}).dropna()
+    levels = pd.unique(both["y"])
+    if len(both) < 20 or len(levels) != 2 or both["x"].nunique() < 2:
+        return None
+    positive = (both["y"] == levels[0]).to_numpy()
+    ranks = both["x"].rank().to_numpy()
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    auc = (ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+    return float(max(auc, 1 - auc))
+
+
+LEAKAGE_AUC = 0.97  # a column that separates the outcome this well is its consequence or another model's output
+
+
+def guess_roles(frame: pd.DataFrame) -> dict[str, RoleGuess]:
+    """Guess each column's role from its name and values, with a confidence and a reason.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A table as loaded by :func:`core.io.load_table` (card numbers already masked). Not modified.
+
+    Returns
+    -------
+    dict of str to RoleGuess
+        Column -> guess, in column order. Besides names, values decide: row numbers, unique keys and long
+        same-width numbers are ids; whole numbers that read as ``yyyymmdd`` / ``yymmdd`` dates, date parts
+        (year, month, day, clock time) and text dates are dates; two-valued columns named like an outcome are
+        labels; columns named like a score or prediction, and numeric columns that separate the outcome almost
+        perfectly (AUC >= :data:`LEAKAGE_AUC`), are leakage; small whole-number codes with category names are
+        categorical.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"CLIENTNUM": [768805383, 818770008, 713982108, 769911858],
+    ...                    "Attrition_Flag": ["Existing", "Existing", "Attrited", "Existing"],
+    ...                    "SEX": [1, 2, 2, 1], "Credit_Limit": [12691.0, 8256.0, 3418.0, 3313.0]})
+    >>> {column: guess.role for column, guess in guess_roles(df).items()}
+    {'CLIENTNUM': 'id', 'Attrition_Flag': 'label', 'SEX': 'categorical', 'Credit_Limit': 'amount'}
+    """
+    guesses = {column: _guess(_normalise(column), frame[column]) for column in frame.columns}
+    outcomes = [column for column, guess in guesses.items() if guess.role == LABEL]
+    if outcomes:
+        outcome = _sample(frame[outcomes[0]])
+        for column, guess in guesses.items():
+            if guess.role not in (FEATURE, AMOUNT):
+                continue
+            auc = _outcome_auc(_sample(frame[column]), outcome)
+            if auc is not None and auc >= LEAKAGE_AUC:
+                guesses[column] = RoleGuess(
+                    LEAKAGE,
+                    MEDIUM,
+                    f"almost determines the outcome {outcomes[0]!r} (AUC {auc:.2f}), so it is probably another "
+                    "model's output or a consequence of the outcome: never a feature",
+                )
+    return guesses
 
 
 def infer_roles(frame: pd.DataFrame) -> dict[str, str]:
-    """Guess each column's role from its name and contents.
+    """Guess each column's role from its name and contents (the roles of :func:`guess_roles`).
 
     Parameters
     ----------
@@ -146,9 +378,7 @@ def infer_roles(frame: pd.DataFrame) -> dict[str, str]:
     Returns
     -------
     dict of str to str
-        Column -> one of :data:`ROLES`, in column order. Monotone 1..n integer columns and high-cardinality
-        integer keys named ``*id`` / ``*key`` / ``*no`` are ids; binary columns named like ``is_fraud`` are
-        labels; monetary-named numbers are amounts.
+        Column -> one of :data:`ROLES`, in column order.
 
     Examples
     --------
@@ -158,24 +388,10 @@ def infer_roles(frame: pd.DataFrame) -> dict[str, str]:
     >>> infer_roles(df)
     {'Sl_No': 'id', 'Customer Key': 'id', 'Avg_Credit_Limit': 'amount'}
     """
-    roles: dict[str, str] = {}
-    for column in frame.columns:
-        values = frame[column]
-        name = _normalise(column)
-        if _LABEL_NAME.search(name) and _is_binary(values):
-            roles[column] = LABEL
-        elif pd.api.types.is_bool_dtype(values):
-            roles[column] = CATEGORICAL
-        elif pd.api.types.is_datetime64_any_dtype(values):
-            roles[column] = DATETIME
-        elif pd.api.types.is_numeric_dtype(values):
-            roles[column] = _numeric_role(name, values)
-        else:
-            roles[column] = _text_role(name, values)
-    return roles
+    return {column: guess.role for column, guess in guess_roles(frame).items()}
 
 
-def id_column(roles: dict[str, str]) -> str | None:
+def id_column(roles: Mapping[str, str]) -> str | None:
     """Return the column that identifies customers: among id columns, customer-named ones first, then keys.
 
     Examples
@@ -191,16 +407,331 @@ def id_column(roles: dict[str, str]) -> str | None:
         name = _normalise(column)
         if _CUSTOMER_NAME.search(name):
             return 0
-        if name.startswith("unnamed") or re.match(r"^(sl|s|serial|row|record|index|idx)_?(no|nr|num)?$", name):
+        if _ROW_NUMBER_NAME.search(name):
             return 2
         return 1
 
     return min(ids, key=rank)
 
 
-def feature_columns(roles: dict[str, str]) -> list[str]:
+def feature_columns(roles: Mapping[str, str]) -> list[str]:
     """Return the columns usable as segmentation features (numeric behaviour and amounts), in order."""
     return [column for column, role in roles.items() if role in (FEATURE, AMOUNT)]
+
+
+def outcome_column(roles: Mapping[str, str]) -> str | None:
+    """Return the first column whose role is a known outcome (label), or None."""
+    return next((column for column, role in roles.items() if role == LABEL), None)
+
+
+_OVERRIDE_ALIASES = {"key": "customer", "outcome": "label", "date": "timestamp", "time": "timestamp"}
+_TX_ROLE_FOR_COLUMN_ROLE = {"customer": ID, "timestamp": DATETIME, "amount": AMOUNT, "label": LABEL}
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What CardLens understood of one table: its kind, the role of every column, and why.
+
+    Built by :func:`understand`; the same report is printed by the command line, shown on the Upload page and
+    written to the workbook.
+    """
+
+    kind: str
+    guesses: Mapping[str, RoleGuess]
+    key: str | None
+    timestamp: str | tuple[str, ...] | None
+    amount: str | None
+    outcome: str | None
+    rows: int
+    transaction_columns: TransactionColumns | None = None
+    notes: tuple[str, ...] = ()
+    frame: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def roles(self) -> dict[str, str]:
+        """Column -> role."""
+        return {column: guess.role for column, guess in self.guesses.items()}
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """Columns used as clustering features (none for a transaction table: its features are derived)."""
+        if self.kind == TRANSACTIONS:
+            return ()
+        return tuple(column for column, guess in self.guesses.items() if guess.role in (FEATURE, AMOUNT))
+
+    @property
+    def excluded(self) -> dict[str, str]:
+        """Column -> why it is not a clustering feature."""
+        if self.kind == TRANSACTIONS:
+            used = self._transaction_uses()
+            return {column: used.get(column, "not used for customer features") for column in self.guesses}
+        return {
+            column: f"{ROLE_WORDS[guess.role]}: {guess.reason}"
+            for column, guess in self.guesses.items()
+            if guess.role in NOT_FEATURE_ROLES
+        }
+
+    @property
+    def low_confidence(self) -> dict[str, RoleGuess]:
+        """Columns whose role is a guess worth checking."""
+        return {column: guess for column, guess in self.guesses.items() if guess.confidence == LOW}
+
+    @cached_property
+    def n_customers(self) -> int | None:
+        """Distinct non-missing keys (None without a key)."""
+        if self.key is None or self.frame is None:
+            return None
+        return int(self.frame[self.key].nunique(dropna=True))
+
+    @cached_property
+    def date_range(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """First and last date of the timestamp column(s), or None."""
+        if self.timestamp is None or self.frame is None:
+            return None
+        return timestamp_range(self.frame, self.timestamp)
+
+    def _transaction_uses(self) -> dict[str, str]:
+        uses = {}
+        columns = self.transaction_columns or TransactionColumns()
+        words = {
+            "customer": "customer key: transactions are grouped by it",
+            "timestamp": "date of each transaction: recency, tenure and trends",
+            "amount": "transaction amount: summed into spend features",
+            "debit": "money out: the amount of each transaction",
+            "credit": "money in: the amount of each transaction (as a negative)",
+            "category": "category: spend mix features",
+            "merchant": "merchant: fraud checks",
+            "channel": "channel: spend mix features",
+            "label": "known fraud outcome: checks the fraud scores, never a feature",
+            "transaction_id": "transaction id: not a feature",
+        }
+        for role, column in columns.as_dict().items():
+            for part in (column,) if isinstance(column, str) else column or ():
+                uses[part] = words.get(role, f"{role}: fraud checks")
+        return uses
+
+    def lines(self, name: str | None = None) -> list[str]:
+        """Return the plain-language report, one line per fact, with the columns to check last."""
+        what = f" in {name}" if name else ""
+        lines = [f"What CardLens understood{what}:"]
+        if self.kind == TRANSACTIONS:
+            lines.append(
+                f"- A transaction table (a repeated key, a date and an amount): {self.rows:,} rows for "
+                f"{self.n_customers or 0:,} customers keyed by {self.key!r}. Customer features are derived from it."
+            )
+        else:
+            if self.key:
+                repeats = self.rows - (self.n_customers or 0) - int(self.frame[self.key].isna().sum())
+                extra = f"; {repeats:,} key value(s) repeat" if repeats > 0 else ""
+                keyed = f", keyed by {self.key!r}{extra}"
+            else:
+                keyed = ", with no customer key (rows are numbered instead)"
+            lines.append(f"- A customer table: {self.rows:,} rows, one per customer{keyed}.")
+        if self.timestamp is not None:
+            shown = " + ".join(map(repr, self.timestamp)) if isinstance(self.timestamp, tuple) else repr(self.timestamp)
+            span = self.date_range
+            dates = f", from {_day(span[0])} to {_day(span[1])}" if span else ", but no value could be read"
+            lines.append(f"- Dates: {shown}{dates}.")
+        if self.amount:
+            lines.append(f"- Amount: {self.amount!r}.")
+        elif self.transaction_columns and self.transaction_columns.debit:
+            lines.append(
+                f"- Amount: money out {self.transaction_columns.debit!r} minus money in "
+                f"{self.transaction_columns.credit!r}."
+            )
+        if self.outcome and self.kind == TRANSACTIONS:
+            lines.append(f"- Fraud outcome: {self.outcome!r}, used to check the fraud scores, never to fit them.")
+        elif self.outcome:
+            lines.append(
+                f"- Outcome: {self.outcome!r}, reported per segment to check results; never used to build them."
+            )
+        if self.kind == CUSTOMERS:
+            lines.append(f"- Features for segments ({len(self.features)}): {_listed(self.features)}.")
+            categories = [c for c, g in self.guesses.items() if g.role == CATEGORICAL]
+            if categories:
+                lines.append(
+                    f"- Categories ({len(categories)}): {_listed(categories)}; shown in profiles, not used by the "
+                    "numeric algorithms."
+                )
+            for column, reason in self.excluded.items():
+                if self.guesses[column].role != CATEGORICAL and column != self.key:
+                    lines.append(f"- Not a feature: {column!r}, {reason}.")
+        lines.extend(f"- Note: {note}" for note in self.notes)
+        for column, guess in self.low_confidence.items():
+            lines.append(
+                f"- Please check {column!r}: read as {ROLE_WORDS[guess.role]} ({guess.reason}). Change it in the "
+                "column-role table, or on the command line with --columns ROLE=COLUMN or --exclude COLUMN."
+            )
+        return lines
+
+
+ROLE_WORDS = {
+    ID: "identifier",
+    FEATURE: "numeric behaviour",
+    AMOUNT: "money amount",
+    CATEGORICAL: "category",
+    DATETIME: "date",
+    LABEL: "known outcome",
+    LEAKAGE: "another model's output",
+    CARD: "card number",
+    TEXT: "free text",
+}
+
+
+def _listed(columns: object, limit: int = 12) -> str:
+    names = [repr(c) for c in columns]  # type: ignore[attr-defined]
+    if not names:
+        return "none"
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _day(value: pd.Timestamp) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def timestamp_range(frame: pd.DataFrame, timestamp: str | tuple[str, ...]) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First and last timestamp; ISO text of one width is compared as text first (a million rows in ~0.1 s)."""
+    values = frame[timestamp] if isinstance(timestamp, str) else None
+    if values is not None and (pd.api.types.is_string_dtype(values) or pd.api.types.is_object_dtype(values)):
+        text = values.dropna().astype("str").str.strip()
+        widths = text.str.len()
+        if len(text) and bool((widths == widths.iloc[0]).all()) and parse_timestamps(_sample(text))[1] == "ISO 8601":
+            ends = parse_timestamps(pd.Series([text.min(), text.max()]))[0]
+            if ends.notna().all():
+                return ends.iloc[0], ends.iloc[1]
+    parsed = timestamps_of(frame, timestamp)
+    if parsed.notna().sum() == 0:
+        return None
+    return parsed.min(), parsed.max()
+
+
+def timestamps_of(frame: pd.DataFrame, timestamp: str | tuple[str, ...]) -> pd.Series:
+    """Parse the timestamp column, or assemble it from date parts (year, month, day, time)."""
+    from core.transactions import assemble_timestamps
+
+    if isinstance(timestamp, tuple):
+        return assemble_timestamps(frame, timestamp)
+    return parse_timestamps(frame[timestamp])[0]
+
+
+def understand(
+    frame: pd.DataFrame,
+    *,
+    columns: Mapping[str, str] | None = None,
+    exclude: tuple[str, ...] | list[str] = (),
+    kind: str | None = None,
+) -> Understanding:
+    """Understand a table: its kind (customers or transactions), its key, dates, amount, outcome and features.
+
+    A repeated key, a timestamp and an amount make a transaction table; anything else is a customer table.
+    Ids, dates, outcomes, other models' outputs, card numbers and free text are never features, each with a
+    reason.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table as loaded by :func:`core.io.load_table`. Not modified.
+    columns : mapping, optional
+        The user's corrections, role -> column: ``customer`` (or ``key``), ``timestamp``, ``amount``,
+        ``label`` (or ``outcome``) and the other transaction roles, ``id``, or any role of :data:`ROLES`
+        (``feature=x`` makes ``x`` a feature). Roles given here are used as they are.
+    exclude : sequence of str
+        Columns never to use as features.
+    kind : {"customers", "transactions"}, optional
+        Force the table kind instead of detecting it.
+
+    Returns
+    -------
+    Understanding
+
+    Raises
+    ------
+    DataError
+        When a correction names a column that is not in the table or an unknown role.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"user_id": [7, 7, 8, 8], "ts": ["2024-01-02", "2024-01-05", "2024-01-03", "2024-02-01"],
+    ...                    "amount": [3.5, 10.0, 7.25, 1.0]})
+    >>> u = understand(tx)
+    >>> u.kind, u.key, u.timestamp, u.amount, u.n_customers
+    ('transactions', 'user_id', 'ts', 'amount', 2)
+    """
+    from core.errors import DataError
+
+    corrections = {_OVERRIDE_ALIASES.get(role, role): column for role, column in (columns or {}).items()}
+    for role, column in corrections.items():
+        for part in column.split("+") if isinstance(column, str) else column:
+            if part not in frame.columns:
+                raise DataError(
+                    f"Column {part!r} (given for {role}) is not in the table. Its columns are: "
+                    f"{', '.join(map(str, frame.columns[:30]))}."
+                )
+    missing = [column for column in exclude if column not in frame.columns]
+    if missing:
+        raise DataError(f"Cannot exclude {', '.join(map(repr, missing))}: no such column in the table.")
+    if kind not in (None, CUSTOMERS, TRANSACTIONS):
+        raise DataError(f"Unknown table kind {kind!r}: say customers or transactions.")
+    guesses = guess_roles(frame)
+    tx_fields = set(TransactionColumns().as_dict())
+    tx_overrides: dict[str, object] = {}
+    for role, column in corrections.items():
+        if role in tx_fields:
+            parts = tuple(column.split("+")) if isinstance(column, str) else tuple(column)
+            tx_overrides[role] = parts if len(parts) > 1 else parts[0]
+            if role in _TX_ROLE_FOR_COLUMN_ROLE:
+                for part in parts:
+                    guesses[part] = RoleGuess(_TX_ROLE_FOR_COLUMN_ROLE[role], HIGH, f"you said it is the {role}")
+        elif role in ROLES:
+            guesses[column] = RoleGuess(role, HIGH, "you said so")
+        else:
+            raise DataError(
+                f"Unknown role {role!r}. Use one of: customer, timestamp, amount, label, id, "
+                f"{', '.join(r for r in ROLES if r not in (ID, LABEL))}."
+            )
+    for column in exclude:
+        if guesses[column].role in (FEATURE, AMOUNT):
+            guesses[column] = RoleGuess(TEXT, HIGH, "excluded by you")
+    tx_columns = infer_transaction_columns(frame, overrides=tx_overrides)
+    is_transactions = kind == TRANSACTIONS or (kind is None and _transaction_shaped(frame, tx_columns))
+    notes = []
+    if is_transactions:
+        key = tx_columns.customer
+        timestamp = tx_columns.timestamp
+        amount = tx_columns.amount
+        outcome = tx_columns.label or outcome_column({c: g.role for c, g in guesses.items()})
+        if key is not None and guesses[key].role == ID and "scientific notation" in guesses[key].reason:
+            notes.append(
+                f"the customer key {key!r} holds numbers in scientific notation (like 2.29E+15): a spreadsheet cut "
+                "them short, so different cards may have merged into one customer. Export that column as text."
+            )
+    else:
+        roles = {c: g.role for c, g in guesses.items()}
+        key = corrections.get("customer") or corrections.get(ID) or id_column(roles)
+        timestamp, amount, outcome = None, None, outcome_column(roles)
+        tx_columns = None
+    return Understanding(
+        kind=TRANSACTIONS if is_transactions else CUSTOMERS,
+        guesses=guesses,
+        key=key,
+        timestamp=timestamp,
+        amount=amount,
+        outcome=outcome,
+        rows=len(frame),
+        transaction_columns=tx_columns if is_transactions else None,
+        notes=tuple(notes),
+        frame=frame,
+    )
+
+
+def _transaction_shaped(frame: pd.DataFrame, columns: TransactionColumns) -> bool:
+    """Return True for a table with a timestamp, an amount and a customer key that repeats."""
+    if columns.timestamp is None or (columns.amount is None and columns.debit is None):
+        return False
+    if columns.customer is None:  # a date and an amount alone also describe a customer table
+        return False
+    keys = _sample(frame[columns.customer]).dropna()
+    return len(keys) > 0 and keys.nunique() <= 0.9 * len(keys)
 
 
 def detect_layout(frame: pd.DataFrame) -> str:
@@ -216,122 +747,6 @@ def detect_layout(frame: pd.DataFrame) -> str:
     for layout, required in _LAYOUTS.items():
         if required <= names:
             return layout
-    from core.transactions import infer_transaction_columns
-
-    if len(frame) and not infer_transaction_columns(frame).missing_required():
+    if len(frame) and _transaction_shaped(frame, infer_transaction_columns(frame)):
         return "transactions"
     return "generic"
-
-
-def luhn_valid(digits: str) -> bool:
-    """Return True when a digit string passes the Luhn checksum used by card numbers.
-
-    Examples
-    --------
-    >>> luhn_valid("4111111111111111"), luhn_valid("4111111111111112")
-    (True, False)
-    """
-    if not digits.isdigit():
-        return False
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
-def _as_digit_text(values: pd.Series) -> pd.Series:
-    """Values as digit strings (floats holding whole numbers lose their ``.0``)."""
-    if pd.api.types.is_float_dtype(values):
-        finite = values.where(np.isfinite(values))
-        whole = finite.where(finite == np.round(finite))
-        return whole.dropna().astype("int64").astype("str").reindex(values.index)
-    text = values.astype("str").where(values.notna())
-    return text.str.replace(_CARD_CHARS, "", regex=True)
-
-
-def is_card_column(values: pd.Series) -> bool:
-    """Return True when at least half of the values are 13-19 digit numbers passing the Luhn check.
-
-    Digits may be separated by spaces or dashes; a float column counts when its values are whole numbers.
-    """
-    return _is_card_column(values)
-
-
-def _is_card_column(values: pd.Series) -> bool:
-    if pd.api.types.is_bool_dtype(values) or not (
-        pd.api.types.is_integer_dtype(values)
-        or pd.api.types.is_float_dtype(values)
-        or pd.api.types.is_string_dtype(values)
-        or pd.api.types.is_object_dtype(values)
-    ):
-        return False
-    sample = values.dropna().head(1000)
-    if sample.empty:
-        return False
-    if pd.api.types.is_numeric_dtype(sample):
-        if float(sample.abs().max()) < 1e10:
-            return False
-    elif sample.head(100).astype("str").str.count(r"\d").ge(13).mean() < 0.3:  # cheap: too few digits
-        return False
-    digits = _as_digit_text(sample).dropna()
-    qualifying = sum(1 for value in digits if 13 <= len(value) <= 19 and luhn_valid(value))
-    return qualifying >= 0.5 * len(sample)
-
-
-MASK_KEY: bytes = os.environ.get("CARDLENS_MASK_KEY", "").encode() or secrets.token_bytes(32)
-
-
-def _card_token(digits: object) -> str:
-    """Six hex digits of a keyed hash of the full number: distinct cards stay distinct once masked."""
-    if not isinstance(digits, str):
-        return "000000"
-    return hmac.new(MASK_KEY, digits.encode(), hashlib.sha256).hexdigest()[:6]
-
-
-def _card_tokens(digits: pd.Series) -> pd.Series:
-    tokens = {value: _card_token(value) for value in pd.unique(digits.dropna())}
-    return digits.map(tokens).fillna("000000")
-
-
-def mask_card_numbers(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Mask columns that hold card numbers, keeping only the last four digits and a keyed token.
-
-    A column is a card-number column when at least half of its values are 13-19 digit numbers (digits,
-    optionally with spaces or dashes) passing the Luhn check. Every value of such a column is masked,
-    including shorter or invalid ones, so no full number survives. The last four digits alone would merge
-    different cards (913 cards in the Sparkov sample share 859 endings), so each masked value also carries a
-    six-hex-digit token: an HMAC-SHA256 of the full number under :data:`MASK_KEY`. The same card gives the
-    same token within a process (so a customer table and a transaction table still join), and the token
-    cannot be reversed without the key. Set ``CARDLENS_MASK_KEY`` to keep tokens stable across runs.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        Any table. Not modified.
-
-    Returns
-    -------
-    tuple of (pandas.DataFrame, list of str)
-        A copy with masked columns as text (``"************1111-3f9a0c"``; missing stays missing), and their
-        names.
-
-    Examples
-    --------
-    >>> masked, columns = mask_card_numbers(pd.DataFrame({"pan": ["4111 1111 1111 1111"], "x": [1]}))
-    >>> masked["pan"].str[:16].tolist(), columns
-    (['************1111'], ['pan'])
-    """
-    masked_columns = [column for column in frame.columns if _is_card_column(frame[column])]
-    if not masked_columns:
-        return frame, []
-    out = frame.copy()
-    for column in masked_columns:
-        values = out[column]
-        digits = _as_digit_text(values)
-        digits = digits.fillna(values.astype("str").str.replace(_CARD_CHARS, "", regex=True).where(values.notna()))
-        masked = "************" + digits.str[-4:].str.replace(r"\D", "*", regex=True) + "-" + _card_tokens(digits)
-        out[column] = masked.where(values.notna()).astype("str")
-    return out, masked_columns

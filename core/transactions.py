@@ -29,25 +29,23 @@ from core.errors import DataError
 
 # Name patterns per role, best first. Matched against the lower-cased column name with spaces -> "_".
 _NAME_PATTERNS: dict[str, tuple[str, ...]] = {
-    "customer": (
-        r"^(customer|cust|client|member|account|acct)(_?(id|no|number|key|num))?$",
-        r"(customer|cust|client|account|acct)_?(id|key|no|number|num)",
-        r"^(cc_num|card_?(id|no|number|num)?|pan)$",
-        r"card",
-        r"^id$",
-    ),
     "timestamp": (
         r"^(trans(action)?_?)?(date_?)?(trans_?)?(time|timestamp|datetime)$",
         r"^trans_date_trans_time$",
         r"(timestamp|datetime|posted|booking_date|transaction_date|trans_date|txn_date)",
-        r"^date$",
-        r"(date|time)",
+        r"^(date|datum|fecha|data|buchungsdatum|buchungstag|date_operation|date_op)$",
+        r"(date|time|datum|fecha|buchung)",
     ),
     "amount": (
-        r"^(amt|amount|transaction_amount|trans_amount|txn_amount|value|spend)$",
-        r"(amount|amt)",
+        r"^(amt|amount|transaction_amount|trans_amount|txn_amount|value|spend|betrag|importe|montant|bedrag)$",
+        r"(amount|amt|betrag|importe|montant)",
         r"(value|spend|sum|price)",
     ),
+    "debit": (
+        r"^(money_out|paid_out|debit|debits|withdrawal|withdrawals|debit_amount|out)$",
+        r"(debit|withdraw|paid_out)",
+    ),
+    "credit": (r"^(money_in|paid_in|credit|credits|deposit|deposits|credit_amount|in)$", r"(deposit|paid_in)"),
     "category": (r"^(category|merchant_category|mcc|mcc_description|spend_category)$", r"categ"),
     "merchant": (r"^(merchant|merchant_name|payee|counterparty|merchant_id)$", r"merch(?!.*(lat|long|zip))"),
     "channel": (r"^(channel|entry_mode|pos_entry_mode|transaction_type|trans_type)$", r"channel"),
@@ -63,6 +61,31 @@ _NOT_A_TIMESTAMP = re.compile(r"(dob|birth|expir|unix)")
 # (so the year of "05-01-2024" is never taken for an offset).
 _UTC_OFFSET = r"\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
 _TIME_THEN_OFFSET = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?" + _UTC_OFFSET
+# The customer key: named like one (best first), never a column whose name says it is something else.
+_KEY_NAMES = (
+    re.compile(
+        r"^(customer|cust|client|user|member|account|acct|holder|cardholder|card_holder|party|person)_?"
+        r"(id|no|nr|number|num|key|code|ref)$|^(cc_num|pan|card_?(no|nr|number|num|id))$"
+    ),
+    re.compile(
+        r"^(customer|cust|client|user|member|account|acct|holder|cardholder|party|person|kartennummer|konto|kontonummer)$"
+    ),
+    re.compile(r"customer|cust_|client|user|member|account|acct|holder|party|card|konto"),
+    re.compile(r"^id$"),
+)
+_NOT_A_KEY = re.compile(
+    r"type|categ|brand|network|level|tier|status|kind|class|issuer|chip|currency|country|city|state|zip|merch|trans|"
+    r"txn|date|time|amount|amt|name|first|last|street|job|gender|sex|age|partner|counter|recipient|payee|limit|bal"
+)
+INTEGER_DATE_FORMATS = {"%Y%m%d": "yyyymmdd", "%y%m%d": "yymmdd"}
+_DATE_PARTS = {
+    "year": ("year", "yr"),
+    "month": ("month", "mon"),
+    "day": ("day",),
+    "time": ("time",),
+    "hour": ("hour", "hr"),
+    "minute": ("minute", "min"),
+}
 _OPTIONAL_ROLES = ("category", "merchant", "channel", "label", "transaction_id", "lat", "lon", "merch_lat", "merch_lon")
 
 
@@ -70,12 +93,16 @@ _OPTIONAL_ROLES = ("category", "merchant", "channel", "label", "transaction_id",
 class TransactionColumns:
     """Which input column plays which role in a transaction table (``None`` = absent).
 
-    ``customer``, ``timestamp`` and ``amount`` are required by every stage; the rest enrich it.
+    ``customer``, ``timestamp`` and ``amount`` are required by every stage; the rest enrich it. ``timestamp``
+    is a tuple of columns when the date is split over parts (year, month, day, time); money out and money in
+    columns (``debit`` and ``credit``) stand in for ``amount`` when a statement splits it.
     """
 
     customer: str | None = None
-    timestamp: str | None = None
+    timestamp: str | tuple[str, ...] | None = None
     amount: str | None = None
+    debit: str | None = None
+    credit: str | None = None
     category: str | None = None
     merchant: str | None = None
     channel: str | None = None
@@ -92,7 +119,10 @@ class TransactionColumns:
 
     def missing_required(self) -> list[str]:
         """Return the required roles that have no column yet."""
-        return [role for role in ("customer", "timestamp", "amount") if getattr(self, role) is None]
+        missing = [role for role in ("customer", "timestamp") if getattr(self, role) is None]
+        if self.amount is None and self.debit is None:
+            missing.append("amount")
+        return missing
 
 
 @dataclass(frozen=True)
@@ -116,8 +146,10 @@ def _normalise_name(name: object) -> str:
 def _looks_like_timestamps(series: pd.Series) -> bool:
     if pd.api.types.is_datetime64_any_dtype(series):
         return True
-    if pd.api.types.is_numeric_dtype(series):
+    if pd.api.types.is_bool_dtype(series):
         return False
+    if pd.api.types.is_numeric_dtype(series):
+        return integer_date_format(series) is not None
     sample = series.dropna().astype(str).head(200)
     if sample.empty:
         return False
@@ -147,13 +179,20 @@ def _content_fits(role: str, series: pd.Series) -> bool:
     return True
 
 
-def infer_transaction_columns(frame: pd.DataFrame) -> TransactionColumns:
+def infer_transaction_columns(frame: pd.DataFrame, *, overrides: dict[str, object] | None = None) -> TransactionColumns:
     """Guess which column holds each transaction role, from names first and contents second.
+
+    The customer key is the column named most like one (customer / client / user / account / card / holder /
+    member / party, best with an ``id`` / ``no`` / ``number`` suffix, or a card number) whose values repeat,
+    are neither a handful of codes nor dates or amounts. A date split over year / month / day (and time)
+    columns becomes a tuple of those columns; whole numbers written ``yyyymmdd`` or ``yymmdd`` are dates.
 
     Parameters
     ----------
     frame : pandas.DataFrame
-        A transaction table as loaded by :func:`core.io.read_table`.
+        A transaction table as loaded by :func:`core.io.load_table`. Not modified.
+    overrides : dict, optional
+        Role -> column (or tuple of date-part columns) the user chose; used as given.
 
     Returns
     -------
@@ -162,36 +201,216 @@ def infer_transaction_columns(frame: pd.DataFrame) -> TransactionColumns:
 
     Examples
     --------
-    >>> df = pd.DataFrame({"Card No": ["a"], "Posted": ["2024-01-02"], "Amt": [3.5], "is_fraud": [0]})
+    >>> df = pd.DataFrame({"Card No": ["4111", "4111"], "Posted": ["2024-01-02", "2024-01-03"], "Amt": [3.5, 1.0],
+    ...                    "is_fraud": [0, 1]})
     >>> cols = infer_transaction_columns(df)
     >>> (cols.customer, cols.timestamp, cols.amount, cols.label)
     ('Card No', 'Posted', 'Amt', 'is_fraud')
     """
     names = {column: _normalise_name(column) for column in frame.columns}
-    chosen: dict[str, str] = {}
-    used: set[str] = set()
-    for role, patterns in _NAME_PATTERNS.items():
-        for pattern in patterns:
-            regex = re.compile(pattern)
-            for column, name in names.items():
-                if column in used or not regex.search(name):
-                    continue
-                if role == "timestamp" and _NOT_A_TIMESTAMP.search(name):
-                    continue
-                if _content_fits(role, frame[column]):
-                    chosen[role] = column
-                    used.add(column)
-                    break
-            if role in chosen:
-                break
+    chosen: dict[str, object] = dict(overrides or {})
+    used: set[str] = {part for value in chosen.values() for part in ((value,) if isinstance(value, str) else value)}
+    if "timestamp" not in chosen:
+        parts = date_part_columns(frame)
+        single = _find_by_name(frame, names, "timestamp", used)
+        if single is None and parts:
+            chosen["timestamp"] = parts
+            used.update(parts)
+        elif single is not None:
+            chosen["timestamp"] = single
+            used.add(single)
+    for role in _NAME_PATTERNS:
+        if role in chosen or (role in ("debit", "credit") and "amount" in chosen):
+            continue
+        column = _find_by_name(frame, names, role, used)
+        if column is not None:
+            chosen[role] = column
+            used.add(column)
     if "timestamp" not in chosen:  # fall back on contents: the first column that parses as dates
         for column in frame.columns:
             if column not in used and not _NOT_A_TIMESTAMP.search(names[column]):
-                if _looks_like_timestamps(frame[column]):
+                if _looks_like_timestamps(frame[column]) and not _clock_times(frame[column]):
                     chosen["timestamp"] = column
                     used.add(column)
                     break
-    return TransactionColumns(**chosen)
+    if "debit" in chosen and "credit" not in chosen:  # money out alone is not a split amount
+        chosen["amount"] = chosen.pop("debit")
+    if "customer" not in chosen:
+        key = customer_key(frame, exclude=used)
+        if key is not None:
+            chosen["customer"] = key
+    return TransactionColumns(**chosen)  # type: ignore[arg-type]
+
+
+def _find_by_name(frame: pd.DataFrame, names: dict[str, str], role: str, used: set[str]) -> str | None:
+    for pattern in _NAME_PATTERNS[role]:
+        regex = re.compile(pattern)
+        for column, name in names.items():
+            if column in used or not regex.search(name):
+                continue
+            if role == "timestamp" and (_NOT_A_TIMESTAMP.search(name) or _clock_times(frame[column])):
+                continue
+            if _content_fits(role, frame[column]):
+                return column
+    return None
+
+
+def _clock_times(series: pd.Series) -> bool:
+    """Values such as ``06:21`` or ``18:05:00``: a time of day without its date."""
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
+        return False
+    sample = series.dropna().astype("str").head(200)
+    return not sample.empty and bool(sample.str.match(r"^\s*\d{1,2}:\d{2}(:\d{2})?\s*$").mean() >= 0.9)
+
+
+def _sample(series: pd.Series, size: int = 20_000) -> pd.Series:
+    if len(series) <= size:
+        return series
+    return series.iloc[np.linspace(0, len(series) - 1, size).astype("int64")]
+
+
+def customer_key(frame: pd.DataFrame, *, exclude: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """Return the column that keys each transaction to its customer, or None.
+
+    Candidates are scored by name (see :func:`infer_transaction_columns`); a candidate must repeat (fewer
+    distinct values than 90% of rows), hold more than a handful of values unless its name says customer, and
+    be neither fractional numbers, dates nor free text. Without a named candidate, a column of short codes
+    that repeat (at least two rows per value on average, ten or more values) is taken.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"card_type": ["visa", "amex"] * 10, "user_id": [1, 2, 3, 4, 5] * 4})
+    >>> customer_key(df)
+    'user_id'
+    """
+    best: tuple[float, str] | None = None
+    for position, column in enumerate(frame.columns):
+        if column in exclude:
+            continue
+        name = _normalise_name(column)
+        score = next((4 - rank for rank, regex in enumerate(_KEY_NAMES) if regex.search(name)), 0)
+        if _NOT_A_KEY.search(name) and score < 4:
+            continue
+        fitness = _key_fitness(_sample(frame[column]), named=score >= 3)
+        if fitness is None or (score == 0 and fitness < 1):
+            continue
+        ranked = (score + fitness - position * 1e-6, column)
+        if best is None or ranked[0] > best[0]:
+            best = ranked
+    return best[1] if best else None
+
+
+def _key_fitness(values: pd.Series, *, named: bool) -> float | None:
+    """0 to 1 for a usable key (1: looks like ids that repeat), None when it cannot be one.
+
+    ``named``: the name says customer (``user_id``, ``account``): then a few small numbers are keys too;
+    otherwise a handful of values (``Card`` 0-8, a card type) are codes, not customers.
+    """
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        return None
+    present = values.dropna()
+    if len(present) < 2:
+        return None
+    distinct = int(present.nunique())
+    if distinct > 0.9 * len(present) and len(present) >= 20:
+        return None
+    if pd.api.types.is_numeric_dtype(present):
+        numbers = present.to_numpy(dtype="float64")
+        if not (np.isfinite(numbers).all() and (numbers == np.round(numbers)).all()):
+            return None
+        if distinct < 10 and not named:
+            return None
+        return 1.0 if distinct >= 10 else 0.5
+    text = present.astype("str").head(500)
+    if text.str.contains(" ", regex=False).mean() > 0.5 and not text.str.match(r"^[\d\s*-]+$").all():
+        return None
+    if distinct < 10 and not named:
+        return None
+    return 1.0 if distinct >= 10 and len(present) >= 2 * distinct else 0.5
+
+
+def date_part_columns(frame: pd.DataFrame) -> tuple[str, ...] | None:
+    """Return the (year, month, day[, time | hour[, minute]]) columns of a date split over parts, or None.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"Year": [2019], "Month": [9], "Day": [1], "Time": ["06:21"], "Amount": [1.0]})
+    >>> date_part_columns(df)
+    ('Year', 'Month', 'Day', 'Time')
+    """
+    names = {_normalise_name(column): column for column in frame.columns}
+    found: dict[str, str] = {}
+    for part, aliases in _DATE_PARTS.items():
+        column = next((names[alias] for alias in aliases if alias in names), None)
+        if column is None:
+            continue
+        values = frame[column]
+        if part == "time":
+            if _clock_times(values):
+                found[part] = column
+        elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            found[part] = column
+    if not {"year", "month", "day"} <= set(found):
+        return None
+    order = ["year", "month", "day"]
+    if "time" in found:
+        order.append("time")
+    elif "hour" in found:
+        order += ["hour"] + (["minute"] if "minute" in found else [])
+    return tuple(found[part] for part in order)
+
+
+def assemble_timestamps(frame: pd.DataFrame, parts: tuple[str, ...]) -> pd.Series:
+    """Build timestamps from date parts: year, month, day, then a ``HH:MM`` time or hour (and minute) columns.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"Year": [2019, 2020], "Month": [9, 2], "Day": [1, 30], "Time": ["06:21", "23:59"]})
+    >>> stamps = assemble_timestamps(df, ("Year", "Month", "Day", "Time"))
+    >>> str(stamps[0]), stamps.isna().tolist()
+    ('2019-09-01 06:21:00', [False, True])
+    """
+    year, month, day, *clock = parts
+    numbers = {
+        unit: pd.to_numeric(frame[column], errors="coerce")
+        for unit, column in zip(("year", "month", "day"), (year, month, day), strict=True)
+    }
+    dates = pd.to_datetime(pd.DataFrame(numbers), errors="coerce")
+    if len(clock) == 1 and not pd.api.types.is_numeric_dtype(frame[clock[0]]):
+        text = frame[clock[0]].astype("string").str.strip()
+        text = text.where(text.str.count(":") >= 2, text + ":00")
+        dates = dates + pd.to_timedelta(text, errors="coerce").fillna(pd.Timedelta(0))
+    elif clock:
+        for unit, column in zip(("h", "min"), clock, strict=False):
+            dates = dates + pd.to_timedelta(pd.to_numeric(frame[column], errors="coerce").fillna(0), unit=unit)
+    return dates.astype("datetime64[ns]")
+
+
+def integer_date_format(values: pd.Series) -> str | None:
+    """Return ``"%Y%m%d"`` or ``"%y%m%d"`` when whole numbers read as dates in that layout, else None.
+
+    Examples
+    --------
+    >>> integer_date_format(pd.Series([930101, 931231, 950615])), integer_date_format(pd.Series([20240131]))
+    ('%y%m%d', '%Y%m%d')
+    >>> integer_date_format(pd.Series([1250.0, 99.5]))
+    """
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return None
+    sample = pd.to_numeric(values, errors="coerce").dropna().head(500)
+    if sample.empty:
+        return None
+    numbers = sample.to_numpy(dtype="float64")
+    if not (np.isfinite(numbers).all() and (numbers == np.round(numbers)).all()):
+        return None
+    whole = sample.astype("int64")
+    for date_format, low, high, width in (("%Y%m%d", 19000101, 21001231, 8), ("%y%m%d", 101, 991231, 6)):
+        if not whole.between(low, high).all():
+            continue
+        parsed = pd.to_datetime(whole.astype("str").str.zfill(width), format=date_format, errors="coerce")
+        if parsed.notna().all():
+            return date_format
+    return None
 
 
 def parse_timestamps(values: pd.Series) -> tuple[pd.Series, str]:
@@ -201,6 +420,12 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, str]:
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):  # keep the local clock time the card holder saw
             parsed = parsed.dt.tz_localize(None)
         return parsed.astype("datetime64[ns]"), "already dates"
+    date_format = integer_date_format(values)
+    if date_format is not None:
+        width = 8 if date_format == "%Y%m%d" else 6
+        digits = pd.to_numeric(values, errors="coerce").astype("Int64").astype("string").str.zfill(width)
+        parsed = pd.to_datetime(digits, format=date_format, errors="coerce")
+        return parsed.astype("datetime64[ns]"), f"whole numbers written {INTEGER_DATE_FORMATS[date_format]}"
     if pd.api.types.is_numeric_dtype(values):
         numbers = pd.to_numeric(values, errors="coerce")
         median = float(np.nanmedian(numbers)) if numbers.notna().any() else 0.0
@@ -245,6 +470,38 @@ def parse_amounts(values: pd.Series) -> pd.Series:
     return numbers.where(~negative.fillna(False), -numbers)
 
 
+def key_text(values: pd.Series) -> pd.Series:
+    """Keys as stripped text; whole-number floats lose their ``.0`` (``87073.0`` -> ``"87073"``).
+
+    Examples
+    --------
+    >>> key_text(pd.Series([87073.0, None, 12.0])).tolist()
+    ['87073', <NA>, '12']
+    """
+    if pd.api.types.is_float_dtype(values):
+        numbers = values.to_numpy(dtype="float64")
+        finite = np.isfinite(numbers)
+        if (numbers[finite] == np.round(numbers[finite])).all():
+            return (
+                pd.Series(pd.array(np.where(finite, numbers, 0).astype("int64"), dtype="Int64"), index=values.index)
+                .where(finite)
+                .astype("string")
+            )
+    return values.astype("string").str.strip()
+
+
+def _amounts(source: pd.DataFrame, columns: TransactionColumns) -> pd.Series:
+    """Return the amounts, or money out minus money in when a statement splits them (spend is positive)."""
+    if columns.amount is not None:
+        return parse_amounts(source[columns.amount])
+    money_out = parse_amounts(source[columns.debit]).abs()
+    if columns.credit is None:
+        return money_out
+    money_in = parse_amounts(source[columns.credit]).abs()
+    both_missing = money_out.isna() & money_in.isna()
+    return (money_out.fillna(0) - money_in.fillna(0)).mask(both_missing)
+
+
 def standardize_transactions(
     frame: pd.DataFrame, columns: TransactionColumns
 ) -> tuple[pd.DataFrame, TransactionReport]:
@@ -273,23 +530,29 @@ def standardize_transactions(
         raise DataError(
             "The transaction table needs a column for each of: "
             + ", ".join(missing)
-            + ". Pick them in the column-role table (customer or card id, date/time, amount)."
+            + ". Pick them in the column-role table (customer or card id, date/time, amount), or on the command "
+            "line with --columns customer=COLUMN,timestamp=COLUMN,amount=COLUMN."
         )
     for role, column in columns.as_dict().items():
-        if column is not None and column not in frame.columns:
-            raise DataError(f"Column {column!r} (chosen as {role}) is not in this transaction table.")
+        for part in (column,) if isinstance(column, str) else column or ():
+            if part not in frame.columns:
+                raise DataError(f"Column {part!r} (chosen as {role}) is not in this transaction table.")
     rows_in = len(frame)
     if rows_in == 0:
         raise DataError("The transaction table has no rows.")
     source = frame.reset_index(drop=True)
     duplicated = source.duplicated()
     source = source.loc[~duplicated]
-    timestamps, timestamp_format = parse_timestamps(source[columns.timestamp])
-    amounts = parse_amounts(source[columns.amount])
+    if isinstance(columns.timestamp, tuple):
+        timestamps = assemble_timestamps(source, columns.timestamp)
+        timestamp_format = "date split over " + ", ".join(columns.timestamp)
+    else:
+        timestamps, timestamp_format = parse_timestamps(source[columns.timestamp])
+    amounts = _amounts(source, columns)
     out = pd.DataFrame(
         {
             "row": source.index.to_numpy(dtype="int64"),
-            "customer_id": source[columns.customer].astype("string").str.strip().to_numpy(),
+            "customer_id": key_text(source[columns.customer]).to_numpy(),
             "timestamp": timestamps.to_numpy(),
             "amount": amounts.to_numpy(),
         }

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from core import schema
+from core.cards import luhn_valid, mask_card_numbers
 from core.io import load_table, read_path
 from core.schema import (
     AMOUNT,
@@ -24,8 +25,6 @@ from core.schema import (
     feature_columns,
     id_column,
     infer_roles,
-    luhn_valid,
-    mask_card_numbers,
 )
 from core.transactions import infer_transaction_columns
 
@@ -49,7 +48,7 @@ def alllife_frame() -> pd.DataFrame:
 
 
 def test_roles_are_string_constants_with_plain_labels():
-    assert ROLES == ("id", "feature", "amount", "categorical", "datetime", "label", "card", "text")
+    assert ROLES == ("id", "feature", "amount", "categorical", "datetime", "label", "leakage", "card", "text")
     assert set(ROLE_LABELS) == set(ROLES)
     assert all(" " in label or label[0].isupper() for label in ROLE_LABELS.values())
 
