@@ -295,16 +295,26 @@ def category_suggestions(
     pandas.DataFrame
         ``category, lift, segment_share, overall_share``: lift = share of the segment's transactions in the
         category / share of all transactions; only lifts above 1, best first. Empty when the transactions
-        have no category or the customer is unknown.
+        have no category or the customer is unknown or missing. A key that repeats in ``segment_by_customer``
+        takes the segment of its first row; missing keys are ignored.
     """
     empty = pd.DataFrame({"category": [], "lift": [], "segment_share": [], "overall_share": []})
     if "category" not in tx_canonical.columns or "customer_id" not in tx_canonical.columns:
         return empty
+    if pd.isna(customer_id):
+        return empty
+    # Real exports repeat keys and leave some blank: a blank key belongs to nobody, a repeated one keeps the
+    # segment of its first row (a map needs one segment per key).
+    known = pd.notna(segment_by_customer.index)
+    segment_by_customer = segment_by_customer.loc[known]
     segment_by_customer = segment_by_customer.set_axis(customer_keys(pd.Series(segment_by_customer.index)))
+    segment_by_customer = segment_by_customer.loc[~segment_by_customer.index.duplicated()]
     key = customer_keys(pd.Series([customer_id]))[0]
     if key not in segment_by_customer.index:
         return empty
-    tx = tx_canonical.loc[tx_canonical["category"].notna(), ["customer_id", "category"]]
+    tx = tx_canonical.loc[
+        tx_canonical["category"].notna() & tx_canonical["customer_id"].notna(), ["customer_id", "category"]
+    ]
     customers = pd.Series(customer_keys(tx["customer_id"]), index=tx.index)
     segment = segment_by_customer.loc[key]
     in_segment = customers.map(segment_by_customer).eq(segment).to_numpy()
