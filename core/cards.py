@@ -19,7 +19,11 @@ import pandas as pd
 
 _CARD_CHARS = re.compile(r"[\s\-]")
 _CARD_NAME = re.compile(r"card|pan$|^pan|cc_?num|kartennummer|numero_?tarjeta")
-_IN_TEXT = re.compile(r"(?<![0-9A-Za-z*])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])")
+# A card number inside text: 13-19 digits in a row, or grouped as printed on cards (4-4-4-4[-3], Amex 4-6-5);
+# sort codes with account numbers ("20-59-93 86556179") and dates are not grouped like that.
+_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z*-])(?:\d{13,19}|\d{4}(?:[ -]\d{4}){3}(?:[ -]?\d{1,3})?|\d{4}[ -]\d{6}[ -]\d{5})(?![0-9A-Za-z])"
+)
 _SAMPLE = 2_000
 
 

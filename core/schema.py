@@ -21,6 +21,7 @@ from core.column_stats import column_profile as column_profile  # re-exported: s
 from core.transactions import INTEGER_DATE_FORMATS as _FORMAT_WORDS
 from core.transactions import (
     TransactionColumns,
+    elapsed_seconds,
     infer_transaction_columns,
     integer_date_format,
     parse_timestamps,
@@ -194,6 +195,8 @@ def _numeric_guess(name: str, values: pd.Series) -> RoleGuess:
         date_format = integer_date_format(sample)
         if date_format is not None:
             return RoleGuess(DATETIME, MEDIUM, f"every value reads as a date written {_FORMAT_WORDS[date_format]}")
+    if _TIME_NAME.search(name) and elapsed_seconds(values):
+        return RoleGuess(DATETIME, MEDIUM, "elapsed time (starts near zero and only grows): not a behaviour measure")
     if whole and _TIME_NAME.search(name) and len(sample):
         median = float(sample.median())
         if 1e8 <= median <= 1e10 or 1e11 <= median <= 1e13:
@@ -514,7 +517,9 @@ class Understanding:
         """Return the plain-language report, one line per fact, with the columns to check last."""
         what = f" in {name}" if name else ""
         lines = [f"What CardLens understood{what}:"]
-        if self.kind == TRANSACTIONS:
+        if self.kind == TRANSACTIONS and self.key is None:
+            lines.append(f"- A transaction table (a date and an amount on each row): {self.rows:,} rows.")
+        elif self.kind == TRANSACTIONS:
             lines.append(
                 f"- A transaction table (a repeated key, a date and an amount): {self.rows:,} rows for "
                 f"{self.n_customers or 0:,} customers keyed by {self.key!r}. Customer features are derived from it."
@@ -531,6 +536,9 @@ class Understanding:
             shown = " + ".join(map(repr, self.timestamp)) if isinstance(self.timestamp, tuple) else repr(self.timestamp)
             span = self.date_range
             dates = f", from {_day(span[0])} to {_day(span[1])}" if span else ", but no value could be read"
+            if span and isinstance(self.timestamp, str) and elapsed_seconds(self.frame[self.timestamp]):
+                days = (span[1] - span[0]) / pd.Timedelta(days=1)
+                dates = f", seconds since the first transaction ({days:,.1f} days in all; no calendar dates)"
             lines.append(f"- Dates: {shown}{dates}.")
         if self.amount:
             lines.append(f"- Amount: {self.amount!r}.")
@@ -545,6 +553,25 @@ class Understanding:
             lines.append(
                 f"- Outcome: {self.outcome!r}, reported per segment to check results; never used to build them."
             )
+        if self.kind == TRANSACTIONS:
+            columns = self.transaction_columns or TransactionColumns()
+            shown = {
+                self.key,
+                self.amount,
+                *(self.timestamp if isinstance(self.timestamp, tuple) else (self.timestamp,)),
+            }
+            uses = self._transaction_uses()
+            for column, use in uses.items():
+                if column not in shown and column != self.outcome:
+                    lines.append(f"- Also used: {column!r}, {use}.")
+            unused = [column for column in self.guesses if column not in uses]
+            if unused:
+                lines.append(f"- Not used for customer features: {_listed(unused, limit=len(unused))}.")
+            if columns.customer is None:
+                lines.append(
+                    "- No column names the customer or card of each transaction: they are read as one account's. "
+                    "Name it in the column-role table, or with --columns customer=COLUMN."
+                )
         if self.kind == CUSTOMERS:
             lines.append(f"- Features for segments ({len(self.features)}): {_listed(self.features)}.")
             categories = [c for c, g in self.guesses.items() if g.role == CATEGORICAL]
@@ -695,6 +722,8 @@ def understand(
     tx_columns = infer_transaction_columns(frame, overrides=tx_overrides)
     is_transactions = kind == TRANSACTIONS or (kind is None and _transaction_shaped(frame, tx_columns))
     notes = []
+    if is_transactions and tx_columns.amount is not None and guesses[tx_columns.amount].role == LEAKAGE:
+        guesses[tx_columns.amount] = RoleGuess(AMOUNT, HIGH, "the amount of each transaction")
     if is_transactions:
         key = tx_columns.customer
         timestamp = tx_columns.timestamp
@@ -724,12 +753,34 @@ def understand(
     )
 
 
+def _keyless_transactions(frame: pd.DataFrame, columns: TransactionColumns) -> bool:
+    """Return True for a date or clock column, an amount named as such, and no column of unique ids.
+
+    A card-fraud extract (``Time, V1..V28, Amount, Class``) or one account's statement, as opposed to a
+    customer table that happens to hold a date and a money column.
+    """
+    amount = columns.amount or columns.debit
+    if amount is None or not re.search(r"amount|amt|betrag|importe|montant|money_out|debit", _normalise(amount)):
+        return False
+    if isinstance(columns.timestamp, str) and re.search(
+        r"since|birth|open|start|end|close", _normalise(columns.timestamp)
+    ):
+        return False
+    for column in frame.columns:
+        sample = _sample(frame[column])
+        values = sample.dropna()
+        complete = len(values) >= 0.9 * len(sample)
+        if complete and len(values) >= 20 and values.nunique() == len(values) and _key_name(_normalise(column)):
+            return False
+    return True
+
+
 def _transaction_shaped(frame: pd.DataFrame, columns: TransactionColumns) -> bool:
     """Return True for a table with a timestamp, an amount and a customer key that repeats."""
     if columns.timestamp is None or (columns.amount is None and columns.debit is None):
         return False
-    if columns.customer is None:  # a date and an amount alone also describe a customer table
-        return False
+    if columns.customer is None:  # no key: a transaction extract only when nothing identifies a customer either
+        return _keyless_transactions(frame, columns)
     keys = _sample(frame[columns.customer]).dropna()
     return len(keys) > 0 and keys.nunique() <= 0.9 * len(keys)
 

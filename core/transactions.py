@@ -45,7 +45,10 @@ _NAME_PATTERNS: dict[str, tuple[str, ...]] = {
         r"^(money_out|paid_out|debit|debits|withdrawal|withdrawals|debit_amount|out)$",
         r"(debit|withdraw|paid_out)",
     ),
-    "credit": (r"^(money_in|paid_in|credit|credits|deposit|deposits|credit_amount|in)$", r"(deposit|paid_in)"),
+    "credit": (
+        r"^(money_in|paid_in|credit|credits|deposit|deposits|credit_amount|in|haben|eingang)$",
+        r"(deposit|paid_in|money_in|credit_amount)",
+    ),
     "category": (r"^(category|merchant_category|mcc|mcc_description|spend_category)$", r"categ"),
     "merchant": (r"^(merchant|merchant_name|payee|counterparty|merchant_id)$", r"merch(?!.*(lat|long|zip))"),
     "channel": (r"^(channel|entry_mode|pos_entry_mode|transaction_type|trans_type)$", r"channel"),
@@ -68,15 +71,18 @@ _KEY_NAMES = (
         r"(id|no|nr|number|num|key|code|ref)$|^(cc_num|pan|card_?(no|nr|number|num|id))$"
     ),
     re.compile(
-        r"^(customer|cust|client|user|member|account|acct|holder|cardholder|party|person|kartennummer|konto|kontonummer)$"
+        r"^(customer|cust|client|user|member|account|acct|holder|cardholder|party|person|kartennummer|konto|kontonummer|auftragskonto)$"
     ),
     re.compile(r"customer|cust_|client|user|member|account|acct|holder|party|card|konto"),
     re.compile(r"^id$"),
 )
 _NOT_A_KEY = re.compile(
     r"type|categ|brand|network|level|tier|status|kind|class|issuer|chip|currency|country|city|state|zip|merch|trans|"
-    r"txn|date|time|amount|amt|name|first|last|street|job|gender|sex|age|partner|counter|recipient|payee|limit|bal"
+    r"txn|date|time|amount|amt|name|first|last|street|job|gender|sex|age|partner|counter|recipient|payee|limit|bal|"
+    r"datum|wertstellung|valuta|buchung|betrag|iban|bic|swift|glaeubiger|mandat|referenz|reference|empf|zahlungs|"
+    r"beguenstigt|gegen|sort_code|memo|description|number$"
 )
+ONE_ACCOUNT = "(one account)"  # customer_id of every transaction when no column names the customer
 INTEGER_DATE_FORMATS = {"%Y%m%d": "yyyymmdd", "%y%m%d": "yymmdd"}
 _DATE_PARTS = {
     "year": ("year", "yr"),
@@ -143,13 +149,14 @@ def _normalise_name(name: object) -> str:
     return re.sub(r"[\s\-./]+", "_", str(name).strip().lower())
 
 
-def _looks_like_timestamps(series: pd.Series) -> bool:
+def _looks_like_timestamps(series: pd.Series, *, named: bool = False) -> bool:
+    """Return True when most values read as dates (``named``: the name says time, so elapsed seconds count)."""
     if pd.api.types.is_datetime64_any_dtype(series):
         return True
     if pd.api.types.is_bool_dtype(series):
         return False
     if pd.api.types.is_numeric_dtype(series):
-        return integer_date_format(series) is not None
+        return integer_date_format(series) is not None or (named and elapsed_seconds(series))
     sample = series.dropna().astype(str).head(200)
     if sample.empty:
         return False
@@ -164,7 +171,7 @@ def _is_binary(series: pd.Series) -> bool:
 
 def _content_fits(role: str, series: pd.Series) -> bool:
     if role == "timestamp":
-        return _looks_like_timestamps(series)
+        return _looks_like_timestamps(series, named=True)
     if role == "amount":
         if pd.api.types.is_bool_dtype(series):
             return False
@@ -219,8 +226,14 @@ def infer_transaction_columns(frame: pd.DataFrame, *, overrides: dict[str, objec
         elif single is not None:
             chosen["timestamp"] = single
             used.add(single)
+    if "amount" not in chosen and not {"debit", "credit"} & set(chosen):
+        money_out = _find_by_name(frame, names, "debit", used)
+        money_in = _find_by_name(frame, names, "credit", used | {money_out} if money_out else used)
+        if money_out is not None and money_in is not None:  # a statement that splits the amount in two
+            chosen.update(debit=money_out, credit=money_in)
+            used.update((money_out, money_in))
     for role in _NAME_PATTERNS:
-        if role in chosen or (role in ("debit", "credit") and "amount" in chosen):
+        if role in chosen or (role in ("debit", "credit") and ("amount" in chosen or "debit" in chosen)):
             continue
         column = _find_by_name(frame, names, role, used)
         if column is not None:
@@ -233,7 +246,7 @@ def infer_transaction_columns(frame: pd.DataFrame, *, overrides: dict[str, objec
                     chosen["timestamp"] = column
                     used.add(column)
                     break
-    if "debit" in chosen and "credit" not in chosen:  # money out alone is not a split amount
+    if "debit" in chosen and "credit" not in chosen and "amount" not in chosen:  # money out alone: the amount
         chosen["amount"] = chosen.pop("debit")
     if "customer" not in chosen:
         key = customer_key(frame, exclude=used)
@@ -291,7 +304,7 @@ def customer_key(frame: pd.DataFrame, *, exclude: set[str] | frozenset[str] = fr
         score = next((4 - rank for rank, regex in enumerate(_KEY_NAMES) if regex.search(name)), 0)
         if _NOT_A_KEY.search(name) and score < 4:
             continue
-        fitness = _key_fitness(_sample(frame[column]), named=score >= 3)
+        fitness = _key_fitness(_sample(frame[column]), named=score >= 3, any_name=score > 0)
         if fitness is None or (score == 0 and fitness < 1):
             continue
         ranked = (score + fitness - position * 1e-6, column)
@@ -300,11 +313,12 @@ def customer_key(frame: pd.DataFrame, *, exclude: set[str] | frozenset[str] = fr
     return best[1] if best else None
 
 
-def _key_fitness(values: pd.Series, *, named: bool) -> float | None:
+def _key_fitness(values: pd.Series, *, named: bool, any_name: bool = True) -> float | None:
     """0 to 1 for a usable key (1: looks like ids that repeat), None when it cannot be one.
 
     ``named``: the name says customer (``user_id``, ``account``): then a few small numbers are keys too;
-    otherwise a handful of values (``Card`` 0-8, a card type) are codes, not customers.
+    otherwise a handful of values (``Card`` 0-8, a card type) are codes, not customers. Numbers whose name
+    says nothing (``any_name`` False) are measures, never keys.
     """
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
         return None
@@ -315,6 +329,8 @@ def _key_fitness(values: pd.Series, *, named: bool) -> float | None:
     if distinct > 0.9 * len(present) and len(present) >= 20:
         return None
     if pd.api.types.is_numeric_dtype(present):
+        if not any_name:
+            return None
         numbers = present.to_numpy(dtype="float64")
         if not (np.isfinite(numbers).all() and (numbers == np.round(numbers)).all()):
             return None
@@ -322,6 +338,8 @@ def _key_fitness(values: pd.Series, *, named: bool) -> float | None:
             return None
         return 1.0 if distinct >= 10 else 0.5
     text = present.astype("str").head(500)
+    if _looks_like_timestamps(text):
+        return None
     if text.str.contains(" ", regex=False).mean() > 0.5 and not text.str.match(r"^[\d\s*-]+$").all():
         return None
     if distinct < 10 and not named:
@@ -383,7 +401,21 @@ def assemble_timestamps(frame: pd.DataFrame, parts: tuple[str, ...]) -> pd.Serie
     elif clock:
         for unit, column in zip(("h", "min"), clock, strict=False):
             dates = dates + pd.to_timedelta(pd.to_numeric(frame[column], errors="coerce").fillna(0), unit=unit)
-    return dates.astype("datetime64[ns]")
+    return nanosecond_dates(dates)
+
+
+def elapsed_seconds(values: pd.Series) -> bool:
+    """Return True for numbers that start near zero and never decrease: seconds since the first transaction.
+
+    Examples
+    --------
+    >>> elapsed_seconds(pd.Series([0.0, 0.0, 1.0, 7.0, 86_400.0])), elapsed_seconds(pd.Series([3.0, 1.0]))
+    (True, False)
+    """
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return False
+    present = values.dropna()
+    return len(present) > 1 and float(present.iloc[0]) < 86_400 and bool(present.is_monotonic_increasing)
 
 
 def integer_date_format(values: pd.Series) -> str | None:
@@ -413,25 +445,45 @@ def integer_date_format(values: pd.Series) -> str | None:
     return None
 
 
+def nanosecond_dates(parsed: pd.Series) -> pd.Series:
+    """Return parsed dates as ``datetime64[ns]``, dates outside 1677-2262 (``9999-12-31`` and such) as NaT.
+
+    pandas keeps such dates at a coarser resolution; converting them to nanoseconds would raise
+    ``OutOfBoundsDatetime``. The loader reports them (:mod:`core.io`); here they are simply missing.
+
+    Examples
+    --------
+    >>> nanosecond_dates(pd.to_datetime(pd.Series(["2024-01-31", "9999-12-31"]))).tolist()
+    [Timestamp('2024-01-31 00:00:00'), NaT]
+    """
+    if parsed.dtype != "datetime64[ns]":
+        parsed = parsed.where(parsed.isna() | parsed.between(pd.Timestamp.min, pd.Timestamp.max))
+    return parsed.astype("datetime64[ns]")
+
+
 def parse_timestamps(values: pd.Series) -> tuple[pd.Series, str]:
     """Parse timestamps in any common format; return the parsed series and a description of the format."""
     if pd.api.types.is_datetime64_any_dtype(values):
         parsed = pd.to_datetime(values)
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):  # keep the local clock time the card holder saw
             parsed = parsed.dt.tz_localize(None)
-        return parsed.astype("datetime64[ns]"), "already dates"
+        return nanosecond_dates(parsed), "already dates"
     date_format = integer_date_format(values)
     if date_format is not None:
         width = 8 if date_format == "%Y%m%d" else 6
         digits = pd.to_numeric(values, errors="coerce").astype("Int64").astype("string").str.zfill(width)
         parsed = pd.to_datetime(digits, format=date_format, errors="coerce")
-        return parsed.astype("datetime64[ns]"), f"whole numbers written {INTEGER_DATE_FORMATS[date_format]}"
+        return nanosecond_dates(parsed), f"whole numbers written {INTEGER_DATE_FORMATS[date_format]}"
+    if pd.api.types.is_numeric_dtype(values) and elapsed_seconds(values):
+        seconds = pd.to_numeric(values, errors="coerce").astype("float64")
+        parsed = pd.Timestamp("1970-01-01") + pd.to_timedelta(seconds, unit="s")
+        return parsed.astype("datetime64[ns]"), "seconds since the first transaction (no calendar dates)"
     if pd.api.types.is_numeric_dtype(values):
         numbers = pd.to_numeric(values, errors="coerce")
         median = float(np.nanmedian(numbers)) if numbers.notna().any() else 0.0
         unit = "ms" if median > 1e11 else "s"
         parsed = pd.to_datetime(numbers, unit=unit, errors="coerce")
-        return parsed.astype("datetime64[ns]"), f"Unix time ({unit})"
+        return nanosecond_dates(parsed), f"Unix time ({unit})"
     text = values.astype("string").str.strip()
     # A UTC offset ("Z", "+01:00", "+0200") is dropped: the local clock time is kept, which is what night-time
     # and day-of-week features need, and files whose offsets change with daylight saving stay readable.
@@ -440,7 +492,7 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, str]:
         text = text.mask(offset, text[offset].str.replace(_UTC_OFFSET, "", regex=True))
     iso = pd.to_datetime(text, format="ISO8601", errors="coerce")
     if iso.notna().sum() >= 0.95 * text.notna().sum():
-        return iso.astype("datetime64[ns]"), "ISO 8601"
+        return nanosecond_dates(iso), "ISO 8601"
     parts = text.str.extract(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})")
     first = pd.to_numeric(parts[0], errors="coerce")
     second = pd.to_numeric(parts[1], errors="coerce")
@@ -452,7 +504,7 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, str]:
         if not (first > 12).any():
             description += "; ambiguous dates were read day first"
     parsed = pd.to_datetime(text, dayfirst=dayfirst, format="mixed", errors="coerce")
-    return parsed.astype("datetime64[ns]"), description
+    return nanosecond_dates(parsed), description
 
 
 def parse_amounts(values: pd.Series) -> pd.Series:
@@ -525,7 +577,7 @@ def standardize_transactions(
     DataError
         When a required role is missing or names a column that is not in the table, or nothing is usable.
     """
-    missing = columns.missing_required()
+    missing = [role for role in columns.missing_required() if role != "customer"]
     if missing:
         raise DataError(
             "The transaction table needs a column for each of: "
@@ -552,7 +604,11 @@ def standardize_transactions(
     out = pd.DataFrame(
         {
             "row": source.index.to_numpy(dtype="int64"),
-            "customer_id": key_text(source[columns.customer]).to_numpy(),
+            "customer_id": (
+                key_text(source[columns.customer]).to_numpy()
+                if columns.customer is not None
+                else np.full(len(source), ONE_ACCOUNT, dtype=object)
+            ),
             "timestamp": timestamps.to_numpy(),
             "amount": amounts.to_numpy(),
         }
@@ -580,6 +636,11 @@ def standardize_transactions(
     out["is_refund"] = out["amount"] < 0
     out = out.sort_values(["customer_id", "timestamp", "row"], kind="stable").reset_index(drop=True)
     notes = []
+    if columns.customer is None:
+        notes.append(
+            "No column names the customer or card of each transaction: they were read as one account's. Name it "
+            "with --columns customer=COLUMN or in the column-role table to see customers apart."
+        )
     if int(bad_customer.sum()):
         notes.append(f"{int(bad_customer.sum())} rows without a customer id were dropped.")
     report = TransactionReport(
