@@ -1,24 +1,26 @@
-"""Upload: load the customer table (and optionally its transactions) or the bundled sample; check roles."""
+"""Upload: what is loaded and from where; load the customer table, its transactions or the sample; check roles."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import fields
 
 import pandas as pd
 import streamlit as st
 
 from core import samples, schema
+from core import transactions as txn
 from core.charts.upload import column_distribution
 from core.io import LoadedTable, load_table
-from core.transactions import TransactionColumns, infer_transaction_columns
+from core.transactions import TransactionColumns
 from pages import _state as state
 from pages import _ui as ui
 
 CUSTOMERS, TRANSACTIONS = "customers", "transactions"
 START_WITH_SAMPLE = "CARDLENS_START_WITH_SAMPLE"  # `make run` sets it: a new session opens on the sample
-AUTOLOADED = "upload__sample_autoloaded"  # plain key: the sample was loaded once for this session already
+NOTICES = "upload__notices"  # plain key: list[(kind, text)] said about the last load, shown in the panel
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xls"]
 LAYOUT_NAMES = {
     "cc_general": "the CC GENERAL card-usage layout",
@@ -29,6 +31,8 @@ TX_ROLE_LABELS = {
     "customer": "Customer or card id",
     "timestamp": "Date / time",
     "amount": "Amount",
+    "debit": "Money out (debit), when the amount is split",
+    "credit": "Money in (credit), when the amount is split",
     "category": "Category",
     "merchant": "Merchant",
     "channel": "Channel",
@@ -39,8 +43,11 @@ TX_ROLE_LABELS = {
     "merch_lat": "Merchant latitude",
     "merch_lon": "Merchant longitude",
 }
+PARTS = " + "  # how a date split over several columns is shown in the transaction role table
 NOT_USED = "(none)"
 LABEL_TO_ROLE = {label: role for role, label in schema.ROLE_LABELS.items()}
+CONFIDENCE_WORDS = {schema.HIGH: "High", schema.MEDIUM: "Medium", schema.LOW: "Low - please check"}
+_MARKDOWN = re.compile(r"([\\`*\[\]<>$~:|#])")
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -54,29 +61,135 @@ def cached_profile(sha256: str, _frame: pd.DataFrame) -> pd.DataFrame:
     return schema.column_profile(_frame)
 
 
+def plain(text: object) -> str:
+    """A user's string (a file name) made safe inside Markdown: never a link, emphasis, icon or formula."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
 def choices() -> dict:
     return st.session_state.setdefault(state.UPLOAD_CHOICES, {})
 
 
-def store(kind: str, name: str, loaded: LoadedTable, sha256: str) -> None:
-    """Write a successfully loaded table and its inferred roles to the shared state."""
+def say(kind: str, text: str) -> None:
+    """Keep a sentence about the last load for the panel (shown until the next load)."""
+    st.session_state.setdefault(NOTICES, []).append((kind, text))
+
+
+def uploader_key(kind: str) -> str:
+    """The uploader's widget key; a new round gives an empty uploader after its table is removed."""
+    return f"upload__{kind}_file_{(st.session_state.get(state.UPLOADER_ROUND) or {}).get(kind, 0)}"
+
+
+def empty_uploader(kind: str) -> None:
+    rounds = dict(st.session_state.get(state.UPLOADER_ROUND) or {})
+    rounds[kind] = rounds.get(kind, 0) + 1
+    st.session_state[state.UPLOADER_ROUND] = rounds
+    (st.session_state.get(state.UPLOAD_SEEN) or {}).pop(kind, None)
+
+
+# ---- the other table: drop it when it cannot belong with the new one --------------------------------------
+
+
+def customer_ids() -> pd.Series | None:
+    """The customer table's keys as text (None without a table or a key column)."""
+    dataset = state.get(state.DATASET)
+    key = schema.id_column(state.get(state.ROLES) or {}) if dataset is not None else None
+    if key is None or key not in dataset.frame.columns:
+        return None
+    return txn.key_text(dataset.frame[key]).dropna()
+
+
+def transaction_ids() -> pd.Series | None:
+    """The transactions' customer keys as text (None without transactions or a customer column)."""
+    transactions = state.get(state.TRANSACTIONS)
+    columns = state.get(state.TX_COLUMNS)
+    if transactions is None or columns is None or columns.customer not in transactions.frame.columns:
+        return None
+    return txn.key_text(transactions.frame[columns.customer]).dropna()
+
+
+def remove_table(kind: str) -> None:
+    state.remove(state.DATASET if kind == CUSTOMERS else state.TRANSACTIONS)
+    empty_uploader(kind)
+
+
+def reconcile(new_kind: str) -> None:
+    """After a load, keep the other table only if it can belong with the new one.
+
+    The bundled sample is never mixed with the user's own file: whichever is older goes. Two files of the
+    user's whose ids do not meet are both kept (they may know better), with a warning and the remove controls.
+    """
+    new = state.get(state.DATASET if new_kind == CUSTOMERS else state.TRANSACTIONS)
+    other_kind = TRANSACTIONS if new_kind == CUSTOMERS else CUSTOMERS
+    other = state.get(state.DATASET if other_kind == CUSTOMERS else state.TRANSACTIONS)
+    if new is None or other is None:
+        return
+    if other.is_sample != new.is_sample:
+        remove_table(other_kind)
+        what = "sample's transactions" if other_kind == TRANSACTIONS else "sample's customer table"
+        if other.is_sample:
+            rest = " Customers are now derived from your transactions." if new_kind == TRANSACTIONS else ""
+            say("info", f"Removed the {what} ({other.name}): the sample is never mixed with your file.{rest}")
+        else:
+            say("info", f"Removed your {other_kind} table ({other.name}): the sample is never mixed with your files.")
+        return
+    customers, tx = customer_ids(), transaction_ids()
+    if customers is None or tx is None:
+        return
+    wanted = tx.drop_duplicates()
+    found = int(wanted.isin(set(customers)).sum())
+    if found == 0:
+        tx_name = new.name if new_kind == TRANSACTIONS else other.name
+        say(
+            "warning",
+            f"None of the {len(wanted):,} customer ids in the transactions ({tx_name}) are in the customer table. "
+            "Segments come from the customer table; Fraud and Trends use the transactions as they are. Remove "
+            "one of them above if they do not belong together.",
+        )
+    elif found < len(wanted):
+        say("info", f"{found:,} of the {len(wanted):,} customers in the transactions are in the customer table.")
+
+
+# ---- loading ------------------------------------------------------------------------------------------------
+
+
+def store(kind: str, name: str, loaded: LoadedTable, sha256: str, understood: schema.Understanding) -> None:
+    """Write a loaded table, what was understood of it and its roles to the shared state."""
     dataset = state.Dataset(name=name, frame=loaded.frame, report=loaded.report, sha256=sha256)
     if kind == CUSTOMERS:
         state.put(state.DATASET, dataset)
-        state.put(state.ROLES, schema.infer_roles(loaded.frame))
+        state.put(state.CUSTOMERS_UNDERSTOOD, understood)
+        state.put(state.ROLES, understood.roles)
     else:
         state.put(state.TRANSACTIONS, dataset)
-        state.put(state.TX_COLUMNS, infer_transaction_columns(loaded.frame))
+        state.put(state.TX_UNDERSTOOD, understood)
+        state.put(state.TX_COLUMNS, understood.transaction_columns or txn.infer_transaction_columns(loaded.frame))
 
 
 def load_bytes(kind: str, name: str, data: bytes) -> bool:
-    """Load bytes into the state; on a refusal show why and leave the earlier data untouched."""
+    """Load bytes into the state; on a refusal show why and leave the earlier data untouched.
+
+    A file given as the customer table that is a transaction table is stored as the transactions.
+    """
     sha256 = hashlib.sha256(data).hexdigest()
     with st.spinner(f"Reading {name}..."):
         loaded = ui.run_safely(lambda: cached_load(sha256, name, data), what=f"Reading {name}")
-    if loaded is None:
+        if loaded is None:
+            return False
+        forced = TRANSACTIONS if kind == TRANSACTIONS else None
+        understood = ui.run_safely(lambda: schema.understand(loaded.frame, kind=forced), what=f"Understanding {name}")
+    if understood is None:
         return False
-    store(kind, name, loaded, sha256)
+    st.session_state[NOTICES] = []
+    if kind == CUSTOMERS and understood.kind == schema.TRANSACTIONS:
+        kind = TRANSACTIONS
+        say(
+            "info",
+            f"{name} is a transaction table (a customer key that repeats, a date and an amount), so it was loaded "
+            "as the transactions; the customers are derived from it.",
+        )
+    store(kind, name, loaded, sha256, understood)
+    reconcile(kind)
     return True
 
 
@@ -90,13 +203,91 @@ def load_sample(key: str) -> bool:
     return load_bytes(kind, info.filename, path.read_bytes())
 
 
+def load_full_sample() -> None:
+    if load_sample("card_portfolio"):
+        notices = list(st.session_state.get(NOTICES) or [])
+        load_sample("card_transactions")
+        st.session_state[NOTICES] = notices + list(st.session_state.get(NOTICES) or [])
+
+
 def start_with_sample() -> None:
     """Load the sample once per new session when the deployment asks for it (never over the user's data)."""
-    if not os.environ.get(START_WITH_SAMPLE) or st.session_state.get(AUTOLOADED):
+    if not os.environ.get(START_WITH_SAMPLE) or st.session_state.get(state.SAMPLE_AUTOLOADED):
         return
-    st.session_state[AUTOLOADED] = True
-    if state.get(state.DATASET) is None and state.get(state.TRANSACTIONS) is None and load_sample("card_portfolio"):
-        load_sample("card_transactions")
+    st.session_state[state.SAMPLE_AUTOLOADED] = True
+    if state.get(state.DATASET) is None and state.get(state.TRANSACTIONS) is None:
+        load_full_sample()
+
+
+# ---- what is loaded ---------------------------------------------------------------------------------------
+
+
+def start_over() -> None:
+    state.start_over()
+    empty_uploader(CUSTOMERS)
+    empty_uploader(TRANSACTIONS)
+
+
+def source_words(dataset: state.Dataset) -> str:
+    return f"bundled sample ({dataset.name})" if dataset.is_sample else dataset.name
+
+
+def loaded_panel() -> None:
+    """The session at a glance: each input, where it came from, its rows, a control to remove it."""
+    customers = state.get(state.DATASET)
+    transactions = state.get(state.TRANSACTIONS)
+    feedback = state.get(state.FEEDBACK)
+    st.subheader("What is loaded")
+    for kind, text in st.session_state.get(NOTICES) or []:
+        (st.warning if kind == "warning" else st.info)(text, icon=":material/info:")
+    if customers is None and transactions is None and (feedback is None or not len(feedback)):
+        st.caption("Nothing yet: use the sample data, or upload a customer or transaction table below.")
+        return
+    rows = []
+    if customers is not None:
+        rows.append(("Customer table", source_words(customers), f"{len(customers.frame):,} rows", CUSTOMERS))
+    elif transactions is not None:
+        understood = state.get(state.TX_UNDERSTOOD)
+        count = getattr(understood, "n_customers", None)
+        rows.append(
+            (
+                "Customer table",
+                f"derived from your transactions ({source_words(transactions)})",
+                f"{count:,} customers" if count is not None else "",
+                None,
+            )
+        )
+    if transactions is not None:
+        rows.append(("Transactions", source_words(transactions), f"{len(transactions.frame):,} rows", TRANSACTIONS))
+    if feedback is not None and len(feedback):
+        rows.append(("Campaign feedback", "outcomes recorded or uploaded here", f"{len(feedback):,} rows", "feedback"))
+    for label, source, size, removable in rows:
+        what, where, count, action = st.columns([2, 5, 2, 2], vertical_alignment="center")
+        what.markdown(f"**{label}**")
+        where.markdown(plain(source))
+        count.markdown(size)
+        if removable is not None:
+            action.button(
+                "Remove",
+                key=f"upload__remove_{removable}",
+                icon=":material/delete:",
+                on_click=remove_feedback if removable == "feedback" else remove_table,
+                args=() if removable == "feedback" else (removable,),
+            )
+    st.button(
+        "Start over",
+        key="upload__start_over",
+        icon=":material/restart_alt:",
+        on_click=start_over,
+        help="Forget every table, choice and result of this session.",
+    )
+
+
+def remove_feedback() -> None:
+    state.remove(state.FEEDBACK)
+
+
+# ---- sections -----------------------------------------------------------------------------------------------
 
 
 def sample_section() -> None:
@@ -104,8 +295,7 @@ def sample_section() -> None:
     left, right = st.columns([1, 2])
     with left:
         if st.button("Use sample data", type="primary", key="upload__use_sample", icon=":material/play_arrow:"):
-            if load_sample("card_portfolio"):
-                load_sample("card_transactions")
+            load_full_sample()
         st.caption("Loads the card portfolio and its transactions, so every page has something to show.")
     with right:
         keys = list(samples.SAMPLES)
@@ -136,7 +326,7 @@ def upload_section() -> None:
         (right, TRANSACTIONS, "Transaction table (optional)"),
     ):
         with column:
-            uploaded = st.file_uploader(label, type=FILE_TYPES, key=f"upload__{kind}_file")
+            uploaded = st.file_uploader(label, type=FILE_TYPES, key=uploader_key(kind))
         if uploaded is None or seen.get(kind) == uploaded.file_id:
             continue
         with column:
@@ -144,27 +334,42 @@ def upload_section() -> None:
                 seen[kind] = uploaded.file_id
 
 
-def report_block(dataset: state.Dataset) -> None:
-    st.success(f"Loaded {len(dataset.frame):,} rows from {dataset.name}", icon=":material/check_circle:")
+def report_block(dataset: state.Dataset, understood: schema.Understanding | None) -> None:
+    st.success(f"Loaded {len(dataset.frame):,} rows from {plain(dataset.name)}", icon=":material/check_circle:")
     layout = schema.detect_layout(dataset.frame)
     if layout in LAYOUT_NAMES:
         st.caption(f"Recognised {LAYOUT_NAMES[layout]}.")
+    if understood is not None:
+        st.text("\n".join(understood.lines(dataset.name)))
     if hasattr(dataset.report, "as_lines"):
         with st.expander("Load report: what was read and converted", expanded=False):
-            st.markdown("\n".join(f"- {line}" for line in dataset.report.as_lines()))
+            st.text("\n".join(f"- {line}" for line in dataset.report.as_lines()))
 
 
-def roles_editor(dataset: state.Dataset) -> None:
-    roles: dict[str, str] = dict(state.get(state.ROLES) or schema.infer_roles(dataset.frame))
-    head = dataset.frame.head(200)
-    examples = [
-        str(head[column].dropna().iloc[0]) if head[column].notna().any() else "" for column in dataset.frame.columns
-    ]
+def examples_of(frame: pd.DataFrame) -> list[str]:
+    head = frame.head(200)
+    return [str(head[column].dropna().iloc[0]) if head[column].notna().any() else "" for column in frame.columns]
+
+
+def roles_editor(dataset: state.Dataset, understood: schema.Understanding | None) -> None:
+    guesses = dict(understood.guesses) if understood is not None else schema.guess_roles(dataset.frame)
+    roles: dict[str, str] = dict(state.get(state.ROLES) or {c: g.role for c, g in guesses.items()})
+    confidence, why = [], []
+    for column in dataset.frame.columns:
+        guess = guesses.get(column)
+        if guess is None or roles.get(column) != guess.role:
+            confidence.append("Yours")
+            why.append("you chose this role")
+        else:
+            confidence.append(CONFIDENCE_WORDS.get(guess.confidence, guess.confidence))
+            why.append(guess.reason)
     table = pd.DataFrame(
         {
             "Column": [str(column) for column in dataset.frame.columns],
             "Role": [schema.ROLE_LABELS[roles.get(column, schema.TEXT)] for column in dataset.frame.columns],
-            "Example": examples,
+            "Confidence": confidence,
+            "Why": why,
+            "Example": examples_of(dataset.frame),
         }
     )
     edited = st.data_editor(
@@ -172,11 +377,12 @@ def roles_editor(dataset: state.Dataset) -> None:
         key="upload__roles_editor",
         hide_index=True,
         height=min(36 * (len(table) + 1) + 4, 640),
-        disabled=["Column", "Example"],
+        disabled=["Column", "Confidence", "Why", "Example"],
         column_config={
             "Role": st.column_config.SelectboxColumn(
-                "Role", options=list(schema.ROLE_LABELS.values()), required=True, width="large"
-            )
+                "Role", options=list(schema.ROLE_LABELS.values()), required=True, width="medium"
+            ),
+            "Why": st.column_config.TextColumn("Why", width="large"),
         },
     )
     corrected = {
@@ -187,17 +393,33 @@ def roles_editor(dataset: state.Dataset) -> None:
         state.put(state.ROLES, corrected)
     features = schema.feature_columns(corrected)
     st.caption(
-        f"Id: {schema.id_column(corrected) or 'none'}. {len(features)} columns will be offered as segment features."
+        f"Id: {plain(schema.id_column(corrected) or 'none')}. {len(features)} columns will be offered as segment "
+        "features; ids, dates, outcomes and other models' outputs never are."
     )
 
 
+def column_options(frame: pd.DataFrame, columns: TransactionColumns) -> tuple[list[str], dict[str, tuple[str, ...]]]:
+    """Options of the transaction role table: every column, plus a date split over parts as one option."""
+    split = {}
+    for parts in (columns.timestamp if isinstance(columns.timestamp, tuple) else None, txn.date_part_columns(frame)):
+        if parts:
+            split[PARTS.join(map(str, parts))] = tuple(parts)
+    return [NOT_USED, *[str(column) for column in frame.columns], *split], split
+
+
 def tx_roles_editor(dataset: state.Dataset) -> None:
-    columns: TransactionColumns = state.get(state.TX_COLUMNS) or infer_transaction_columns(dataset.frame)
-    options = [NOT_USED, *[str(column) for column in dataset.frame.columns]]
+    columns: TransactionColumns = state.get(state.TX_COLUMNS) or txn.infer_transaction_columns(dataset.frame)
+    options, split = column_options(dataset.frame, columns)
+
+    def shown(value: object) -> str:
+        if isinstance(value, tuple):
+            return PARTS.join(map(str, value))
+        return NOT_USED if value is None else str(value)
+
     table = pd.DataFrame(
         {
             "Role": list(TX_ROLE_LABELS.values()),
-            "Column": [getattr(columns, role) or NOT_USED for role in TX_ROLE_LABELS],
+            "Column": [shown(getattr(columns, role)) for role in TX_ROLE_LABELS],
         }
     )
     edited = st.data_editor(
@@ -208,11 +430,16 @@ def tx_roles_editor(dataset: state.Dataset) -> None:
         disabled=["Role"],
         column_config={"Column": st.column_config.SelectboxColumn("Column", options=options, width="large")},
     )
-    chosen = {
-        role: (None if value in (None, NOT_USED) or pd.isna(value) else str(value))
-        for role, value in zip(TX_ROLE_LABELS, edited["Column"], strict=True)
-    }
-    corrected = TransactionColumns(**{f.name: chosen.get(f.name) for f in fields(TransactionColumns)})
+    names = {str(column): column for column in dataset.frame.columns}
+    chosen: dict[str, object] = {}
+    for role, value in zip(TX_ROLE_LABELS, edited["Column"], strict=True):
+        if value is None or value == NOT_USED or (not isinstance(value, str) and pd.isna(value)):
+            chosen[role] = None
+        elif value in names:
+            chosen[role] = names[value]
+        else:
+            chosen[role] = split.get(value)
+    corrected = TransactionColumns(**{f.name: chosen.get(f.name, getattr(columns, f.name)) for f in fields(columns)})
     if corrected != columns:
         state.put(state.TX_COLUMNS, corrected)
     missing = corrected.missing_required()
@@ -220,8 +447,21 @@ def tx_roles_editor(dataset: state.Dataset) -> None:
         st.warning("Pick a column for: " + ", ".join(TX_ROLE_LABELS[role] for role in missing) + ".")
 
 
+def id_columns(kind: str) -> list[str]:
+    """Columns holding ids, shown as written (never with thousands separators)."""
+    if kind == CUSTOMERS:
+        return [c for c, r in (state.get(state.ROLES) or {}).items() if r == schema.ID]
+    columns = state.get(state.TX_COLUMNS)
+    return [c for c in (getattr(columns, "customer", None), getattr(columns, "transaction_id", None)) if c]
+
+
 def preview_and_profile(dataset: state.Dataset, kind: str) -> None:
-    st.dataframe(dataset.frame.head(100), height=260)
+    ids = [c for c in id_columns(kind) if c in dataset.frame.columns]
+    st.dataframe(
+        dataset.frame.head(100),
+        height=260,
+        column_config={str(c): st.column_config.NumberColumn(format="%d") for c in ids if is_number(dataset, c)},
+    )
     profile = cached_profile(dataset.sha256, dataset.frame)
     st.dataframe(
         profile,
@@ -247,14 +487,20 @@ def preview_and_profile(dataset: state.Dataset, kind: str) -> None:
     st.plotly_chart(column_distribution(dataset.frame, column))
 
 
+def is_number(dataset: state.Dataset, column: str) -> bool:
+    values = dataset.frame[column]
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
 def dataset_section(dataset: state.Dataset, kind: str) -> None:
     st.subheader("Customer table" if kind == CUSTOMERS else "Transaction table")
-    report_block(dataset)
+    understood = state.get(state.CUSTOMERS_UNDERSTOOD if kind == CUSTOMERS else state.TX_UNDERSTOOD)
+    report_block(dataset, understood)
     roles_tab, preview_tab = st.tabs(["Column roles", "Preview and profile"])
     with roles_tab:
         st.caption("Check what each column is used for; change a role if it is wrong. Your changes are kept.")
         if kind == CUSTOMERS:
-            roles_editor(dataset)
+            roles_editor(dataset, understood)
         else:
             tx_roles_editor(dataset)
     with preview_tab:
@@ -266,8 +512,11 @@ ui.page_header(
     "Load your customer table and, if you have them, its transactions - or start from the bundled sample.",
 )
 start_with_sample()
+panel = st.container()
 sample_section()
 upload_section()
+with panel:
+    loaded_panel()
 customers = state.get(state.DATASET)
 transactions = state.get(state.TRANSACTIONS)
 if customers is None and transactions is None:

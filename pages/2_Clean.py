@@ -33,7 +33,8 @@ def cached_diagnose(frame: pd.DataFrame, roles_json: str) -> cleaning.Diagnosis:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def cached_canonical(frame: pd.DataFrame, columns_json: str) -> pd.DataFrame:
-    return txn.standardize_transactions(frame, txn.TransactionColumns(**json.loads(columns_json)))[0]
+    roles = {role: tuple(c) if isinstance(c, list) else c for role, c in json.loads(columns_json).items()}  # date parts
+    return txn.standardize_transactions(frame, txn.TransactionColumns(**roles))[0]
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
