@@ -84,3 +84,35 @@ def test_unusable_labels_are_a_data_error(labels, message):
 def test_lengths_must_match():
     with pytest.raises(DataError, match="different lengths"):
         evaluate([0.1, 0.2], [0, 1, 0], budget=1)
+
+
+def test_permutation_pr_auc_matches_sklearn_with_ties():
+    from sklearn.metrics import average_precision_score
+
+    from core.fraud._evaluate import _permutation_test
+
+    rng = np.random.default_rng(2)
+    scores = np.round(rng.random(400), 1)  # eleven distinct values: many ties
+    labels = (rng.random(400) < 0.1).astype(int)
+    observed, _, _ = _permutation_test(scores, labels, permutations=10, random_state=0)
+    assert observed == pytest.approx(average_precision_score(labels, scores))
+
+
+def test_a_perfect_ranking_gets_the_smallest_p_value():
+    labels = np.r_[np.ones(5, dtype=int), np.zeros(995, dtype=int)]
+    result = evaluate(np.linspace(1, 0, 1000), labels, budget=5, permutations=999)
+    assert result.p_value == pytest.approx(1 / 1000)
+    assert result.better_than_chance
+    assert "p = 0.001" in result.lines()[2] and ": better than chance." in result.lines()[2]
+
+
+def test_the_verdict_is_wrong_about_one_time_in_twenty_on_labels_without_signal():
+    """The test's own calibration: random labels look skilful in about 5% of draws, not more."""
+    rng = np.random.default_rng(7)
+    scores = rng.random(2000)
+    p_values = [
+        evaluate(scores, (rng.random(2000) < 0.02).astype(int), budget=40, permutations=400, random_state=i).p_value
+        for i in range(120)
+    ]
+    assert 0.0 < np.mean(np.array(p_values) < 0.05) <= 0.12
+    assert 0.35 < np.mean(p_values) < 0.65

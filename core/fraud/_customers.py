@@ -38,6 +38,21 @@ def _robust_scale(values: np.ndarray, centre: np.ndarray) -> np.ndarray:
     return np.where(mad > 1e-12, mad, np.where(mean_dev > 1e-12, mean_dev, 1.0))
 
 
+def _order_by_values(values: np.ndarray) -> np.ndarray:
+    """Row order by the feature values themselves: the same whatever order the rows come in.
+
+    The forest's subsamples and the LOF sample are drawn by position, and a table built from transactions is
+    ordered by customer id, which may be a masked card number whose token changes with the masking key. Rows
+    are sorted on a fixed random projection (column by column, so each row's key depends on its values only);
+    only identical rows tie, and those are interchangeable. A full lexsort took 15 s at 1,000,000 x 17.
+    """
+    weights = np.random.default_rng(0).normal(size=values.shape[1])
+    key = np.zeros(len(values))
+    for column, weight in enumerate(weights):
+        key += values[:, column] * weight
+    return np.argsort(key, kind="stable")
+
+
 def _lof(matrix: np.ndarray, random_state: int) -> tuple[np.ndarray, list[str]]:
     limit = int(setting("lof_sample_above"))
     neighbours = min(20, max(len(matrix) - 1, 1))
@@ -221,8 +236,10 @@ def score_customers(
     )
     count, notes = resolve_budget(len(table), budget, budget_percent)
 
-    forest = IsolationForest(n_estimators=100, random_state=random_state, n_jobs=1).fit(values)
-    lof, lof_notes = _lof(values, random_state)
+    canonical = _order_by_values(values)
+    forest = IsolationForest(n_estimators=100, random_state=random_state, n_jobs=1).fit(values[canonical])
+    lof = np.empty(len(values))
+    lof[canonical], lof_notes = _lof(values[canonical], random_state)
     centre = np.median(values, axis=0)
     robust_z = np.sqrt(np.mean(np.clip((values - centre) / _robust_scale(values, centre), -50, 50) ** 2, axis=1))
     raw = {
@@ -237,14 +254,19 @@ def score_customers(
         score = np.zeros(len(table))
         count = 0
         notes.append("All customers have identical features, so none stands out: no alerts were raised.")
+    # equal scores are ordered by the customers' values, not their position, for the same reason as the fit
+    flagged = np.zeros(len(table), dtype=bool)
+    flagged[canonical] = flag_top(score[canonical], count)
+    rank = np.empty(len(table), dtype="int64")
+    rank[canonical[np.argsort(-score[canonical], kind="stable")]] = np.arange(1, len(table) + 1)
     ids = table[id_column] if id_column is not None and id_column in table.columns else table.index.to_series()
     out = pd.DataFrame(
         {
             "customer_id": ids.astype("string").to_numpy(),
             "segment": segments,
             "anomaly_score": score,
-            "anomaly_rank": pd.Series(-score).rank(method="first").astype("int64").to_numpy(),
-            "flagged": flag_top(score, count),
+            "anomaly_rank": rank,
+            "flagged": flagged,
         },
         index=table.index,
     )

@@ -186,7 +186,10 @@ def score_transactions(
     notes = _history_notes(features, tx["customer_id"]) + notes
 
     matrix = _model_matrix(features)
-    forest = IsolationForest(n_estimators=100, random_state=random_state, n_jobs=-1).fit(matrix)
+    # The canonical frame is sorted by customer id, which may be a masked card number whose token changes with
+    # the session's masking key; the forest's subsamples are drawn by position, so fit it in input-row order.
+    by_row = np.argsort(tx["row"].to_numpy(), kind="stable")
+    forest = IsolationForest(n_estimators=100, random_state=random_state, n_jobs=-1).fit(matrix[by_row])
     model = -forest.score_samples(matrix)
     rule_score, fired = _rule_scores(features)
     model_rank = pd.Series(model).rank(pct=True).to_numpy()
@@ -196,7 +199,10 @@ def score_transactions(
         score = np.zeros(len(tx))
         count = 0
         notes.append("All transactions look alike, so none stands out: no alerts were raised.")
-    flagged = flag_top(score, count)
+    flagged = np.zeros(len(tx), dtype=bool)
+    flagged[by_row] = flag_top(score[by_row], count)  # ties go to the earlier input row, whatever the key
+    rank = np.empty(len(tx), dtype="int64")
+    rank[by_row[np.argsort(-score[by_row], kind="stable")]] = np.arange(1, len(tx) + 1)
 
     out = pd.DataFrame(
         {
@@ -205,7 +211,7 @@ def score_transactions(
             "timestamp": tx["timestamp"].to_numpy(),
             "amount": tx["amount"].to_numpy(),
             "score": score,
-            "rank": pd.Series(-score).rank(method="first").astype("int64").to_numpy(),
+            "rank": rank,
             "flagged": flagged,
         },
         index=tx.index,
