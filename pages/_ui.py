@@ -66,6 +66,14 @@ def segment_names() -> dict[int, str]:
     return {i: names.get(i, "Noise" if i < 0 else f"Segment {i}") for i in ids}
 
 
+def algorithm_label(key: str) -> str:
+    """Return the algorithm's display name ("K-Means"), never its registry key ("kmeans")."""
+    from core.cluster import ALGORITHMS
+
+    spec = ALGORITHMS.get(key)
+    return spec.label if spec is not None else str(key)
+
+
 def sidebar_status(where: Any, *, with_download: bool = True) -> None:
     """Show the pipeline's state on every page: what is loaded, cleaned and segmented.
 
@@ -94,7 +102,8 @@ def sidebar_status(where: Any, *, with_download: bool = True) -> None:
             )
         if segmentation is not None:
             st.markdown(
-                f":material/bubble_chart: **Segmented**: {segmentation.algorithm}, {segmentation.n_segments} segments"
+                f":material/bubble_chart: **Segmented**: {algorithm_label(segmentation.algorithm)}, "
+                f"{segmentation.n_segments} segments"
             )
         if segmentation is not None and with_download:
             from pages import _workbook

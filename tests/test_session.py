@@ -200,3 +200,19 @@ def test_provenance_of_an_uploaded_customer_table(app):
         "customer table", "alllife.csv", len(ALLLIFE), hashlib.sha256(data).hexdigest(), False
     )
     assert record.as_dict()["name"] == "alllife.csv"
+
+
+def test_the_deployment_hides_error_details_and_external_help_links():
+    import tomllib
+    from pathlib import Path
+
+    config = Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml"
+    client = tomllib.loads(config.read_text())["client"]
+    assert client["showErrorDetails"] == "none"
+    assert client["showErrorLinks"] is False, "no 'Ask Google / Ask ChatGPT' links on a bank-data app"
+
+
+def test_the_sidebar_names_algorithms_as_people_do():
+    from pages import _ui as ui
+
+    assert [ui.algorithm_label(k) for k in ("kmeans", "gmm", "dbscan")] == ["K-Means", "Gaussian mixture", "DBSCAN"]
