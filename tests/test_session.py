@@ -181,6 +181,8 @@ def test_a_date_split_over_columns_and_money_in_out_are_offered_in_the_role_tabl
     upload(open_upload(app), 1, tabformer.filename, tabformer.data)
     columns = get(app, state.TX_COLUMNS)
     assert columns.timestamp == ("Year", "Month", "Day", "Time")
+    table = next(d for d in app.dataframe if d.key == "upload__tx_roles_editor").value.set_index("Role")
+    assert table.loc["Date / time", "Column"] == "Year + Month + Day + Time"
     ok(app.switch_page(CLEAN).run())
     assert get(app, state.TX_CANONICAL) is not None and len(get(app, state.TX_CANONICAL)) > 0
 
@@ -189,6 +191,8 @@ def test_a_date_split_over_columns_and_money_in_out_are_offered_in_the_role_tabl
     upload(app, 1, statement.filename, statement.data)
     columns = get(app, state.TX_COLUMNS)
     assert (columns.debit, columns.credit) == ("Money Out", "Money In")
+    table = next(d for d in app.dataframe if d.key == "upload__tx_roles_editor").value.set_index("Role")
+    assert table.loc["Money out (debit), when the amount is split", "Column"] == "Money Out"
     assert not [w.value for w in app.warning if w.value.startswith("Pick a column")]
 
 
