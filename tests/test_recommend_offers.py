@@ -173,3 +173,84 @@ def test_engineered_ratios_are_computed_when_absent_and_robust_to_zero_denominat
     assert features["utilisation"].tolist() == [0.5, 0.0]
     assert features["oneoff_share"].tolist() == [0.0, 0.5]
     assert np.isfinite(features.to_numpy()).all()
+
+
+def two_offers(value_common: str = "", value_rare: str = "") -> pd.DataFrame:
+    """A popular offer few qualify for (x > 99) and a modest one everybody may receive."""
+    rare = one_offer(offer_id="rare", name="Rare", eligible_if="x > 99", base_rate="0.5").iloc[0]
+    common = one_offer(offer_id="common", name="Common", base_rate="0.05").iloc[0]
+    frame = pd.DataFrame([rare, common])
+    if value_common or value_rare:
+        frame["value_per_acceptance"] = [value_rare, value_common]
+    return frame
+
+
+def test_an_offer_few_qualify_for_is_not_ranked_first_however_popular():
+    from core.recommend import rank_segments
+
+    table = customers(x=np.r_[np.full(1, 100.0), np.zeros(299)])  # 1 of 300 (0.33%) qualifies for "rare"
+    scored = score_customers(table, np.zeros(300, dtype=int), id_column="CUST_ID", catalogue=two_offers())
+    ranked = rank_segments(scored, names={0: "All"}).set_index("offer_id")
+    assert ranked.loc["rare", "expected_acceptance"] > 5 * ranked.loc["common", "expected_acceptance"]
+    assert ranked.loc["common", "rank"] == 1 and ranked.loc["rare", "rank"] == 2
+    assert ranked.loc["rare", "note"] == "few qualify" and ranked.loc["common", "note"] == ""
+    assert ranked.loc["rare", "eligible_customers"] == 1 and ranked.loc["common", "eligible_customers"] == 300
+    assert ranked.loc["common", "expected_acceptances"] == pytest.approx(300 * 0.05)
+    assert np.isnan(ranked.loc["common", "expected_value"]), "no value per acceptance given"
+    reach = scored.reach.set_index("offer_id")
+    assert reach.loc["rare", "eligible"] == 1 and reach.loc["rare", "note"] == "few qualify"
+
+
+def test_value_per_acceptance_orders_offers_that_enough_customers_qualify_for():
+    from core.recommend import rank_segments
+
+    table = customers(x=np.r_[np.full(40, 100.0), np.zeros(260)])  # 13% qualify for "rare"
+    labels = np.zeros(300, dtype=int)
+    by_count = rank_segments(score_customers(table, labels, catalogue=two_offers()), names={}).set_index("offer_id")
+    # rare: 0.5 x 40 = 20 acceptances; common: 0.05 x 300 = 15
+    assert by_count.loc["rare", "rank"] == 1
+    valued = score_customers(table, labels, catalogue=two_offers(value_common="40", value_rare="10"))
+    by_value = rank_segments(valued, names={}).set_index("offer_id")
+    assert by_value.loc["common", "rank"] == 1
+    assert by_value.loc["common", "expected_value"] == pytest.approx(300 * 0.05 * 40)
+    assert by_value.loc["rare", "expected_value"] == pytest.approx(40 * 0.5 * 10)
+
+
+def test_value_per_acceptance_must_be_a_number():
+    with pytest.raises(DataError, match="value_per_acceptance"):
+        offers.validate_catalogue(two_offers(value_common="lots", value_rare="1"))
+
+
+def test_a_rule_matching_nobody_is_reported():
+    table = customers(x=np.zeros(50))
+    scored = score_customers(table, np.zeros(50, dtype=int), catalogue=two_offers())
+    reach = scored.reach.set_index("offer_id")
+    assert reach.loc["rare", "rule_met"] == 0
+    assert reach.loc["rare", "note"] == "its eligibility rule matches nobody in this data"
+    assert "rare" not in set(scored.segments["offer_id"])
+
+
+def test_cc_general_top_offer_of_every_segment_reaches_enough_customers(cc_general_path):
+    from core.clean import apply_recipe, default_recipe
+    from core.cluster import fit
+    from core.io import load_table
+    from core.recommend import rank_segments
+    from core.recommend._scores import MIN_ELIGIBLE_SHARE
+    from core.schema import infer_roles
+
+    frame = load_table(cc_general_path.read_bytes(), "cc_general.csv").frame
+    roles = infer_roles(frame)
+    clean = apply_recipe(frame, default_recipe(frame, roles), roles)
+    labels = fit(clean.matrix, "kmeans", {"k": 4}).labels
+    scored = score_customers(clean.table, labels, id_column=clean.id_column)
+    ranked = rank_segments(scored, names={})
+    top = ranked.loc[ranked["rank"] == 1]
+    assert len(top) == 4
+    assert (top["eligible_share"] >= MIN_ELIGIBLE_SHARE).all(), top
+    assert (top["note"] == "").all()
+    # ranked by expected acceptances, so the first offer delivers at least as many as any other in its segment
+    best = ranked.groupby("segment")["expected_acceptances"].max()
+    assert np.allclose(top.set_index("segment")["expected_acceptances"], best)
+    reach = scored.reach.set_index("offer_id")
+    assert reach.loc["credit_limit_increase", "note"] == "its eligibility rule matches nobody in this data"
+    assert (ranked.loc[ranked["eligible_share"] < MIN_ELIGIBLE_SHARE, "rank"] > 1).all()

@@ -15,6 +15,9 @@ column              meaning
 ``reason``          reason template, e.g. ``utilisation {utilisation:.0%}``; alternatives split by ``|``
 ==================  ======================================================================================
 
+An optional ``value_per_acceptance`` column (what one acceptance is worth, net of its cost; empty when unknown)
+lets the segment ranking order offers by expected value instead of expected acceptances.
+
 Rules use a tiny language that is parsed, never evaluated as code: ``feature op number`` clauses (``op`` is
 one of ``> >= < <= == !=``; numbers may end in ``%``) joined by ``and``, and such groups joined by ``or``
 (``and`` binds tighter). Feature names match table columns case-insensitively, and the engineered ratios
@@ -67,6 +70,7 @@ CATALOGUE_COLUMNS = (
     "base_rate",
     "reason",
 )
+OPTIONAL_COLUMNS = ("value_per_acceptance",)  # what one acceptance is worth, net of its cost; empty = unknown
 _TEXT_COLUMNS = ("offer_id", "name", "description", "eligible_if", "excluded_if", "fit_features", "reason")
 _CLAUSE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_ ]*?)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*(%?)\s*$")
 _FIT = re.compile(r"^([+-]?)([A-Za-z_][A-Za-z0-9_]*)$")
@@ -220,12 +224,13 @@ def validate_catalogue(frame: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     frame : pandas.DataFrame
-        Columns as in :data:`CATALOGUE_COLUMNS` (extra columns are dropped); one row per offer.
+        Columns as in :data:`CATALOGUE_COLUMNS`, optionally :data:`OPTIONAL_COLUMNS` (other columns are
+        dropped); one row per offer.
 
     Returns
     -------
     pandas.DataFrame
-        The catalogue with exactly :data:`CATALOGUE_COLUMNS`, a fresh ``RangeIndex``.
+        The catalogue with :data:`CATALOGUE_COLUMNS` (and the optional columns given), a fresh ``RangeIndex``.
 
     Raises
     ------
@@ -242,7 +247,8 @@ def validate_catalogue(frame: pd.DataFrame) -> pd.DataFrame:
             f"The offer catalogue lacks the column(s) {', '.join(missing)}. Download the current catalogue "
             "and edit that file."
         )
-    out = renamed.loc[:, list(CATALOGUE_COLUMNS)].copy()
+    optional = [c for c in OPTIONAL_COLUMNS if c in renamed.columns]
+    out = renamed.loc[:, [*CATALOGUE_COLUMNS, *optional]].copy()
     out = out.dropna(how="all").reset_index(drop=True)
     if out.empty:
         raise DataError("The offer catalogue has no offers. Add at least one row.")
@@ -262,6 +268,16 @@ def validate_catalogue(frame: pd.DataFrame) -> pd.DataFrame:
     if bad:
         raise DataError(f"base_rate must be a number between 0 and 1 (e.g. 0.1 for 10%); fix: {', '.join(bad)}.")
     out["base_rate"] = rates.astype("float64")
+    if optional:
+        text = out["value_per_acceptance"].map(lambda v: "" if pd.isna(v) else str(v).strip())
+        values = pd.to_numeric(text.replace("", np.nan), errors="coerce")
+        bad = out.loc[(values.isna() & (text != "")) | (values < 0), "offer_id"].tolist()
+        if bad:
+            raise DataError(
+                "value_per_acceptance must be a number of at least 0 (what one acceptance is worth, net of its "
+                f"cost), or empty when unknown; fix: {', '.join(bad)}."
+            )
+        out["value_per_acceptance"] = values.astype("float64")
     for row in out.itertuples(index=False):
         try:
             features = rule_features(pd.DataFrame([row._asdict()]))[row.offer_id]

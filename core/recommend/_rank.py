@@ -1,10 +1,11 @@
 """Offers per segment and per customer, with reasons, learning from campaign feedback.
 
-Scores start rule-based (:mod:`core.recommend._scores`): each eligible customer gets ``base_rate x (0.5 + fit)``,
-and a segment's prior for an offer is the mean score of its eligible members. Feedback (accepted /
-declined) updates a Beta-Bernoulli learner per segment x offer (:mod:`core.recommend._bandit`) whose prior is that
-score; a customer's score is then scaled by ``posterior mean / prior`` of their segment's arm, so what a
-campaign learns reaches every customer of the segment.
+Segments rank offers by expected value (acceptance rate x eligible customers x value per acceptance), offers
+that under 1% of a segment qualify for last. Scores start rule-based (:mod:`core.recommend._scores`): each
+eligible customer gets ``base_rate x (0.5 + fit)``, and a segment's prior for an offer is the mean score of its
+eligible members. Feedback (accepted / declined) updates a Beta-Bernoulli learner per segment x offer
+(:mod:`core.recommend._bandit`) whose prior is that score; a customer's score is then scaled by ``posterior
+mean / prior`` of their segment's arm, so what a campaign learns reaches every customer of the segment.
 
 Campaign results files are read by :mod:`core.recommend._campaign` (re-exported here as :func:`read_feedback`).
 
@@ -23,7 +24,7 @@ import pandas as pd
 from core.errors import DataError
 from core.recommend._bandit import ThompsonLearner
 from core.recommend._campaign import FEEDBACK_COLUMNS, FeedbackFile, customer_keys, read_feedback
-from core.recommend._scores import OfferScores, reasons_for, score_customers
+from core.recommend._scores import MIN_ELIGIBLE_SHARE, OfferScores, reasons_for, score_customers
 
 __all__ = [
     "FEEDBACK_COLUMNS",
@@ -88,8 +89,14 @@ def rank_segments(
     feedback: pd.DataFrame | None = None,
     prior_strength: float = 10.0,
     level: float = 0.9,
+    min_share: float = MIN_ELIGIBLE_SHARE,
 ) -> pd.DataFrame:
-    """Rank each segment's offers by expected acceptance (posterior mean), with a credible interval and reason.
+    """Rank each segment's offers by what they would deliver, with the acceptance rate's interval and a reason.
+
+    An offer's expected value in a segment is ``acceptance rate x eligible customers x value per acceptance``
+    (the catalogue's optional ``value_per_acceptance``; without values for every offer, expected acceptances
+    rank instead). An offer for which under ``min_share`` of the segment qualifies is labelled "few qualify"
+    in ``note`` and ranked after every offer that reaches more, however high its acceptance rate.
 
     Parameters
     ----------
@@ -103,24 +110,43 @@ def rank_segments(
         Pseudo-observations the rule-based prior is worth.
     level : float, default 0.9
         Credible-interval level.
+    min_share : float, default 0.01
+        Share of a segment that must qualify for an offer to be ranked on its value.
 
     Returns
     -------
     pandas.DataFrame
-        ``segment, segment_name, rank, offer_id, offer, eligible_share, prior, expected_acceptance, low,
-        high, accepted, declined, reason``; offers nobody in a segment may receive are left out.
+        ``segment, segment_name, rank, offer_id, offer, eligible_share, eligible_customers, prior,
+        expected_acceptance, low, high, expected_acceptances, value_per_acceptance, expected_value, accepted,
+        declined, note, reason``; ``expected_acceptances`` = rate x eligible customers, ``expected_value`` =
+        that x value per acceptance (NaN when the value is unknown). Offers nobody in a segment may receive
+        are left out (``scored.reach`` lists offers that reach nobody at all).
     """
     posterior = learner_for(scored, feedback, prior_strength=prior_strength).posterior(level)
     out = posterior.merge(
         scored.segments[["segment", "offer_id", "eligible_share", "reason"]], on=["segment", "offer_id"]
     )
     out = out.rename(columns={"mean": "expected_acceptance"})
-    out = out.sort_values(["segment", "expected_acceptance", "offer_id"], ascending=[True, False, True])
+    segment_ids, sizes = np.unique(scored.labels, return_counts=True)
+    size = pd.Series(sizes, index=segment_ids).reindex(out["segment"]).to_numpy()
+    out["eligible_customers"] = np.rint(out["eligible_share"].to_numpy() * size).astype("int64")
+    out["expected_acceptances"] = out["expected_acceptance"] * out["eligible_customers"]
+    catalogue = scored.catalogue.set_index("offer_id")
+    value = catalogue.get("value_per_acceptance", pd.Series(np.nan, index=catalogue.index))
+    out["value_per_acceptance"] = out["offer_id"].map(value).astype("float64")
+    out["expected_value"] = out["expected_acceptances"] * out["value_per_acceptance"]
+    by = "expected_value" if value.notna().all() else "expected_acceptances"
+    few = out["eligible_share"] < min_share
+    out["note"] = np.where(few, "few qualify", "")
+    out = out.assign(_few=few).sort_values(
+        ["segment", "_few", by, "expected_acceptance", "offer_id"], ascending=[True, True, False, False, True]
+    )
     out["rank"] = out.groupby("segment").cumcount() + 1
     out["segment_name"] = _names_of(out["segment"].to_numpy(), names)
-    out["offer"] = out["offer_id"].map(scored.catalogue.set_index("offer_id")["name"])
-    columns = ["segment", "segment_name", "rank", "offer_id", "offer", "eligible_share", "prior"]
-    columns += ["expected_acceptance", "low", "high", "accepted", "declined", "reason"]
+    out["offer"] = out["offer_id"].map(catalogue["name"])
+    columns = ["segment", "segment_name", "rank", "offer_id", "offer", "eligible_share", "eligible_customers"]
+    columns += ["prior", "expected_acceptance", "low", "high", "expected_acceptances", "value_per_acceptance"]
+    columns += ["expected_value", "accepted", "declined", "note", "reason"]
     return out.loc[:, columns].reset_index(drop=True)
 
 

@@ -9,6 +9,7 @@ template filled with those members' medians.
 
 from __future__ import annotations
 
+import dataclasses
 import string
 from dataclasses import dataclass
 
@@ -19,7 +20,9 @@ from core.errors import DataError
 from core.recommend import _catalogue as offers
 from core.recommend._campaign import customer_keys
 
-__all__ = ["OfferScores", "reasons_for", "score_customers"]
+__all__ = ["MIN_ELIGIBLE_SHARE", "OfferScores", "reasons_for", "score_customers"]
+
+MIN_ELIGIBLE_SHARE = 0.01  # under this share of a segment qualifying, an offer is "few qualify" and not ranked first
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,10 @@ class OfferScores:
     segments : pandas.DataFrame
         One row per (segment, offer) with at least one eligible member: ``segment, offer_id,
         eligible_share, prior, reason``.
+    reach : pandas.DataFrame
+        One row per offer of the catalogue: ``offer_id, offer, rule_met, withheld, eligible, eligible_share,
+        note``: customers meeting the eligibility rule, those of them a guardrail withholds it from, the
+        customers left and their share of the table; ``note`` says when nobody, or under 1%, qualifies.
     """
 
     scores: pd.DataFrame
@@ -49,6 +56,7 @@ class OfferScores:
     labels: np.ndarray
     customer_ids: np.ndarray
     segments: pd.DataFrame
+    reach: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 def score_customers(
@@ -90,6 +98,7 @@ def score_customers(
     features = offers.feature_frame(table)
     percentiles: dict[str, np.ndarray] = {}
     columns = {}
+    reach = []
     for row in catalogue.itertuples(index=False):
         eligible = offers.evaluate_rule(
             offers.parse_rule(row.eligible_if), features, missing_means=False, empty_means=True
@@ -107,11 +116,30 @@ def score_customers(
         fit = np.mean(parts, axis=0) if parts else np.full(len(features), 0.5)
         score = np.clip(row.base_rate * (0.5 + fit), 0.0, 1.0)
         columns[row.offer_id] = np.where(eligible & ~excluded, score, np.nan)
+        reach.append((row.offer_id, row.name, int(eligible.sum()), int((eligible & excluded).sum())))
     scores = pd.DataFrame(columns, index=table.index, columns=list(catalogue["offer_id"]), dtype="float64")
     ids = table[id_column] if id_column is not None else pd.Series(table.index, index=table.index)
     features = features.set_axis(table.index)
     segments = _segment_priors(scores, features, labels, catalogue)
-    return OfferScores(scores, features, catalogue, labels, customer_keys(ids), segments)
+    return OfferScores(scores, features, catalogue, labels, customer_keys(ids), segments, _reach(reach, len(table)))
+
+
+def _reach(counts: list[tuple[str, str, int, int]], n: int) -> pd.DataFrame:
+    """Per offer: who meets the rule, who a guardrail withholds it from, who is left, and a note when few are."""
+    out = pd.DataFrame(counts, columns=["offer_id", "offer", "rule_met", "withheld"])
+    out["eligible"] = out["rule_met"] - out["withheld"]
+    out["eligible_share"] = out["eligible"] / n if n else np.nan
+    notes = np.where(
+        out["rule_met"] == 0,
+        "its eligibility rule matches nobody in this data",
+        np.where(
+            out["eligible"] == 0,
+            "every customer meeting its rule is withheld by its guardrail",
+            np.where(out["eligible_share"] < MIN_ELIGIBLE_SHARE, "few qualify", ""),
+        ),
+    )
+    out["note"] = notes
+    return out
 
 
 def reasons_for(template: str, description: str, values: pd.DataFrame) -> np.ndarray:
