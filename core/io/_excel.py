@@ -1,12 +1,23 @@
 """Excel workbooks (.xlsx) to a raw table: the first sheet with data, the header row found below titles.
 
 Cells are read as values, never formulas (``data_only=True``): a formula shows the result Excel last saved.
+
+Limits on what a workbook becomes, checked before openpyxl reads a cell (an .xlsx is a zip of XML, and a
+few hundred KB can declare a million rows): the parts may hold at most :data:`MAX_XLSX_BYTES` of XML once
+uncompressed, and a sheet at most :data:`MAX_CELLS` cells (rows x columns) by its declared ``<dimension>``
+and by a count of its cell tags. openpyxl reads about 100,000 cells a second here, so the ceiling keeps an
+upload under about 20 seconds; larger tables load far faster as CSV. While reading, a sheet that grows past
+the ceiling anyway (a dimension that lies, rows numbered beyond Excel's last row) is refused as well.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import re
+import warnings
+import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +25,92 @@ import pandas as pd
 
 from core.errors import DataError
 
+MAX_CELLS = 1_000_000  # rows x columns of one sheet, e.g. 55,000 customers x 18 columns
+MAX_XLSX_BYTES = 300 * 1024 * 1024  # all XML parts of the workbook, uncompressed
+EXCEL_MAX_ROWS = 1_048_576  # Excel's own last row; a sheet numbering rows beyond it is damaged or hostile
 _HEADER_SEARCH_ROWS = 30
+_CHUNK = 4 * 1024 * 1024
+_AS_CSV = "Save the sheet as CSV (which loads much faster) or upload fewer rows."
+_ROOT = re.compile(rb"<(?:(\w+):)?worksheet[\s>]")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?\"")
+_ERROR_CODES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"})
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _too_many(filename: str, rows: int, columns: int, how: str) -> DataError:
+    return DataError(
+        f"{filename} {how} {rows:,} rows x {columns:,} columns ({rows * columns:,} cells), over the "
+        f"{MAX_CELLS:,}-cell limit for Excel files. {_AS_CSV}"
+    )
+
+
+def _count_cells(stream: Any, head: bytes, prefix: bytes) -> int:
+    """Count the cell tags of a sheet's XML, stopping once past :data:`MAX_CELLS` (C-speed byte counts)."""
+    tags = [b"<" + prefix + b"c" + end for end in (b" ", b">", b"/", b"\t", b"\n", b"\r")]
+    count, pending = 0, head
+    while True:
+        chunk = stream.read(_CHUNK)
+        data = pending + chunk
+        cut = data.rfind(b"<") if chunk else len(data)  # no tag straddles two chunks
+        cut = len(data) if cut <= 0 else cut
+        count += sum(data[:cut].count(tag) for tag in tags)
+        pending = data[cut:]
+        if count > MAX_CELLS or not chunk:
+            return count
+
+
+def check_workbook_size(data: bytes, filename: str) -> None:
+    """Refuse a workbook that would become more than the ceilings, before any cell is parsed.
+
+    Raises
+    ------
+    DataError
+        When the XML parts add up to more than :data:`MAX_XLSX_BYTES` uncompressed, or a sheet declares or
+        holds more than :data:`MAX_CELLS` cells. Takes well under a second for any allowed size.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [member for member in archive.infolist() if member.filename.endswith((".xml", ".rels"))]
+            total = sum(member.file_size for member in members)
+            if total > MAX_XLSX_BYTES:
+                raise DataError(
+                    f"{filename} expands to {total / 1024**2:,.0f} MB of spreadsheet data, over the "
+                    f"{MAX_XLSX_BYTES / 1024**2:,.0f} MB limit for Excel files. {_AS_CSV}"
+                )
+            for member in members:
+                with archive.open(member) as stream:
+                    _check_sheet(stream, filename)
+    except DataError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError, ValueError):
+        return  # a damaged archive: openpyxl's attempt below gives the usual message
+
+
+def _check_sheet(stream: Any, filename: str) -> None:
+    head = stream.read(64 * 1024)
+    root = _ROOT.search(head)
+    if root is None:
+        return
+    dimension = _DIMENSION.search(head)
+    if dimension is not None:
+        first_column, first_row = _column_number(dimension[1]), int(dimension[2])
+        last_column = _column_number(dimension[3]) if dimension[3] else first_column
+        last_row = int(dimension[4]) if dimension[4] else first_row
+        rows, columns = last_row - first_row + 1, last_column - first_column + 1
+        if rows * columns > MAX_CELLS:
+            raise _too_many(filename, rows, columns, "declares a sheet of")
+    prefix = root[1] + b":" if root[1] else b""
+    cells = _count_cells(stream, head, prefix)
+    if cells > MAX_CELLS:
+        raise DataError(
+            f"{filename} holds a sheet of more than {MAX_CELLS:,} cells, the limit for Excel files. {_AS_CSV}"
+        )
 
 
 @dataclass(frozen=True)
@@ -30,16 +126,28 @@ class ExcelTable:
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip()
-        return value or None
+        return None if value in _ERROR_CODES else value or None
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
 
 
-def _sheet_rows(worksheet: Any) -> list[tuple[int, list[Any]]]:
-    """Return (1-based row number, cleaned values) for the non-empty rows of a sheet."""
+def _sheet_rows(worksheet: Any, filename: str) -> list[tuple[int, list[Any]]]:
+    """Return (1-based row number, cleaned values) for the non-empty rows of a sheet.
+
+    The declared dimension is ignored (a wrong one would cut rows off silently); rows numbered beyond Excel's
+    last row, or more than :data:`MAX_CELLS` cells in all, are refused as they come.
+    """
+    worksheet.reset_dimensions()
     rows = []
+    cells = 0
     for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+        cells += len(values)
+        if number > EXCEL_MAX_ROWS or cells > MAX_CELLS:
+            raise DataError(
+                f"{filename} holds a sheet of more than {MAX_CELLS:,} cells (or rows beyond Excel's last row), "
+                f"over the limit for Excel files. {_AS_CSV}"
+            )
         cleaned = [_clean(value) for value in values]
         if any(value is not None for value in cleaned):
             rows.append((number, cleaned))
@@ -92,8 +200,11 @@ def read_excel(data: bytes, filename: str) -> ExcelTable:
     """
     import openpyxl
 
+    check_workbook_size(data, filename)
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        with warnings.catch_warnings():  # damaged styles, dates out of Excel's range: the cells still read
+            warnings.simplefilter("ignore", UserWarning)
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for damaged files; all mean the same to a user
         raise DataError(
             f"{filename} could not be opened as an Excel workbook ({type(error).__name__}). "
@@ -105,7 +216,9 @@ def read_excel(data: bytes, filename: str) -> ExcelTable:
         for worksheet in workbook.worksheets:
             if not hasattr(worksheet, "iter_rows"):
                 continue
-            rows = _sheet_rows(worksheet)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                rows = _sheet_rows(worksheet, filename)
             if len(rows) >= 2:
                 chosen = (worksheet.title, rows)
                 break

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from core import cards, schema
-from core.errors import DataError
+from core.errors import DataError, excerpt
+from core.io import _dates as dates
 from core.io import _numbers as numbers
 from core.io import _sniff as io_sniff
 from core.io._excel import read_excel
@@ -39,7 +40,21 @@ MAX_UPLOAD_BYTES = 120 * 1024 * 1024  # matches server.maxUploadSize = 120 (MB) 
 _FALLBACK_ENCODINGS = ("cp1252", "latin-1")
 _SKIPPED_LINE = re.compile(r"Skipping line (\d+)")
 _TRUNCATED = "does not match length of data"
-_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with BOM)", "cp1252": "Windows-1252", "latin-1": "Latin-1"}
+_OPEN_QUOTE = "EOF inside string"
+_BLANK_LINE = re.compile(rb"\n[ \t\r\f\v]*(?=\n|\Z)")  # a blank line after a line break
+_ENCODING_NAMES = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 (with BOM)",
+    "cp1252": "Windows-1252",
+    "latin-1": "Latin-1",
+    "utf-16": "UTF-16",
+    "utf-16-le": "UTF-16 (little-endian, no BOM)",
+    "utf-16-be": "UTF-16 (big-endian, no BOM)",
+    "utf-32": "UTF-32",
+    "utf-32-le": "UTF-32 (little-endian, no BOM)",
+    "utf-32-be": "UTF-32 (big-endian, no BOM)",
+}
+_WIDE_ENCODINGS = ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be")
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,9 @@ class LoadReport:
         Column -> what was converted from text to numbers (``"currency, decimal comma"``).
     null_markers_found : Mapping[str, int]
         Null-marker spelling -> number of cells turned into missing values.
+    out_of_range_dates : Mapping[str, OutOfRange]
+        Column -> how many dates outside 1677-2262 (``9999-12-31``, ``0001-01-01``) became missing values,
+        with the first one as an example.
     skipped_lines : tuple of int
         Line numbers of rows skipped because they had more fields than the header.
     inf_replaced : int
@@ -90,6 +108,7 @@ class LoadReport:
     thousands_separator: str | None
     converted_columns: Mapping[str, str] = field(default_factory=dict)
     null_markers_found: Mapping[str, int] = field(default_factory=dict)
+    out_of_range_dates: Mapping[str, dates.OutOfRange] = field(default_factory=dict)
     skipped_lines: tuple[int, ...] = ()
     inf_replaced: int = 0
     duplicate_rows: int = 0
@@ -123,6 +142,7 @@ class LoadReport:
         if self.null_markers_found:
             parts = [f"{marker!r} x {count:,}" for marker, count in self.null_markers_found.items()]
             lines.append("Read as missing values: " + ", ".join(parts) + ".")
+        lines.extend(found.sentence(column) for column, found in self.out_of_range_dates.items())
         if self.skipped_lines:
             shown = ", ".join(str(line) for line in self.skipped_lines[:20])
             more = f" and {len(self.skipped_lines) - 20:,} more" if len(self.skipped_lines) > 20 else ""
@@ -176,7 +196,7 @@ def load_table(
         For an empty, oversized, binary, JSON, HTML, old-Excel or unreadable file, or a header with no rows.
         No other exception escapes.
     """
-    filename = str(filename or "the file").strip() or "the file"
+    filename = excerpt(str(filename or "the file").strip() or "the file")
     try:
         return _load(bytes(data), filename, max_bytes, mask_key)
     except DataError:
@@ -261,31 +281,38 @@ def _settle_object_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def _decode_utf16(data: bytes, filename: str) -> bytes:
+def _to_utf8(data: bytes, encoding: str, filename: str) -> bytes:
+    """Re-encode UTF-16 / UTF-32 text as UTF-8 for the parser."""
     try:
-        return data.decode("utf-16").encode("utf-8")
+        return data.decode(encoding).encode("utf-8")
     except UnicodeDecodeError as error:
-        raise DataError(f"{filename} is not valid UTF-16 text. Export it again as UTF-8 CSV.") from error
+        name = _ENCODING_NAMES[encoding].split(" (")[0]
+        raise DataError(f"{filename} is not valid {name} text. Export it again as UTF-8 CSV.") from error
 
 
 def _from_text(data: bytes, filename: str, mask_key: bytes | None = None) -> LoadedTable:
     encoding = io_sniff.detect_encoding(data)
     notes: list[str] = []
-    if encoding == "utf-16":
-        data = _decode_utf16(data, filename)
-        encoding, notes = "utf-8", ["The file was UTF-16 text (Excel 'Unicode text'); it was read as such."]
+    wide = encoding if encoding in _WIDE_ENCODINGS else None
+    if wide is not None:
+        data, encoding = _to_utf8(data, wide, filename), "utf-8"
+        excel = " (Excel 'Unicode text')" if wide == "utf-16" else ""
+        notes.append(f"The file was {_ENCODING_NAMES[wide]} text{excel}; it was read as such.")
     head = data[: io_sniff.SNIFF_BYTES].decode(encoding, errors="ignore")
     io_sniff.check_text(head, filename)
     dialect = io_sniff.sniff_dialect(head, filename)
     decimal = numbers.guess_decimal_mark(list(dialect.sample_cells))
     frame, skipped, encoding = _read_csv(data, dialect, decimal, encoding, filename)
+    swallowed = _lines_inside_quotes(data, dialect, frame, skipped)
+    if swallowed:
+        notes.insert(0, swallowed)
     if dialect.header_line:
         notes.append(f"The first {dialect.header_line} line(s) look like titles and were skipped.")
     return _finish(
         frame,
         filename,
         delimiter=dialect.delimiter,
-        encoding=encoding,
+        encoding=wide or encoding,
         decimal=decimal,
         skipped=skipped,
         sheet=None,
@@ -325,6 +352,13 @@ def _read_csv(
         except pd.errors.EmptyDataError as error:
             raise DataError(f"{filename} has no columns. Export the table again with its header and rows.") from error
         except (pd.errors.ParserError, ValueError, csv_error()) as error:
+            if _OPEN_QUOTE in str(error):
+                row = re.search(r"row (\d+)", str(error))
+                where = f" (it opens on line {int(row[1]) + 1 + dialect.header_line:,})" if row else ""
+                raise DataError(
+                    f"{filename} has a quote that is never closed{where}, so everything after it would be one cell. "
+                    "Close the quote, or export the file again with its text quoted."
+                ) from error
             raise DataError(
                 f"{filename} could not be read as a table: {_first_line(error)}. Check that it is a plain CSV "
                 "export with one header row, or save it as .xlsx."
@@ -373,6 +407,56 @@ def _read_long_first_row(
     return body, tuple(sorted(skipped))
 
 
+def _count_lines(data: bytes) -> int:
+    """Count the lines of ``data`` that hold anything but white space (the parser skips the others)."""
+    text = data if b"\n" in data else data.replace(b"\r", b"\n")
+    segments = text.count(b"\n") + 1
+    first_break = text.find(b"\n")
+    first_line = text if first_break < 0 else text[:first_break]
+    blank = len(_BLANK_LINE.findall(text)) + (0 if first_line.strip() else 1)
+    return max(segments - blank, 0)
+
+
+def _lines_inside_quotes(
+    data: bytes, dialect: io_sniff.Dialect, frame: pd.DataFrame, skipped: tuple[int, ...]
+) -> str | None:
+    """Say how many lines of the file went into quoted cells instead of rows, if any (an unclosed quote).
+
+    Without quotes, every line is one row; a quote left open makes the parser read the following lines into
+    one cell (or into one over-long row that is skipped), so the rows would silently be fewer than the lines.
+    """
+    if b'"' not in data:
+        return None
+    head = data[: io_sniff.SNIFF_BYTES].replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    before = sum(1 for line in head[: dialect.header_line + 1] if line.strip())
+    lines = _count_lines(data) - before
+    rows = len(frame) + len(skipped)
+    if lines <= rows:
+        return None
+    first = None
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_string_dtype(values) or pd.api.types.is_object_dtype(values):
+            text = values.astype("str")
+            broken = (text.str.contains("\n", regex=False) | text.str.contains("\r", regex=False)).fillna(False)
+            positions = np.flatnonzero(broken.to_numpy(dtype=bool) & values.notna().to_numpy(dtype=bool))
+            if len(positions) and (first is None or positions[0] < first[0]):
+                first = (int(positions[0]), column)
+    if first is not None:
+        line = dialect.header_line + 2 + first[0]
+        where = f"A quoted cell in {excerpt(first[1])} starting near line {line:,} runs over several lines"
+    elif skipped:
+        where = f"The row starting on line {skipped[0]:,} runs over several lines and was skipped"
+    else:
+        where = "Some quoted cells run over several lines"
+    lost = lines - rows
+    return (
+        f"{lost:,} line(s) of the file were read into quoted cells, not rows: it has {lines:,} lines after the "
+        f"header but gave {rows:,} rows. {where}; if that is not intended, a quote was left open there: close it "
+        "and load the file again."
+    )
+
+
 def csv_error() -> type[Exception]:
     """Return the exception type of Python's csv module (raised by pandas for some malformed files)."""
     import csv
@@ -382,7 +466,7 @@ def csv_error() -> type[Exception]:
 
 def _first_line(error: Exception) -> str:
     text = str(error).strip().splitlines()
-    return text[0].rstrip(".") if text else type(error).__name__
+    return excerpt(text[0].rstrip("."), 160) if text else type(error).__name__
 
 
 def _tidy(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -427,7 +511,7 @@ def _finish(
         raise DataError(f"{filename} has no columns. Export the table again with its header and rows.")
     if frame.shape[0] == 0:
         raise DataError(
-            f"{filename} has a header ({', '.join(map(str, frame.columns[:5]))}"
+            f"{filename} has a header ({excerpt(', '.join(map(str, frame.columns[:5])))}"
             f"{', ...' if frame.shape[1] > 5 else ''}) but no rows. Export the table again with its data."
         )
     columns: dict[str, pd.Series] = {}
@@ -458,6 +542,7 @@ def _finish(
                 values = values.astype("float64")
         columns[name] = values
     frame = pd.DataFrame(columns, index=frame.index)
+    frame, out_of_range = _drop_out_of_range_dates(frame)
     frame, inf_count = _replace_inf(frame)
     frame, masked = cards.mask_card_numbers(frame, mask_key)
     roles = schema.infer_roles(frame)
@@ -472,6 +557,7 @@ def _finish(
         thousands_separator=thousands,
         converted_columns=numbers.describe_kinds(converted),
         null_markers_found=markers,
+        out_of_range_dates=out_of_range,
         skipped_lines=skipped,
         inf_replaced=inf_count,
         duplicate_rows=duplicate_rows,
@@ -483,6 +569,26 @@ def _finish(
         notes=tuple(notes),
     )
     return LoadedTable(frame=frame, report=report)
+
+
+def _drop_out_of_range_dates(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, dates.OutOfRange]]:
+    """Make dates outside 1677-2262 missing, in date columns and in text columns written as dates."""
+    found: dict[str, dates.OutOfRange] = {}
+    columns: dict[str, pd.Series] = {}
+    for name in frame.columns:
+        values, what = frame[name], None
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            pass
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            values, what = dates.drop_out_of_range_dates(values)
+        elif pd.api.types.is_string_dtype(values) or pd.api.types.is_object_dtype(values):
+            values, what = dates.drop_out_of_range_text(values)
+        columns[name] = values
+        if what is not None:
+            found[name] = what
+    if not found and all(columns[name] is frame[name] for name in frame.columns):
+        return frame, found
+    return pd.DataFrame(columns, index=frame.index), found
 
 
 def _count_duplicates(frame: pd.DataFrame, id_name: str | None) -> tuple[int, int]:

@@ -90,22 +90,60 @@ def _kind_of_zip(data: bytes, filename: str) -> str:
     raise DataError(f"{filename} is a zip archive. Unzip it and upload the CSV or XLSX file inside.")
 
 
-def detect_encoding(data: bytes) -> str:
-    """Return the text encoding of ``data`` judged from its first bytes.
+def _wide_encoding(head: bytes) -> str | None:
+    """Return the UTF-16 / UTF-32 byte order of text without a byte-order mark, judged from its NUL bytes.
 
-    UTF-8 with or without a byte-order mark, UTF-16 with a byte-order mark, else cp1252 (Windows Western
-    Europe), else Latin-1 (which decodes anything).
+    A table is mostly ASCII (digits, separators, line breaks), so in UTF-16 one byte of most pairs is NUL,
+    and in UTF-32 three bytes of most quadruples; the position of the NULs gives the byte order. The guess
+    stands only if the whole head decodes.
+    """
+    head = head[: len(head) - len(head) % 4]
+    if len(head) < 8 or head.count(0) < len(head) // 4:
+        return None
+    share = [head[offset::4].count(0) / (len(head) // 4) for offset in range(4)]
+    if min(share[1:]) > 0.9 and share[0] < 0.5:
+        candidates: tuple[str, ...] = ("utf-32-le",)
+    elif min(share[:3]) > 0.9 and share[3] < 0.5:
+        candidates = ("utf-32-be",)
+    elif min(share[1], share[3]) > 0.3 and max(share[0], share[2]) < 0.05:
+        candidates = ("utf-16-le",)
+    elif min(share[0], share[2]) > 0.3 and max(share[1], share[3]) < 0.05:
+        candidates = ("utf-16-be",)
+    else:
+        return None
+    for encoding in candidates:
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
+
+
+def detect_encoding(data: bytes) -> str:
+    r"""Return the text encoding of ``data`` judged from its first bytes.
+
+    UTF-8 with or without a byte-order mark; UTF-16 or UTF-32 with a byte-order mark, or without one when
+    the NUL bytes of mostly-ASCII text give the byte order away; else cp1252 (Windows Western Europe), else
+    Latin-1 (which decodes anything).
 
     Examples
     --------
     >>> detect_encoding("Müller;12,50 €".encode("cp1252")), detect_encoding("Müller".encode())
     ('cp1252', 'utf-8')
+    >>> detect_encoding("id,name\nA1,Zoë\n".encode("utf-16-le")), detect_encoding("id\n1\n".encode("utf-32-be"))
+    ('utf-16-le', 'utf-32-be')
     """
     head = data[:SNIFF_BYTES]
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    wide = _wide_encoding(head)
+    if wide is not None:
+        return wide
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=len(data) <= SNIFF_BYTES)
         return "utf-8"
@@ -122,7 +160,8 @@ def check_text(head: str, filename: str) -> None:
     """Refuse decoded text that is binary, JSON, HTML or XML rather than a delimited table."""
     if "\x00" in head:
         raise DataError(f"{filename} contains binary data, not text. Upload a CSV, TSV, TXT or XLSX export.")
-    controls = sum(1 for char in head[:4096] if ord(char) < 32 and char not in "\t\r\n\f\v")
+    # C0 controls, DEL and the C1 controls that bytes 0x80-0x9f become when nothing but Latin-1 decodes them
+    controls = sum(1 for char in head[:4096] if (ord(char) < 32 and char not in "\t\r\n\f\v") or 127 <= ord(char) < 160)
     if controls > max(8, len(head[:4096]) // 50):
         raise DataError(f"{filename} contains binary data, not text. Upload a CSV, TSV, TXT or XLSX export.")
     start = head.lstrip()[:2048]
