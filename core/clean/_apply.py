@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from core.clean._defaults import default_recipe, feature_reasons
-from core.clean._matrix import apply_guard, fit_guard
+from core.clean._matrix import apply_guard, fit_guard, is_categorical
 from core.clean._recipe import STEP_KINDS, Recipe, Step, check_recipe
 from core.clean._steps import Context
 from core.errors import DataError
@@ -115,6 +115,14 @@ class FittedRecipe:
             roles=dict(data.get("roles") or {}),
         )
 
+    @property
+    def categorical(self) -> tuple[str, ...]:
+        """The categorical features, one-hot encoded in the matrix as ``<feature>=<level>`` columns."""
+        for step in self.steps:
+            if step.kind == "categories":
+                return tuple(step.state["columns"])
+        return ()
+
 
 @dataclass(frozen=True)
 class CleanResult:
@@ -167,6 +175,26 @@ def _step_error(number: int, kind: str, error: Exception) -> DataError:
     return DataError(f"Step {number} ({kind}) failed: {text}")
 
 
+def _category_plan(plan: list, table: pd.DataFrame, features: list[str], roles, fitted) -> tuple[list, list[str]]:
+    """Split off the categorical features; add a ``categories`` step (defaults) when they need one and none is given.
+
+    A replayed recipe keeps the categorical features it learned; a fresh one takes role ``categorical`` and
+    non-numeric features. Every other feature must be numeric.
+    """
+    given = [entry for entry in plan if STEP_KINDS[entry[1]].target == "categories"]
+    if fitted is not None:
+        categorical = [c for c in fitted.categorical if c in features]
+    else:
+        categorical = [c for c in features if is_categorical(table[c], roles.get(c))]
+    for column in features:
+        if column not in categorical and not pd.api.types.is_numeric_dtype(table[column]):
+            raise DataError(f"column {column} is not numeric, so it cannot be a feature; remove it from the features")
+    if categorical and not given:
+        number = max((entry[0] for entry in plan), default=0) + 1
+        plan = [*plan, (number, "categories", STEP_KINDS["categories"].defaults(), None)]
+    return plan, categorical
+
+
 def _run(
     frame: pd.DataFrame, fitted: FittedRecipe | None, recipe: Recipe | None = None, context: Context | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, tuple[Any, ...]]:
@@ -211,15 +239,13 @@ def _run(
     features = [c for c in features if c != context.id_column]
     if not features:
         raise DataError("No features are chosen; pick at least one numeric behaviour column.")
-    for column in features:
-        values = table[column]
-        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-            raise DataError(f"column {column} is not numeric, so it cannot be a feature; remove it from the features")
-    guard = fit_guard(table[features]) if fitted is None else dict(fitted.guard)
-    matrix, guarded = apply_guard(table[features], guard)
+    plan, categorical = _category_plan(plan, table, features, roles, fitted)
+    numeric = [c for c in features if c not in categorical]
+    guard = fit_guard(table[numeric]) if fitted is None else dict(fitted.guard)
+    matrix, guarded = apply_guard(table[numeric], guard)
     for number, kind_name, params, state in plan:
         kind = STEP_KINDS[kind_name]
-        if kind.target != "matrix":
+        if kind.target != "matrix" or not numeric:
             continue
         state, outcome = _fit_and_apply(number, kind_name, matrix, params, state, context)
         learned.append(FittedStep(number, kind_name, state))
@@ -227,7 +253,15 @@ def _run(
             f"{number}. {kind_name}", len(matrix), len(matrix), outcome.values_changed, outcome.message
         )
         matrix = outcome.table
-    matrix, overflow = apply_guard(matrix, dict.fromkeys(features, 0.0))
+    matrix, overflow = apply_guard(matrix, dict.fromkeys(numeric, 0.0))
+    for number, kind_name, params, state in plan:
+        if STEP_KINDS[kind_name].target == "categories":
+            state, outcome = _fit_and_apply(number, kind_name, table[categorical], params, state, context)
+            learned.append(FittedStep(number, kind_name, state))
+            reports[number] = StepReport(
+                f"{number}. {kind_name}", len(matrix), len(matrix), outcome.values_changed, outcome.message
+            )
+            matrix = pd.concat([matrix, outcome.table], axis=1)
     message = f"{len(features)} features for {len(matrix):,} customers."
     if guarded:
         message += f" {guarded:,} values still missing (or infinite) were set to the feature's median."

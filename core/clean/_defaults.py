@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from core.clean._matrix import MAX_LEVELS
 from core.clean._recipe import Recipe, Step
 from core.features import add_features, available_presets, presets
 from core.schema import id_column as find_id_column
@@ -17,13 +18,21 @@ _ROLE_REASONS = {
     "card": "card number: masked, never a feature",
     "text": "free text: not a number",
     "datetime": "date / time: not a behaviour measure",
-    "categorical": "category: not a number (segments use numeric features)",
 }
 
 
 def _is_constant(values: pd.Series) -> bool:
     present = values.dropna()
     return present.empty or bool((present == present.iloc[0]).all())
+
+
+def _category_reason(values: pd.Series) -> tuple[bool, str]:
+    levels = values.nunique(dropna=False)
+    if levels > MAX_LEVELS:
+        return False, f"{levels:,} different values: too many to compare as categories (more than {MAX_LEVELS})"
+    if levels < 2:
+        return False, "constant: the same value for every customer tells segments nothing"
+    return True, f"category with {levels} levels (one-hot encoded; rare levels pooled)"
 
 
 def feature_reasons(frame: pd.DataFrame, roles: Mapping[str, str]) -> pd.DataFrame:
@@ -40,8 +49,8 @@ def feature_reasons(frame: pd.DataFrame, roles: Mapping[str, str]) -> pd.DataFra
     -------
     pandas.DataFrame
         Columns ``column`` (str), ``used`` (bool), ``reason`` (str), one row per column in table order.
-        Used: numeric behaviour and money columns that vary; not used: ids, labels, cards, text, dates,
-        categories, non-numeric columns and constants.
+        Used: numeric behaviour and money columns that vary, and categories of 2 to 50 levels; not used:
+        ids, labels, cards, text, dates, non-numeric columns without the role ``categorical`` and constants.
 
     Examples
     --------
@@ -57,6 +66,8 @@ def feature_reasons(frame: pd.DataFrame, roles: Mapping[str, str]) -> pd.DataFra
         values = frame[column]
         if role in _ROLE_REASONS:
             used, reason = False, _ROLE_REASONS[role]
+        elif role == "categorical":
+            used, reason = _category_reason(values)
         elif not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             used, reason = False, "not numeric"
         elif _is_constant(values):
@@ -79,7 +90,8 @@ def default_recipe(frame: pd.DataFrame, roles: Mapping[str, str]) -> Recipe:
 
     Drop exact duplicate rows, report repeated ids and customers with identical features, fill gaps with
     column medians, add the credit-card presets whose columns exist, ``log1p`` skewed features (Yeo-Johnson
-    when negative) and z-score them. The features are the defaults of :func:`feature_reasons`.
+    when negative) and z-score them; one-hot encode the categorical features, if any. The features are the
+    defaults of :func:`feature_reasons`.
 
     Parameters
     ----------
@@ -102,4 +114,7 @@ def default_recipe(frame: pd.DataFrame, roles: Mapping[str, str]) -> Recipe:
     steps += [Step("transform", {"method": "auto", "skew_threshold": 1.0}), Step("scale", {"method": "zscore"})]
     engineered, _ = add_features(frame, chosen, roles)
     reasons = feature_reasons(engineered, roles)
-    return Recipe(tuple(steps), tuple(reasons.loc[reasons["used"], "column"]))
+    features = tuple(reasons.loc[reasons["used"], "column"])
+    if any(roles.get(c) == "categorical" for c in features):
+        steps.append(Step("categories"))
+    return Recipe(tuple(steps), features)

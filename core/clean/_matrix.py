@@ -121,7 +121,7 @@ def _apply_scale(matrix: pd.DataFrame, state: Mapping[str, Any], context: Contex
     return Outcome(out, values.size, f"Scaled {len(columns)} features to {names[state['method']]}.")
 
 
-MATRIX_STEPS: tuple[StepKind, ...] = (
+NUMERIC_STEPS: tuple[StepKind, ...] = (
     StepKind(
         "transform",
         "Tame skewed features: log1p (non-negative) or Yeo-Johnson (any sign); the table keeps original units.",
@@ -169,3 +169,126 @@ def apply_guard(matrix: pd.DataFrame, fills: Mapping[str, float]) -> tuple[pd.Da
         fill = np.asarray([fills.get(c, 0.0) for c in matrix.columns], dtype="float64")
         values = np.where(bad, fill, values)
     return pd.DataFrame(values, index=matrix.index, columns=matrix.columns), count
+
+
+# ---- categories ---------------------------------------------------------------------------------------------
+# One-hot columns are named ``<feature>=<level>``; a customer has the value ``weight / sqrt(2)`` in the column of
+# its level and 0 in the block's other columns, so two customers who differ in one category are ``weight`` apart
+# (euclidean), like two customers one standard deviation apart in one z-scored feature.
+LEVEL_SEPARATOR = "="
+OTHER_LEVEL = "(other)"
+MISSING_LEVEL = "(missing)"
+MAX_LEVELS = 50  # more distinct values than this reads as names or free text, not categories
+
+
+def is_categorical(values: pd.Series, role: str | None) -> bool:
+    """Whether a chosen feature is a category: role ``categorical``, text, or true/false values."""
+    return role == "categorical" or not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+
+
+def as_levels(values: pd.Series) -> pd.Series:
+    """Return a column's values as level names: text as is, whole numbers without ``.0``, gaps as ``(missing)``.
+
+    Examples
+    --------
+    >>> as_levels(pd.Series([1.0, 2.0, None])).tolist()
+    ['1', '2', '(missing)']
+    """
+    present = values.notna()
+    if pd.api.types.is_float_dtype(values):
+        whole = values[present]
+        if bool((whole == whole.round()).all()):
+            values = values.astype("Int64")
+    text = values.astype("string").astype(object)
+    return pd.Series(np.where(present.to_numpy(), text.to_numpy(), MISSING_LEVEL), index=values.index, dtype=object)
+
+
+def one_hot_name(feature: str, level: str) -> str:
+    """Name of the matrix column for one level of a categorical feature (``Gender=F``)."""
+    return f"{feature}{LEVEL_SEPARATOR}{level}"
+
+
+def _fit_categories(table: pd.DataFrame, params: Mapping[str, Any], context: Context) -> dict[str, Any]:
+    min_share = float(params.get("min_share", 0.01))
+    max_levels = int(params.get("max_levels", MAX_LEVELS))
+    weight = float(params.get("weight", 1.0))
+    if not 0 <= min_share < 0.5 or max_levels < 2 or weight <= 0:
+        raise DataError("Keep levels held by under 50% of customers, at least 2 levels, and a positive weight.")
+    levels: dict[str, list[str]] = {}
+    pooled: dict[str, list[str]] = {}
+    for column in table.columns:
+        counts = as_levels(table[column]).value_counts(sort=True)
+        counts = counts.iloc[np.lexsort((counts.index.astype(str), -counts.to_numpy()))]
+        keep = counts[counts >= min_share * len(table)].index[:max_levels]
+        kept = sorted(str(v) for v in keep)
+        rare = sorted(str(v) for v in counts.index if v not in set(keep))
+        if len(kept) < 2 and rare:  # pooling would leave one level: keep the most common ones instead
+            kept = sorted(str(v) for v in counts.index[: max(2, min(max_levels, len(counts)))])
+            rare = sorted(str(v) for v in counts.index if str(v) not in kept)
+        levels[str(column)] = [*kept, OTHER_LEVEL] if rare else kept
+        pooled[str(column)] = rare
+    return {"columns": list(levels), "levels": levels, "pooled": pooled, "weight": weight, "requires": list(levels)}
+
+
+def _apply_categories(table: pd.DataFrame, state: Mapping[str, Any], context: Context) -> Outcome:
+    hot = float(state["weight"]) / np.sqrt(2.0)
+    blocks, parts, changed = [], [], 0
+    for column in state["columns"]:
+        known = list(state["levels"][column])
+        values = as_levels(table[column])
+        position = pd.Index(known).get_indexer(values)
+        unseen = position < 0
+        if OTHER_LEVEL in known:
+            position[unseen] = known.index(OTHER_LEVEL)
+        block = np.zeros((len(values), len(known)))
+        rows = np.flatnonzero(position >= 0)
+        block[rows, position[rows]] = hot
+        blocks.append(pd.DataFrame(block, index=table.index, columns=[one_hot_name(column, level) for level in known]))
+        pooled = state["pooled"][column]
+        rare = int(values.isin(pooled).sum()) if pooled else 0
+        fresh = int(unseen.sum()) - rare
+        changed += int(unseen.sum())
+        text = f"{column}: {len(known)} levels"
+        if pooled:
+            text += f", {len(pooled)} rare level(s) pooled into {OTHER_LEVEL} ({rare:,} customers)"
+        if fresh:
+            where = f"counted as {OTHER_LEVEL}" if OTHER_LEVEL in known else "matched to no level"
+            text += f", {fresh:,} value(s) not seen when the recipe was fitted {where}"
+        parts.append(text)
+    if not blocks:
+        return Outcome(pd.DataFrame(index=table.index), 0, "No categorical feature is chosen; nothing to encode.")
+    message = f"One-hot encoded {len(blocks)} categorical feature(s): " + "; ".join(parts) + "."
+    return Outcome(pd.concat(blocks, axis=1), changed, message)
+
+
+CATEGORY_STEP = StepKind(
+    "categories",
+    "Let categorical features (text or coded categories) take part: one 0/1 column per level, rare levels pooled.",
+    (
+        ParamSpec(
+            "min_share",
+            "float",
+            0.01,
+            f"Levels held by fewer customers than this share are pooled into {OTHER_LEVEL}.",
+            low=0.0,
+            high=0.49,
+        ),
+        ParamSpec(
+            "max_levels", "int", MAX_LEVELS, "At most this many levels per feature; the rarer ones are pooled.", low=2
+        ),
+        ParamSpec(
+            "weight",
+            "float",
+            1.0,
+            "How far apart two customers in different levels are, in standard deviations of a numeric feature.",
+            low=0.01,
+            high=10.0,
+        ),
+    ),
+    _fit_categories,
+    _apply_categories,
+    target="categories",
+)
+
+# numeric steps run on the numeric features (in recipe order); the categories' block is appended after them
+MATRIX_STEPS: tuple[StepKind, ...] = (*NUMERIC_STEPS, CATEGORY_STEP)
