@@ -29,7 +29,10 @@ def cc_matrix(cc_general_path):
 
 
 def test_every_algorithm_has_specs_with_defaults_and_help():
-    assert set(ALGORITHMS) == {"kmeans", "kmedoids", "gmm", "hierarchical", "dbscan", "hdbscan"}
+    assert set(ALGORITHMS) == {
+        *("kmeans", "kmedoids", "gmm", "hierarchical", "dbscan", "hdbscan"),
+        *("gower-kmedoids", "kprototypes"),
+    }
     for spec in ALGORITHMS.values():
         assert spec.label and spec.description
         for param in spec.params:

@@ -3,6 +3,7 @@
 :func:`fit` runs an algorithm of :data:`ALGORITHMS` (``_registry``, fitted by ``_algorithms``); :func:`assign`
 places new customers. ``_evaluate`` scores a segmentation and sweeps k, ``_stability`` refits on bootstrap
 samples, ``_embed`` projects for charts (PCA, t-SNE) and ``_neighbours`` gives the k-distance curve.
+``_mixed`` compares customers on numeric and categorical features together (Gower K-Medoids, k-prototypes).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from core.cluster._evaluate import (
     sweep_k,
 )
 from core.cluster._fit import Segmentation, assign, fit
+from core.cluster._mixed import MixedSpace, categorical_features, gower_distances
 from core.cluster._neighbours import k_distance
 from core.cluster._registry import ALGORITHMS, AlgorithmSpec, ParamSpec, resolve_params
 from core.cluster._stability import HENNIG_BANDS, stability
@@ -26,12 +28,15 @@ __all__ = [
     "CRITERIA",
     "HENNIG_BANDS",
     "AlgorithmSpec",
+    "MixedSpace",
     "ParamSpec",
     "Segmentation",
     "SweepResult",
     "assign",
+    "categorical_features",
     "compare",
     "fit",
+    "gower_distances",
     "k_distance",
     "pca",
     "resolve_params",

@@ -25,6 +25,7 @@ from sklearn.metrics import (
 
 from core.cluster._algorithms import as_matrix, member_means, nearest, one_thread, seeded_sample
 from core.cluster._fit import Segmentation, fit, get_algorithm
+from core.cluster._mixed import clara_draws, gower_kmedoids, gower_silhouette, mixed_space, total_cost
 from core.cluster._neighbours import k_distance
 from core.cluster._stability import HENNIG_BANDS, stability, stability_band
 from core.errors import DataError
@@ -223,7 +224,8 @@ def sweep_k(
     matrix : pandas.DataFrame or numpy.ndarray
         Scaled features, one row per customer (``CleanResult.matrix``).
     algorithm : str
-        An algorithm that takes k: ``"kmeans"``, ``"kmedoids"``, ``"gmm"`` or ``"hierarchical"``.
+        An algorithm that takes k: ``"kmeans"``, ``"kmedoids"``, ``"gmm"``, ``"hierarchical"``, or for mixed
+        data ``"gower-kmedoids"`` or ``"kprototypes"`` (silhouette on Gower distances, elbow on their cost).
     k_range : iterable of int
         The k values to try (each at least 2).
     random_state : int
@@ -246,21 +248,30 @@ def sweep_k(
     ks = sorted({int(k) for k in k_range})
     if not ks or ks[0] < 2:
         raise DataError("Sweep k from 2 upwards (one segment is not a segmentation).")
-    values, _ = as_matrix(matrix)
+    values, names = as_matrix(matrix)
     if len(values) <= ks[-1]:
         raise DataError(f"There are only {len(values):,} customers: sweep k up to at most {len(values) - 1}.")
     rows = seeded_sample(len(values), sample_size, random_state)
     with one_thread():
-        table = _sweep_table(values, algorithm, ks, rows, random_state)
+        if spec.mixed:
+            table = _mixed_sweep_table(values, names, algorithm, ks, rows, random_state)
+        else:
+            table = _sweep_table(values, algorithm, ks, rows, random_state)
     votes = _votes(table)
     best, sentence, agree = recommend(votes)
     notes = []
     if len(rows) < len(values):
         notes.append(f"The silhouette was computed on a seeded sample of {len(rows):,} customers.")
-    notes.append(
-        f"BIC comes from Gaussian mixtures fitted for each k on a seeded sample of "
-        f"{min(len(values), BIC_SAMPLE):,} customers; the elbow is where the fall in inertia slows most."
-    )
+    if spec.mixed:
+        notes.append(
+            "For mixed data the silhouette uses Gower distances and the elbow the algorithm's own total cost; "
+            "Calinski-Harabasz, Davies-Bouldin and BIC assume numeric averages, so they do not vote."
+        )
+    else:
+        notes.append(
+            f"BIC comes from Gaussian mixtures fitted for each k on a seeded sample of "
+            f"{min(len(values), BIC_SAMPLE):,} customers; the elbow is where the fall in inertia slows most."
+        )
     return SweepResult(table, best, votes, sentence, agree, algorithm, tuple(notes))
 
 
@@ -288,6 +299,37 @@ def _sweep_table(
     table = pd.DataFrame(records)
     table["bic"] = _bic_by_k(values, ks, random_state)
     return table
+
+
+def _mixed_sweep_table(
+    values: np.ndarray, names: tuple[str, ...], algorithm: str, ks: list[int], rows: np.ndarray, random_state: int
+) -> pd.DataFrame:
+    """Silhouette on Gower distances (sampled) and each fit's total cost as inertia.
+
+    Gower K-Medoids computes its (CLARA) distance matrices once for every k.
+    """
+    frame = pd.DataFrame(values, columns=list(names))
+    gower = mixed_space(values, names)
+    draws = clara_draws(gower, values, random_state) if algorithm == "gower-kmedoids" else None
+    records = []
+    for k in ks:
+        if draws is not None:
+            raw = gower_kmedoids(gower, values, k, random_state, draws)
+            labels, centres, space = raw.labels, raw.centres, gower
+        else:
+            seg = fit(frame, algorithm, {"k": k}, random_state=random_state)
+            labels, centres, space = seg.labels, seg.centres, seg.model
+        records.append(
+            {
+                "k": k,
+                "silhouette": gower_silhouette(gower, values, labels, rows),
+                "calinski_harabasz": np.nan,
+                "davies_bouldin": np.nan,
+                "inertia": total_cost(space, values, labels, centres),
+                "bic": np.nan,
+            }
+        )
+    return pd.DataFrame(records)
 
 
 def segmentation_metrics(

@@ -27,6 +27,7 @@ import pandas as pd
 from sklearn.metrics import pairwise_distances
 
 from core.cluster._algorithms import FITTERS, NearestReference, as_matrix, member_means, nearest, one_thread
+from core.cluster._mixed import MIXED_FITTERS, MixedSpace
 from core.cluster._registry import ALGORITHMS, AlgorithmSpec, ParamSpec, get_algorithm, resolve_params
 from core.errors import DataError
 
@@ -160,7 +161,9 @@ def fit(
         Scaled features (``CleanResult.matrix``): one row per customer, numeric, no missing values.
         Not modified.
     algorithm : str
-        ``"kmeans"``, ``"kmedoids"``, ``"gmm"``, ``"hierarchical"``, ``"dbscan"`` or ``"hdbscan"``.
+        ``"kmeans"``, ``"kmedoids"``, ``"gmm"``, ``"hierarchical"``, ``"dbscan"``, ``"hdbscan"``, or for
+        categorical features ``"gower-kmedoids"`` or ``"kprototypes"`` (which read the matrix's one-hot
+        ``<feature>=<level>`` blocks as categories, so pass a DataFrame with its column names).
     params : mapping, optional
         Parameters by name (see each :class:`AlgorithmSpec`); missing ones take their defaults.
     random_state : int
@@ -179,7 +182,10 @@ def fit(
     resolved = resolve_params(algorithm, params)
     values, names = as_matrix(matrix)
     with one_thread():
-        raw = FITTERS[algorithm](values, resolved, random_state)
+        if algorithm in MIXED_FITTERS:
+            raw = MIXED_FITTERS[algorithm](values, names, resolved, random_state)
+        else:
+            raw = FITTERS[algorithm](values, resolved, random_state)
     raw_labels = np.asarray(raw.labels, dtype=np.int64)
     lookup = size_order(raw_labels)
     labels = np.where(raw_labels >= 0, lookup[np.maximum(raw_labels, 0)], -1).astype(np.int64)
@@ -194,11 +200,13 @@ def fit(
     if algorithm == "gmm":
         model = _reorder_mixture(model, lookup)
         confidence = raw.proba.max(axis=1)
+    elif isinstance(model, MixedSpace):
+        confidence = model.confidence(values, labels, centres)
     else:
         confidence = centre_confidence(values, labels, centres, _metric(algorithm, resolved))
     if isinstance(model, NearestReference):
         model = NearestReference(model.points, np.where(model.labels >= 0, lookup[model.labels], -1), model.radius)
-    if algorithm in ("kmeans", "kmedoids", "gmm") and n_segments < resolved["k"]:
+    if algorithm in ("kmeans", "kmedoids", "gmm", *MIXED_FITTERS) and n_segments < resolved["k"]:
         raw.notes.append(
             f"Only {n_segments} distinct segments were found instead of {resolved['k']}: many customers share "
             "identical values."
@@ -253,7 +261,8 @@ def assign(segmentation: Segmentation, matrix: pd.DataFrame | np.ndarray) -> np.
     -------
     numpy.ndarray
         int64 segment ids: the mixture's most likely component, the nearest core or sampled customer's
-        segment for DBSCAN / HDBSCAN (``-1`` when beyond eps), otherwise the nearest centre.
+        segment for DBSCAN / HDBSCAN (``-1`` when beyond eps), the nearest medoid by Gower distance or the
+        cheapest prototype for the mixed-data algorithms, otherwise the nearest centre.
 
     Raises
     ------
@@ -268,6 +277,8 @@ def assign(segmentation: Segmentation, matrix: pd.DataFrame | np.ndarray) -> np.
         return model.predict(values).astype(np.int64)
     if isinstance(model, NearestReference):
         return model.predict(values)
+    if isinstance(model, MixedSpace):
+        return model.nearest(values, segmentation.centres)[0]
     metric = _metric(segmentation.algorithm, segmentation.params)
     return nearest(values, segmentation.centres, metric)[0].astype(np.int64)
 
@@ -275,3 +286,4 @@ def assign(segmentation: Segmentation, matrix: pd.DataFrame | np.ndarray) -> np.
 def algorithm_spec(key: str) -> AlgorithmSpec:
     """Return the registry entry of an algorithm (``DataError`` for an unknown key)."""
     return get_algorithm(key)
+

@@ -80,6 +80,10 @@ class AlgorithmSpec:
         Whether the user chooses the number of segments directly.
     finds_noise : bool
         Whether some customers may be left unassigned (label ``-1``).
+    mixed : bool
+        Whether it compares categorical features as categories (match or mismatch) rather than as numbers.
+    categories : str
+        One or two sentences on how it treats categorical features, for the page's help text.
     """
 
     key: str
@@ -88,6 +92,12 @@ class AlgorithmSpec:
     params: tuple[ParamSpec, ...]
     uses_k: bool = True
     finds_noise: bool = False
+    mixed: bool = False
+    categories: str = (
+        "Categorical features take part through their one-hot columns (Clean page, step categories): quick, and "
+        "every chart works, but a different level always counts as the same fixed distance (the step's weight), "
+        "rare levels barely move the segments and a segment's centre holds shares, not a level."
+    )
 
     def defaults(self) -> dict[str, Any]:
         """Return every parameter at its default value."""
@@ -204,6 +214,55 @@ ALGORITHMS: dict[str, AlgorithmSpec] = {
                     0.0,
                     1e6,
                 ),
+            ),
+        ),
+        AlgorithmSpec(
+            "gower-kmedoids",
+            "K-Medoids on Gower distances (mixed data)",
+            "For tables with categories: customers are compared feature by feature (numbers by their share of the "
+            "range, categories by match or mismatch) and each segment is built around a real customer.",
+            (
+                _k(),
+                ParamSpec(
+                    "category_weight",
+                    "Weight of each category",
+                    "float",
+                    1.0,
+                    "How much one categorical feature counts against one numeric feature (1 = equally, as Gower).",
+                    0.0,
+                    10.0,
+                ),
+            ),
+            mixed=True,
+            categories=(
+                "Made for categories: a different level costs the same as numbers a whole range apart, so "
+                "categories weigh like numbers without any encoding choice. Above 5,000 customers it fits on "
+                "samples and assigns the rest to the nearest medoid."
+            ),
+        ),
+        AlgorithmSpec(
+            "kprototypes",
+            "k-prototypes (mixed data)",
+            "K-Means for tables with categories: each segment has an average for numbers and a most common "
+            "level for each category (Huang's k-prototypes).",
+            (
+                _k(),
+                ParamSpec(
+                    "gamma",
+                    "Category cost (gamma)",
+                    "float",
+                    0.5,
+                    "What one different category costs against squared standard deviations of the numeric "
+                    "features; 0.5 is the kmodes rule of thumb, higher lets categories weigh more.",
+                    0.0,
+                    100.0,
+                ),
+                ParamSpec("n_init", "Restarts", "int", 4, "How many different starts to try; the best is kept.", 1, 50),
+            ),
+            mixed=True,
+            categories=(
+                "Made for categories: each segment's centre is a real level (its most common one); gamma sets "
+                "how much a different level costs against the numbers."
             ),
         ),
         AlgorithmSpec(

@@ -90,7 +90,7 @@ def stability(
     DataError
         When the matrix and the segmentation do not have the same customers.
     """
-    values, _ = as_matrix(matrix)
+    values, names = as_matrix(matrix)
     labels = np.asarray(segmentation.labels)
     if len(labels) != len(values):
         raise DataError("The segmentation belongs to other data: segment the current data again.")
@@ -103,7 +103,8 @@ def stability(
     for b in range(n_boot):
         drawn = np.unique(rng.choice(len(values), size=size, replace=True))
         try:
-            refit = fit(values[drawn], segmentation.algorithm, segmentation.params, random_state=random_state + b + 1)
+            drawn_matrix = pd.DataFrame(values[drawn], columns=list(names))  # names keep the category blocks
+            refit = fit(drawn_matrix, segmentation.algorithm, segmentation.params, random_state=random_state + b + 1)
             totals += _best_jaccard(labels[drawn], refit.labels, segments)
         except DataError:
             pass  # a resample the algorithm cannot segment counts as zero overlap
