@@ -1,5 +1,9 @@
 """Per-segment statistics: sizes, means, medians, an index against the portfolio, z-scores, tests, plain words.
 
+Categorical features are profiled by their levels: each level's share in a segment against its share in the
+portfolio (an index, 100 = as common as overall), a chi-square test and Cramér's V per feature, and the most
+over-represented levels in words ("72% F (gender) vs 53% overall").
+
 Everything is computed in the table's original units (the clean table, not the scaled matrix), so the numbers
 read like the bank's own reports. Noise / unassigned customers (label ``-1``) are profiled as a group of their
 own. The words used for each feature ("spends 4.2x the average on one-off purchases") come from
@@ -20,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from core.clean import MAX_LEVELS, as_levels
 from core.errors import DataError
 
 _WORDS_CSV = Path(__file__).with_name("data") / "feature_words.csv"
@@ -27,6 +32,13 @@ _DEFAULT_TEMPLATE = "has a {label} {comparison}"
 _UNKNOWN_TEMPLATE = "{label} {comparison}"
 MAX_HIGHLIGHTS = 3
 MIN_HIGHLIGHT_Z = 0.3
+MAX_LEVEL_HIGHLIGHTS = 2
+MIN_LEVEL_SHARE = 0.10  # a level must cover at least this share of the segment to be mentioned
+MIN_LEVEL_LIFT = 0.05  # ... and be at least this many points above its share in the portfolio
+
+
+LEVEL_COLUMNS = ["feature", "level", "segment", "customers", "share", "portfolio_share", "index"]
+CATEGORY_TEST_COLUMNS = ["chi2", "chi2_p", "dof", "cramers_v"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,15 @@ class SegmentProfiles:
         Segment id -> up to three plain-word sentences about its most unusual features.
     overall_mean, overall_std : pandas.Series
         Portfolio mean and standard deviation per feature.
+    levels : pandas.DataFrame
+        One row per categorical feature, level and segment: ``feature, level, segment, customers, share``
+        (of the segment), ``portfolio_share``, ``index`` (share / portfolio share x 100). Empty without
+        categorical features.
+    category_tests : pandas.DataFrame
+        Index ``feature``; columns ``chi2, chi2_p, dof, cramers_v`` (segment x level table), sorted by
+        ``cramers_v`` descending.
+    category_highlights : dict[int, list[str]]
+        Segment id -> the most over-represented levels in words; also appended to ``highlights``.
     """
 
     sizes: pd.DataFrame
@@ -62,11 +83,19 @@ class SegmentProfiles:
     highlights: dict[int, list[str]] = field(default_factory=dict)
     overall_mean: pd.Series | None = None
     overall_std: pd.Series | None = None
+    levels: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LEVEL_COLUMNS))
+    category_tests: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CATEGORY_TEST_COLUMNS))
+    category_highlights: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def features(self) -> list[str]:
-        """The profiled features, in the table's order."""
+        """The profiled numeric features, in the table's order."""
         return list(self.means.columns)
+
+    @property
+    def categorical_features(self) -> list[str]:
+        """The profiled categorical features, in the table's order."""
+        return list(dict.fromkeys(self.levels["feature"]))
 
     @property
     def segments(self) -> list[int]:
@@ -220,8 +249,80 @@ def highlight_sentences(
     return highlights
 
 
+def _category_stats(
+    table: pd.DataFrame, codes: np.ndarray, segments: np.ndarray, categorical: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Level shares per segment against the portfolio, and chi-square / Cramér's V per categorical feature."""
+    frames, tests = [], {}
+    for feature in categorical:
+        levels = as_levels(table[feature]).to_numpy()
+        counts = pd.crosstab(pd.Series(segments[codes], name="segment"), pd.Series(levels, name="level"))
+        share = counts.div(counts.sum(axis=1), axis=0)
+        portfolio = counts.sum(axis=0) / counts.to_numpy().sum()
+        long = counts.reset_index().melt(id_vars="segment", var_name="level", value_name="customers")
+        long["share"] = share.reset_index().melt(id_vars="segment", value_name="share")["share"].to_numpy()
+        long = long.sort_values(["segment", "level"], kind="stable", ignore_index=True)
+        long["portfolio_share"] = long["level"].map(portfolio).to_numpy()
+        long["index"] = long["share"] / long["portfolio_share"] * 100
+        long.insert(0, "feature", feature)
+        frames.append(long)
+        observed = counts.to_numpy()
+        if min(observed.shape) < 2:
+            tests[feature] = (np.nan, np.nan, 0, np.nan)
+            continue
+        chi2, p_value, dof, _ = stats.chi2_contingency(observed, correction=False)
+        cramers_v = stats.contingency.association(observed, method="cramer", correction=False)
+        tests[feature] = (float(chi2), float(p_value), int(dof), float(cramers_v))
+    levels = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=LEVEL_COLUMNS)
+    levels = levels[LEVEL_COLUMNS].astype({"segment": "int64", "customers": "int64"})
+    category_tests = pd.DataFrame.from_dict(tests, orient="index", columns=CATEGORY_TEST_COLUMNS)
+    category_tests.index.name = "feature"
+    return levels, category_tests.sort_values("cramers_v", ascending=False, kind="stable")
+
+
+def level_words(feature: str, level: str, share: float, portfolio_share: float) -> str:
+    """Words for a level's share in a segment against the portfolio.
+
+    Examples
+    --------
+    >>> level_words("Gender", "F", 0.72, 0.53)
+    '72% F (gender) vs 53% overall'
+    """
+    return f"{share:.0%} {level} ({feature_words(feature).label}) vs {portfolio_share:.0%} overall"
+
+
+def level_highlights(
+    levels: pd.DataFrame, *, limit: int = MAX_LEVEL_HIGHLIGHTS, min_share: float = MIN_LEVEL_SHARE
+) -> dict[int, list[str]]:
+    """Each segment's most over-represented levels in words (largest lift in percentage points first)."""
+    out: dict[int, list[str]] = {}
+    if levels.empty:
+        return out
+    lift = levels["share"] - levels["portfolio_share"]
+    candidates = levels[(levels["share"] >= min_share) & (lift >= MIN_LEVEL_LIFT)].assign(lift=lift)
+    for segment in sorted(levels["segment"].unique()):
+        rows = candidates[candidates["segment"] == segment].sort_values("lift", ascending=False, kind="stable")
+        rows = rows.drop_duplicates("feature").head(limit)
+        out[int(segment)] = [
+            level_words(r.feature, str(r.level), r.share, r.portfolio_share) for r in rows.itertuples(index=False)
+        ]
+    return out
+
+
+def _looks_categorical(values: pd.Series) -> bool:
+    """Text or true/false with a few repeated levels; a different value for every customer is an identifier."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return False
+    levels = values.nunique(dropna=False)
+    return levels <= MAX_LEVELS and levels < len(values)
+
+
 def profile_segments(
-    table: pd.DataFrame, labels: Sequence[int] | np.ndarray, features: Sequence[str]
+    table: pd.DataFrame,
+    labels: Sequence[int] | np.ndarray,
+    features: Sequence[str],
+    *,
+    categorical: Sequence[str] | None = None,
 ) -> SegmentProfiles:
     """Profile every segment against the whole portfolio.
 
@@ -229,11 +330,14 @@ def profile_segments(
     ----------
     table : pandas.DataFrame
         One row per customer, in original units (``CleanResult.table``); must hold every column in
-        ``features`` (numeric). Not modified.
+        ``features``. Not modified.
     labels : array-like of int
         Segment id per row of ``table`` (same order); ``-1`` is noise and is profiled as its own group.
     features : sequence of str
         The columns to profile.
+    categorical : sequence of str, optional
+        Which of ``features`` are categories (``CleanResult.fitted.categorical``, so integer-coded categories
+        count); by default the text and true/false ones with at most 50 levels, some repeated.
 
     Returns
     -------
@@ -253,16 +357,20 @@ def profile_segments(
     """
     features = list(features)
     labels_array = _checked_inputs(table, labels, features)
+    if categorical is None:
+        categorical = [f for f in features if _looks_categorical(table[f])]
+    categorical = [f for f in features if f in set(categorical)]
+    numeric = [f for f in features if f not in categorical]
     try:
-        values = table[features].apply(pd.to_numeric, errors="raise").to_numpy(dtype="float64", na_value=np.nan)
+        values = table[numeric].apply(pd.to_numeric, errors="raise").to_numpy(dtype="float64", na_value=np.nan)
     except (TypeError, ValueError) as error:
         raise DataError(f"Only numeric features can be profiled ({error}). Mark text columns as categories.") from None
     segments, codes = np.unique(labels_array, return_inverse=True)
-    frame = pd.DataFrame(values, columns=features)
+    frame = pd.DataFrame(values, columns=numeric)
     grouped = frame.groupby(codes, sort=True)
     segment_index = pd.Index(segments.astype("int64"), name="segment")
-    means = grouped.mean().set_axis(segment_index, axis=0)
-    medians = grouped.median().set_axis(segment_index, axis=0)
+    means = grouped.mean().reindex(range(len(segments))).set_axis(segment_index, axis=0)
+    medians = grouped.median().reindex(range(len(segments))).set_axis(segment_index, axis=0)
     counts = np.bincount(codes, minlength=len(segments))
     sizes = pd.DataFrame({"segment": segments.astype("int64"), "size": counts.astype("int64")})
     sizes["share"] = sizes["size"] / counts.sum()
@@ -271,7 +379,12 @@ def profile_segments(
     with np.errstate(all="ignore"):
         index = means.div(overall_mean.where(overall_mean > 0)).mul(100)
         zscores = means.sub(overall_mean).div(overall_std.where(overall_std > 0)).fillna(0.0)
-    tests = _tests(values, codes, len(segments), features)
+    tests = _tests(values, codes, len(segments), numeric)
+    levels, category_tests = _category_stats(table, codes, segments, categorical)
+    category_highlights = level_highlights(levels)
+    highlights = highlight_sentences(index, zscores)
+    for segment, sentences in category_highlights.items():
+        highlights[segment] = [*highlights.get(segment, []), *sentences]
     return SegmentProfiles(
         sizes=sizes,
         means=means,
@@ -279,10 +392,32 @@ def profile_segments(
         index=index,
         zscores=zscores,
         tests=tests,
-        highlights=highlight_sentences(index, zscores),
+        highlights=highlights,
         overall_mean=overall_mean,
         overall_std=overall_std,
+        levels=levels,
+        category_tests=category_tests,
+        category_highlights=category_highlights,
     )
+
+
+def distinguishing_levels(profiles: SegmentProfiles, segment: int, *, limit: int = 5) -> pd.DataFrame:
+    """Return the category levels most over-represented in one segment, with words and the feature's tests.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``feature, level, share, portfolio_share, index, words, chi2, chi2_p, dof, cramers_v``,
+        largest lift (share minus portfolio share) first; empty without categorical features.
+    """
+    rows = profiles.levels[profiles.levels["segment"] == segment]
+    rows = rows.assign(lift=rows["share"] - rows["portfolio_share"]).sort_values("lift", ascending=False)
+    rows = rows.head(limit).drop(columns=["segment", "customers", "lift"]).reset_index(drop=True)
+    rows["words"] = [
+        level_words(f, str(lv), s, p)
+        for f, lv, s, p in zip(rows["feature"], rows["level"], rows["share"], rows["portfolio_share"], strict=True)
+    ]
+    return rows.join(profiles.category_tests, on="feature")
 
 
 def distinguishing_features(profiles: SegmentProfiles, segment: int, *, limit: int = 5) -> pd.DataFrame:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from core.clean._apply import CleanResult, FittedRecipe, FittedStep, StepReport, apply_recipe
 from core.clean._defaults import default_recipe, feature_reasons
 from core.clean._diagnose import Diagnosis, diagnose
+from core.clean._matrix import MAX_LEVELS, as_levels
 from core.clean._recipe import STEP_KINDS, Recipe, Step, check_recipe
 
 __all__ = [
+    "MAX_LEVELS",
     "STEP_KINDS",
     "CleanResult",
     "Diagnosis",
@@ -22,6 +24,7 @@ __all__ = [
     "Step",
     "StepReport",
     "apply_recipe",
+    "as_levels",
     "check_recipe",
     "default_recipe",
     "diagnose",
