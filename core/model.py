@@ -16,10 +16,16 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import pairwise_distances_argmin_min
 
-from core.errors import DataError
+from core.errors import DataError, excerpt
+from core.io import read_json_document
 
 MODEL_FORMAT = "cardlens-model"
 MODEL_VERSION = 1
+MAX_MODEL_BYTES = 50 * 1024 * 1024  # a model is a fitted recipe and k centres: a few hundred KB at most
+MAX_SEGMENTS = 1_000
+MAX_FEATURES = 10_000
+MAX_CENTRE = 1e12  # beyond any amount or scaled score; squared distances from 1e154 on overflow to infinity
+_SAVE_AGAIN = "Save the model again (python -m core segment ... --model-out, or the Profiles page)."
 
 
 @dataclass(frozen=True)
@@ -88,29 +94,100 @@ def model_from_json(text: str | bytes) -> SegmentModel:
     Raises
     ------
     DataError
-        When the text is not a CardLens model or comes from a newer version.
+        With one sentence when the text is not a CardLens model (not JSON, empty, truncated, another format,
+        a newer version) or is damaged: a missing or malformed part, centres that are not a k x p table of
+        finite numbers within :data:`MAX_CENTRE` (1e308 centres would put every customer in one segment),
+        centres that do not match the features, a cleaning recipe that cannot be read.
     """
-    try:
-        document = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
-        raise DataError("This file is not a CardLens model: it is not valid JSON. Save the model again.") from None
-    if not isinstance(document, dict) or document.get("format") != MODEL_FORMAT:
-        raise DataError("This JSON file is not a CardLens model (python -m core segment ... --model-out writes one).")
-    if int(document.get("version", 0)) > MODEL_VERSION:
-        raise DataError("This model was saved by a newer version of CardLens; update CardLens to use it.")
-    centres = np.asarray(document["centres"], dtype="float64")
-    features = tuple(document["features"])
-    if centres.ndim != 2 or centres.shape[1] != len(features):
-        raise DataError("The model file is damaged: its centres do not match its features. Save the model again.")
+    document = read_json_document(
+        text,
+        what="CardLens model",
+        remedy=_SAVE_AGAIN,
+        max_bytes=MAX_MODEL_BYTES,
+        format_name=MODEL_FORMAT,
+        version=MODEL_VERSION,
+    )
+    features = _features(document.get("features"))
+    centres = _centres(document.get("centres"), len(features))
+    fitted_recipe = document.get("fitted_recipe")
+    if not isinstance(fitted_recipe, dict):
+        raise _damaged("it has no cleaning recipe")
+    _check_fitted_recipe(fitted_recipe)
+    params = document.get("params")
+    if params is not None and not isinstance(params, dict):
+        raise _damaged("its algorithm parameters are not a mapping")
+    algorithm = document.get("algorithm", "")
+    if not isinstance(algorithm, str):
+        raise _damaged("its algorithm is not a name")
     return SegmentModel(
-        fitted_recipe=document["fitted_recipe"],
+        fitted_recipe=fitted_recipe,
         features=features,
         centres=centres,
-        algorithm=str(document.get("algorithm", "")),
-        params=dict(document.get("params") or {}),
-        names={int(k): v for k, v in (document.get("names") or {}).items()},
-        descriptions={int(k): v for k, v in (document.get("descriptions") or {}).items()},
+        algorithm=algorithm,
+        params=dict(params or {}),
+        names=_segment_texts(document.get("names"), "names", len(centres)),
+        descriptions=_segment_texts(document.get("descriptions"), "descriptions", len(centres)),
     )
+
+
+def _damaged(what: str) -> DataError:
+    return DataError(f"The model file is damaged: {what}. {_SAVE_AGAIN}")
+
+
+def _features(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or len(value) > MAX_FEATURES:
+        raise _damaged(f"its features must be a list of 1 to {MAX_FEATURES:,} column names")
+    if not all(isinstance(name, str) and len(name) <= 1_000 for name in value) or len(set(value)) < len(value):
+        raise _damaged("its features must be distinct column names (text)")
+    return tuple(value)
+
+
+def _centres(value: Any, width: int) -> np.ndarray:
+    """Return the segment centres as a k x p float array, or refuse them."""
+    if not isinstance(value, list) or not value or len(value) > MAX_SEGMENTS:
+        raise _damaged(f"its segment centres must be a table of 1 to {MAX_SEGMENTS:,} rows")
+    for row in value:
+        if not isinstance(row, list) or len(row) != width:
+            raise _damaged(f"each segment centre must hold one number per feature ({width})")
+        if not all(isinstance(number, (int, float)) and not isinstance(number, bool) for number in row):
+            raise _damaged("its segment centres hold something other than numbers")
+    try:
+        centres = np.asarray(value, dtype="float64")
+    except OverflowError:  # integers beyond float range
+        raise _damaged("its segment centres hold numbers too large to use") from None
+    if not np.isfinite(centres).all():
+        raise _damaged("its segment centres hold values that are not finite numbers")
+    largest = float(np.abs(centres).max())
+    if largest > MAX_CENTRE:
+        raise _damaged(
+            f"its segment centres reach {largest:.3g}, far beyond any customer (at most {MAX_CENTRE:g}), which "
+            "would put everyone in one segment"
+        )
+    return centres
+
+
+def _check_fitted_recipe(fitted_recipe: dict[str, Any]) -> None:
+    from core.clean import FittedRecipe
+
+    try:
+        FittedRecipe.from_dict(fitted_recipe)
+    except DataError as error:
+        raise _damaged(f"its cleaning recipe cannot be read ({str(error).rstrip('.')})") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError):
+        raise _damaged("its cleaning recipe cannot be read") from None
+
+
+def _segment_texts(value: Any, what: str, k: int) -> dict[int, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > k + 1:  # + 1: the noise group of density-based algorithms
+        raise _damaged(f"its segment {what} must map each segment number to a text")
+    out = {}
+    for key, text in value.items():
+        if not (isinstance(key, str) and key.strip().lstrip("-").isdigit()) or not isinstance(text, str):
+            raise _damaged(f"its segment {what} must map segment numbers to texts, not {excerpt(key)!r}")
+        out[int(key)] = text
+    return out
 
 
 def assign_file(model: SegmentModel, frame: pd.DataFrame) -> pd.DataFrame:
@@ -136,14 +213,27 @@ def assign_file(model: SegmentModel, frame: pd.DataFrame) -> pd.DataFrame:
     from core.clean import FittedRecipe
 
     fitted = FittedRecipe.from_dict(model.fitted_recipe)
-    table, matrix = fitted.transform(frame)
+    try:
+        table, matrix = fitted.transform(frame)
+    except DataError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:  # a hand-edited model
+        raise DataError(
+            f"The model's cleaning recipe could not be applied to this file ({type(error).__name__}): the model "
+            f"file is damaged. {_SAVE_AGAIN}"
+        ) from error
     missing = [f for f in model.features if f not in matrix.columns]
     if missing:
-        raise DataError(f"The new file lacks the feature(s) {', '.join(missing)} the segments were built on.")
+        raise DataError(f"The new file lacks the feature(s) {excerpt(', '.join(missing))} the segments were built on.")
     values = matrix[list(model.features)].to_numpy(dtype="float64")
     if len(values) == 0:
         raise DataError("The new file has no customers left after cleaning.")
     labels, distance = pairwise_distances_argmin_min(values, model.centres)
+    if not np.isfinite(distance).all():
+        raise DataError(
+            "Some customers are infinitely far from every segment centre, so segments cannot be assigned: the "
+            f"model does not fit this file. {_SAVE_AGAIN}"
+        )
     out = table.copy()
     out["segment"] = labels.astype("int64")
     out["segment_name"] = [model.names.get(int(s), f"Segment {s}") for s in labels]

@@ -7,6 +7,7 @@ A recipe is what a user builds on the Clean page and downloads; it holds choices
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,13 +15,20 @@ from typing import Any
 import pandas as pd
 
 from core.clean._matrix import MATRIX_STEPS
-from core.clean._steps import TABLE_STEPS, StepKind
-from core.errors import DataError
+from core.clean._steps import TABLE_STEPS, ParamSpec, StepKind
+from core.errors import DataError, excerpt
 from core.features import missing_sources, presets
+from core.io import read_json_document
 
 RECIPE_FORMAT = "cardlens-recipe"
 RECIPE_VERSION = 1
 STEP_KINDS: dict[str, StepKind] = {kind.kind: kind for kind in TABLE_STEPS + MATRIX_STEPS}
+MAX_RECIPE_BYTES = 1024 * 1024  # a recipe is choices, a few KB; anything this large is not one
+MAX_STEPS = 100
+MAX_NAMES = 10_000  # column or feature names in one list
+MAX_NAME_CHARS = 1_000
+MAX_NUMBER = 1e15  # a parameter without its own range (a fill value) is still a plausible amount
+_AGAIN = "Download the recipe again from the Clean page."
 
 
 def _json_safe(value: Any, what: str) -> Any:
@@ -97,24 +105,40 @@ class Recipe:
         Raises
         ------
         DataError
-            When the text is not a CardLens recipe, comes from a newer version, or names an unknown step.
+            With one sentence when the text is not a CardLens recipe (not JSON, empty, truncated, another
+            format, a newer version) or holds anything its steps cannot take: an unknown step or parameter,
+            a value of the wrong type or outside its range, NaN or infinity, more than :data:`MAX_STEPS`
+            steps or :data:`MAX_NAMES` names in a list.
         """
-        try:
-            document = json.loads(text)
-        except (ValueError, UnicodeDecodeError):
-            raise DataError("This file is not a recipe: it is not valid JSON. Download a recipe again.") from None
-        if not isinstance(document, dict) or document.get("format") != RECIPE_FORMAT:
-            raise DataError("This JSON file is not a CardLens cleaning recipe.")
-        if int(document.get("version", 0)) > RECIPE_VERSION:
-            raise DataError("This recipe was written by a newer version of CardLens; update the app to read it.")
+        document = read_json_document(
+            text,
+            what="CardLens cleaning recipe",
+            remedy=_AGAIN,
+            max_bytes=MAX_RECIPE_BYTES,
+            format_name=RECIPE_FORMAT,
+            version=RECIPE_VERSION,
+        )
+        raw_steps = document.get("steps")
+        raw_steps = [] if raw_steps is None else raw_steps
+        if not isinstance(raw_steps, list) or len(raw_steps) > MAX_STEPS:
+            raise DataError(f"The recipe's steps must be a list of at most {MAX_STEPS} steps. {_AGAIN}")
         steps = []
-        for number, raw in enumerate(document.get("steps") or [], start=1):
-            if not isinstance(raw, dict) or raw.get("kind") not in STEP_KINDS:
-                kind = raw.get("kind") if isinstance(raw, dict) else raw
-                raise DataError(f"Step {number} of the recipe has an unknown kind {kind!r}.")
-            steps.append(Step(raw["kind"], raw.get("params") or {}))
+        for number, raw in enumerate(raw_steps, start=1):
+            kind = raw.get("kind") if isinstance(raw, dict) else None
+            if not isinstance(kind, str) or kind not in STEP_KINDS:
+                shown = excerpt(json.dumps(kind if isinstance(raw, dict) else raw, default=str))
+                raise DataError(
+                    f"Step {number} of the recipe has an unknown kind {shown}; the kinds are {', '.join(STEP_KINDS)}."
+                )
+            params = raw.get("params")
+            params = {} if params is None else params
+            if not isinstance(params, dict):
+                raise DataError(f"Step {number} of the recipe ({kind}) has parameters that are not a mapping. {_AGAIN}")
+            steps.append(Step(kind, _checked_params(STEP_KINDS[kind], params, number)))
         features = document.get("features")
-        return cls(tuple(steps), None if features is None else tuple(features))
+        if features is not None:
+            features = _names(features, "The recipe's features")
+        return cls(tuple(steps), features)
 
     def with_steps(self, steps: tuple[Step, ...]) -> Recipe:
         """Return a copy with other steps (the feature choice kept)."""
@@ -123,6 +147,58 @@ class Recipe:
     def with_features(self, features: tuple[str, ...] | None) -> Recipe:
         """Return a copy with another feature choice."""
         return Recipe(self.steps, features)
+
+
+def _names(value: Any, what: str) -> tuple[str, ...]:
+    """Return a list of column names from a document, or refuse it."""
+    if not isinstance(value, list) or len(value) > MAX_NAMES:
+        raise DataError(f"{what} must be a list of at most {MAX_NAMES:,} column names. {_AGAIN}")
+    for name in value:
+        if not isinstance(name, str) or len(name) > MAX_NAME_CHARS:
+            raise DataError(f"{what} must be column names (text), not {excerpt(json.dumps(name))}. {_AGAIN}")
+    return tuple(value)
+
+
+def _param_problem(spec: ParamSpec, value: Any) -> str | None:
+    """Return what is wrong with one parameter value for its spec, or None."""
+    if spec.kind == "choice":
+        return None if isinstance(value, str) and value in spec.choices else f"must be one of {', '.join(spec.choices)}"
+    if spec.kind in ("float", "int"):
+        low = -MAX_NUMBER if spec.low is None else spec.low
+        high = MAX_NUMBER if spec.high is None else spec.high
+        whole = spec.kind == "int"
+        number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if not number or not low <= value <= high or (whole and value != int(value)):
+            kind = "a whole number" if whole else "a number"
+            return f"must be {kind} from {low:g} to {high:g}"
+        return None
+    if spec.kind in ("columns", "presets"):
+        if value is None:
+            return None
+        if not isinstance(value, list) or len(value) > MAX_NAMES:
+            return f"must be a list of at most {MAX_NAMES:,} names"
+        if not all(isinstance(name, str) and len(name) <= MAX_NAME_CHARS for name in value):
+            return "must be a list of names (text)"
+    return None
+
+
+def _checked_params(kind: StepKind, params: Mapping[str, Any], number: int) -> dict[str, Any]:
+    """Return a step's parameters from a document after checking each against the step's specs."""
+    specs = {spec.name: spec for spec in kind.params}
+    for name, value in params.items():
+        spec = specs.get(name)
+        if spec is None:
+            takes = ", ".join(specs) or "none"
+            raise DataError(
+                f"Step {number} of the recipe ({kind.kind}) has an unknown parameter {excerpt(name)!r}; "
+                f"it takes: {takes}."
+            )
+        problem = _param_problem(spec, value)
+        if problem is not None:
+            raise DataError(
+                f"Step {number} of the recipe ({kind.kind}): {name} {problem}, not {excerpt(json.dumps(value))}."
+            )
+    return dict(params)
 
 
 def produced_columns(recipe: Recipe) -> set[str]:
