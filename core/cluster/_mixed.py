@@ -64,7 +64,7 @@ class MixedSpace:
     ranges: tuple[float, ...] = ()
     numeric_weights: tuple[float, ...] = ()
     category_weights: tuple[float, ...] = ()
-    gamma: float = 0.5
+    gamma: float = 2.0
 
     @property
     def categorical(self) -> list[str]:
@@ -161,7 +161,7 @@ def mixed_space(
     *,
     category_weight: float = 1.0,
     weights: Mapping[str, float] | None = None,
-    gamma: float = 0.5,
+    gamma: float = 2.0,
 ) -> MixedSpace:
     """Describe how to compare the customers of a matrix with one-hot category blocks.
 
@@ -273,9 +273,7 @@ def gower_kmedoids(
     return RawFit(labels, values[best_rows], model=space, notes=[note])
 
 
-def fit_gower_kmedoids(
-    values: np.ndarray, names: tuple[str, ...], params: dict[str, Any], random_state: int
-) -> RawFit:
+def fit_gower_kmedoids(values: np.ndarray, names: tuple[str, ...], params: dict[str, Any], random_state: int) -> RawFit:
     """K-Medoids by FasterPAM on Gower distances; CLARA (seeded samples) above :data:`GOWER_FULL_MAX` rows."""
     space = mixed_space(values, names, "gower", category_weight=params["category_weight"])
     return gower_kmedoids(space, values, params["k"], random_state)
@@ -375,9 +373,6 @@ def gower_silhouette(space: MixedSpace, values: np.ndarray, labels: np.ndarray, 
     return float(silhouette_score(distances, labels[kept], metric="precomputed"))
 
 
-
-
-
 def categorical_features(matrix: Any) -> list[str]:
     """Return the categorical features a feature matrix carries as one-hot ``<feature>=<level>`` blocks.
 
@@ -391,4 +386,6 @@ def categorical_features(matrix: Any) -> list[str]:
 
     values, names = as_matrix(matrix)
     return [feature for feature, _ in category_blocks(names, values)[1]]
+
+
 MIXED_FITTERS = {"gower-kmedoids": fit_gower_kmedoids, "kprototypes": fit_kprototypes}

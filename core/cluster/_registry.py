@@ -251,9 +251,10 @@ ALGORITHMS: dict[str, AlgorithmSpec] = {
                     "gamma",
                     "Category cost (gamma)",
                     "float",
-                    0.5,
-                    "What one different category costs against squared standard deviations of the numeric "
-                    "features; 0.5 is the kmodes rule of thumb, higher lets categories weigh more.",
+                    2.0,
+                    "What one different category costs, in squared standard deviations of a z-scored number: 2 "
+                    "weighs each category like one number (about half the customers differ from a segment's "
+                    "usual level); kmodes' rule of thumb, 0.5, let numbers drown planted category groups.",
                     0.0,
                     100.0,
                 ),
