@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 PROG = "python -m core"
+STABILITY_RUNS = 10  # = core.pipeline.STABILITY_RUNS (not imported here, so that --help answers at once)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -209,9 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_argument(
         "--stability",
         type=int,
-        default=10,
+        default=STABILITY_RUNS,
         metavar="N",
-        help="bootstrap refits for segment stability (default 10; 0 skips)",
+        help=f"bootstrap refits for segment stability (default {STABILITY_RUNS}; 0 skips)",
     )
     segment.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed (default 0)")
     segment.add_argument("--out", default="cardlens_segments.xlsx", help="workbook path (.zip beyond Excel's rows)")

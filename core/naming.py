@@ -19,6 +19,7 @@ the credit-limit tier, never a number.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -33,7 +34,7 @@ _VOCABULARY_CSV = Path(__file__).with_name("data") / "naming_vocabulary.csv"
 MIN_SCORE = 0.3  # average weighted z-score a persona needs to name a segment
 MIN_COVERAGE = 0.5  # share of a persona's weight whose features must be present
 Z_CLIP = 2.0  # one extreme feature must not carry a persona alone
-NOISE_NAME = "Unassigned (noise)"
+NOISE_NAME = "Unassigned (noise)"  # the one name of segment -1 everywhere: pages, charts, workbook, trends
 
 
 @dataclass(frozen=True)
@@ -252,3 +253,37 @@ def _disambiguate(profiles: SegmentProfiles, names: dict[int, str]) -> dict[int,
                     label = ("largest", "second")[position]
                 names[segment] = f"{names[segment]} ({label} group)"
     return names
+
+
+def display_name(segment: int, names: Mapping[int, str] | None = None) -> str:
+    """Return a segment's display name: its given name, else :data:`NOISE_NAME` for -1 and ``Segment N`` otherwise.
+
+    Examples
+    --------
+    >>> display_name(2), display_name(-1), display_name(0, {0: "Revolvers"})
+    ('Segment 2', 'Unassigned (noise)', 'Revolvers')
+    """
+    given = (names or {}).get(int(segment))
+    if given:
+        return given
+    return NOISE_NAME if segment < 0 else f"Segment {segment}"
+
+
+def edited_names(edits: Mapping[int, object], automatic: Mapping[int, str]) -> tuple[dict[int, str], list[str]]:
+    """Apply a user's name edits: blanks fall back to the automatic name; return ``(names, duplicates)``.
+
+    Names must be unique regardless of capitals (the segment model and the workbook refuse two ``Savers``);
+    ``duplicates`` lists the names used more than once, sorted, and is empty when the edits can be kept.
+
+    Examples
+    --------
+    >>> edited_names({0: " Savers ", 1: ""}, {0: "A", 1: "B"})
+    ({0: 'Savers', 1: 'B'}, [])
+    >>> edited_names({0: "Savers", 1: "savers"}, {0: "A", 1: "B"})[1]
+    ['Savers', 'savers']
+    """
+    names = {
+        int(s): (str(n).strip() if isinstance(n, str) and n.strip() else automatic[int(s)]) for s, n in edits.items()
+    }
+    folded = [n.casefold() for n in names.values()]
+    return names, sorted({n for n in names.values() if folded.count(n.casefold()) > 1})

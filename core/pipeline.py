@@ -1,26 +1,461 @@
-"""The whole pipeline in one call, with the app's defaults: used by ``python -m core`` and the benchmarks.
+"""The one orchestration: small typed steps from raw tables to the workbook, called by every front end.
 
-customers and/or transactions -> roles -> default (or given) recipe -> feature matrix -> recommended k (or the
-given k) -> segmentation -> profiles -> names -> offers, customer anomaly scores, transaction scores and
-trends when their inputs exist. The Act steps come from other modules; one that fails on unusual data is
-skipped with a note instead of losing the segments.
+The pages, ``python -m core``, ``benchmarks/stages.py`` and the README's notebook example call these steps,
+so the same input and the same choices give the same results everywhere::
+
+    customers / transactions -> canonical_transactions -> customer_table (roles) -> prepare (recipe, clean)
+    -> recommend_k -> segment -> profile_and_name -> offers_table, customer_alerts, transaction_alerts,
+    trends_table -> act (what is missing, with the defaults) -> workbook_inputs
+
+:func:`run_segment_pipeline` runs them all with the defaults (the command line). A front end that already
+holds some results (the app's session) passes them to :func:`act_on_segments`, which computes only what is missing, with
+the same defaults, so the workbook depends on the inputs and choices, never on which pages were visited.
+
+Examples
+--------
+>>> from core.samples import generate_alllife
+>>> result = run_segment_pipeline(generate_alllife(n=200), k=3, act=False)
+>>> result.segmentation.n_segments, len(result.clean.table)
+(3, 200)
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from core.cluster import ALGORITHMS
 from core.errors import DataError
+from core.naming import display_name
 from core.workbook import WorkbookInputs
 
-K_ALGORITHMS = ("kmeans", "kmedoids", "gmm", "hierarchical")
-ALGORITHM_CHOICES = (*K_ALGORITHMS, "dbscan", "hdbscan")
+K_ALGORITHMS = tuple(key for key, spec in ALGORITHMS.items() if spec.uses_k)
+ALGORITHM_CHOICES = tuple(ALGORITHMS)
+SOURCES = ("customers", "transactions", "joined")  # what to segment: as on the Clean page
+STABILITY_RUNS = 10  # bootstrap refits for segment stability: the app's button and the CLI's default
+K_MAX = 10  # the k sweep tries k = 2..K_MAX
+CUSTOMER_SCORE_COLUMNS = ("anomaly_score", "anomaly_rank", "flagged", "reasons")  # added to the Customers sheet
+NOT_REVIEWED = "not reviewed"
+REVIEW_STATUSES = ("confirmed fraud", "false alarm")
+
+T = TypeVar("T")
 
 
+# ---- Prepare -----------------------------------------------------------------------------------------------
+def canonical_transactions(transactions: pd.DataFrame, columns: Any = None) -> pd.DataFrame:
+    """Return the canonical transaction frame (``customer_id, timestamp, amount, ...``).
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        One row per transaction, any column names. Not modified.
+    columns : core.transactions.TransactionColumns, optional
+        The role mapping (as corrected by the user); inferred from names and values when None.
+    """
+    from core.transactions import infer_transaction_columns, standardize_transactions
+
+    columns = columns if columns is not None else infer_transaction_columns(transactions)
+    return standardize_transactions(transactions, columns)[0]
+
+
+def default_source(customers: pd.DataFrame | None) -> str:
+    """Return what to segment when nobody chose: the customer table when there is one, else the transactions."""
+    return "customers" if customers is not None else "transactions"
+
+
+def customer_table(
+    customers: pd.DataFrame | None,
+    tx_canonical: pd.DataFrame | None = None,
+    source: str | None = None,
+    roles: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, dict[str, str], str | None]:
+    """Return the table to segment, its roles and a note: the customers, the derived customers, or both joined.
+
+    Parameters
+    ----------
+    customers, tx_canonical : pandas.DataFrame or None
+        The customer table as loaded and the canonical transactions (:func:`canonical_transactions`).
+    source : {"customers", "transactions", "joined"}, optional
+        :func:`default_source` when None; ``"joined"`` keeps only customers present in both tables.
+    roles : mapping, optional
+        Column -> role of ``customers`` as corrected by the user; inferred when None.
+
+    Returns
+    -------
+    tuple
+        ``(frame, roles, note)``; the note says how the table was derived or joined (None for the customers).
+    """
+    from core import features
+    from core.schema import id_column, infer_roles
+
+    source = source or default_source(customers)
+    if customers is None and tx_canonical is None:
+        raise DataError("Give a customer file, a transaction file, or both.")
+    if source not in SOURCES:
+        raise DataError(f"Unknown source {source!r}: choose one of {', '.join(SOURCES)}.")
+    if customers is None and source != "transactions":
+        raise DataError(f"Segmenting by {source!r} needs a customer file; give one, or use the transactions.")
+    if tx_canonical is None and source != "customers":
+        raise DataError(f"Segmenting by {source!r} needs a transaction file (--transactions FILE).")
+    if source == "customers":
+        return customers, dict(roles or infer_roles(customers)), None
+    derived = features.customer_features(tx_canonical)
+    if source == "transactions":
+        note = (
+            f"{len(derived):,} customers derived from {len(tx_canonical):,} transactions (RFM, shares, night and cash)."
+        )
+        return derived, features.derived_roles(derived), note
+    roles = dict(roles or infer_roles(customers))
+    joined, report = features.join_customers(customers, id_column(roles) or "", derived)
+    extra = {c: r for c, r in features.derived_roles(derived).items() if c != "customer_id"}
+    roles = {**roles, **{(f"tx_{c}" if c in customers.columns else c): r for c, r in extra.items()}}
+    return joined, roles, report.message
+
+
+def prepare(
+    frame: pd.DataFrame, roles: Mapping[str, str], recipe: Any = None, *, random_state: int = 0
+) -> tuple[Any, Any]:
+    """Apply a cleaning recipe (the default recipe for this table when None); return ``(recipe, CleanResult)``."""
+    from core.clean import apply_recipe, default_recipe
+
+    recipe = recipe if recipe is not None else default_recipe(frame, dict(roles))
+    return recipe, apply_recipe(frame, recipe, dict(roles), random_state=random_state)
+
+
+# ---- Segment -----------------------------------------------------------------------------------------------
+def recommend_k(matrix: pd.DataFrame, algorithm: str = "kmeans", *, k_max: int = K_MAX, random_state: int = 0) -> Any:
+    """Sweep k = 2..``k_max`` with ``algorithm`` and let the criteria vote (``core.cluster.SweepResult``)."""
+    from core.cluster import sweep_k
+
+    return sweep_k(matrix, algorithm, range(2, k_max + 1), random_state=random_state)
+
+
+def segment(
+    matrix: pd.DataFrame,
+    algorithm: str = "kmeans",
+    params: Mapping[str, Any] | None = None,
+    *,
+    sweep: Any = None,
+    random_state: int = 0,
+) -> Any:
+    """Fit ``algorithm``; an algorithm that takes k and was given none takes the sweep's recommended k."""
+    from core.cluster import fit
+
+    if algorithm not in ALGORITHMS:
+        raise DataError(f"Unknown algorithm {algorithm!r}: choose one of {', '.join(ALGORITHM_CHOICES)}.")
+    params = dict(params or {})
+    if ALGORITHMS[algorithm].uses_k and "k" not in params and sweep is not None:
+        params["k"] = sweep.recommended_k
+    return fit(matrix, algorithm, params, random_state=random_state)
+
+
+def check_stability(
+    matrix: pd.DataFrame, segmentation: Any, *, runs: int = STABILITY_RUNS, random_state: int = 0
+) -> pd.DataFrame:
+    """Bootstrap Jaccard stability per segment (``runs`` refits on resamples)."""
+    from core.cluster import stability
+
+    return stability(matrix, segmentation, n_boot=runs, random_state=random_state)
+
+
+def profile_and_name(clean: Any, segmentation: Any, layout: str) -> tuple[Any, dict[int, str], dict[int, str]]:
+    """Profile each segment on the recipe's features and name it; return ``(profiles, names, descriptions)``."""
+    from core.naming import name_segments
+    from core.profiles import profile_segments
+
+    features = [f for f in clean.features if f in clean.table.columns]
+    profiles = profile_segments(clean.table, segmentation.labels, features)
+    named = name_segments(profiles, layout)
+    return profiles, {s: n.name for s, n in named.items()}, {s: n.description for s, n in named.items()}
+
+
+def segment_names(labels: np.ndarray, names: Mapping[int, str] | None) -> dict[int, str]:
+    """Segment id -> display name for every id in ``labels`` (see :func:`core.naming.display_name`)."""
+    return {int(s): display_name(int(s), names) for s in np.unique(np.asarray(labels, dtype="int64"))}
+
+
+def segment_by_customer(clean: Any, segmentation: Any, names: Mapping[int, str] | None) -> pd.Series:
+    """Return customer key -> segment display name (categorical, in segment order) for joining transactions.
+
+    Keys are the id column's values as stripped text (the row index without an id column); a key that
+    repeats keeps its first row's segment, and missing keys are left out.
+    """
+    labels = segment_ids_by_customer(clean, segmentation)
+    shown = segment_names(segmentation.labels, names)
+    return pd.Series(
+        pd.Categorical([shown[int(s)] for s in labels], categories=list(dict.fromkeys(shown.values()))),
+        index=labels.index,
+        name="segment",
+    )
+
+
+# ---- Act ---------------------------------------------------------------------------------------------------
+def score_offers(clean: Any, segmentation: Any, catalogue: pd.DataFrame | None = None) -> Any:
+    """Score every customer against the offer catalogue (the slow, feedback-free part; cache it)."""
+    from core.recommend import score_customers
+
+    return score_customers(clean.table, segmentation.labels, id_column=clean.id_column, catalogue=catalogue)
+
+
+def offers_table(
+    clean: Any,
+    segmentation: Any,
+    names: Mapping[int, str] | None,
+    *,
+    catalogue: pd.DataFrame | None = None,
+    feedback: pd.DataFrame | None = None,
+    scored: Any = None,
+) -> pd.DataFrame:
+    """Each customer's top offers (the workbook's ``Offers`` sheet); ``scored`` reuses :func:`score_offers`."""
+    from core.recommend import top_offers_table
+
+    scored = scored if scored is not None else score_offers(clean, segmentation, catalogue)
+    return top_offers_table(
+        clean.table,
+        segmentation.labels,
+        id_column=clean.id_column,
+        names=segment_names(segmentation.labels, names),
+        feedback=feedback if feedback is not None and len(feedback) else None,
+        scored=scored,
+    )
+
+
+def customer_alerts(
+    clean: Any,
+    segmentation: Any,
+    names: Mapping[int, str] | None,
+    *,
+    budget: int | None = None,
+    budget_percent: float | None = None,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """Score customer anomalies; add ``segment_name`` and an ``alert`` key (``customer:<id>``) for reviews."""
+    from core.fraud import score_customers
+
+    options = {"budget": budget} if budget is not None else {}
+    scored = score_customers(
+        clean.table,
+        clean.matrix,
+        segmentation.labels,
+        segmentation.centres,
+        budget_percent=budget_percent,
+        id_column=clean.id_column,
+        random_state=random_state,
+        **options,
+    )
+    shown = segment_names(segmentation.labels, names)
+    # A blank or repeated id cannot tell its customers apart: their alerts are keyed by table row instead.
+    ids = scored["customer_id"].astype("string")
+    rows = pd.Series([f"row {i}" for i in range(1, len(scored) + 1)], index=scored.index, dtype="string")
+    keys = ids.where(ids.notna() & ~ids.duplicated(keep=False), rows)
+    return scored.assign(segment_name=scored["segment"].map(shown), alert="customer:" + keys)
+
+
+def transaction_alerts(
+    tx_canonical: pd.DataFrame, *, budget: int | None = None, budget_percent: float | None = None
+) -> pd.DataFrame:
+    """Transaction fraud scores with an ``alert`` key (``transaction:<file row>``) for reviews."""
+    from core.fraud import score_transactions
+
+    options = {"budget": budget} if budget is not None else {}
+    scored = score_transactions(tx_canonical, budget_percent=budget_percent, **options)
+    return scored.assign(alert="transaction:" + scored["row"].astype(str))
+
+
+def fraud_sheet(
+    customer_scores: pd.DataFrame | None,
+    transaction_scores: pd.DataFrame | None,
+    reviews: Mapping[str, str] | None = None,
+) -> pd.DataFrame | None:
+    """Build the ``Fraud`` sheet: flagged customers, then flagged transactions, with ``kind`` and ``review``.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``kind, alert, review`` then each kind's own columns (rank order); None when nothing was scored.
+    """
+    reviews = reviews or {}
+    parts = []
+    for kind, scored, rank in (
+        ("customer", customer_scores, "anomaly_rank"),
+        ("transaction", transaction_scores, "rank"),
+    ):
+        if scored is None or "flagged" not in scored.columns:
+            continue
+        alerts = scored.loc[scored["flagged"].astype(bool)]
+        if rank in alerts.columns:
+            alerts = alerts.sort_values(rank, kind="stable")
+        keys = alerts["alert"] if "alert" in alerts.columns else pd.Series("", index=alerts.index)
+        front = pd.DataFrame(
+            {"kind": kind, "alert": keys.to_numpy(), "review": [reviews.get(k, NOT_REVIEWED) for k in keys]}
+        )
+        parts.append(pd.concat([front, alerts.drop(columns=["alert"], errors="ignore").reset_index(drop=True)], axis=1))
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    """How the reviewed alerts turned out: ``precision`` is None until one alert is reviewed."""
+
+    reviewed: int
+    confirmed: int
+    open: int
+
+    @property
+    def precision(self) -> float | None:
+        """Share of reviewed alerts confirmed as fraud."""
+        return self.confirmed / self.reviewed if self.reviewed else None
+
+
+def review_summary(alert_keys: list[str], reviews: Mapping[str, str]) -> ReviewSummary:
+    """Count reviewed, confirmed and open alerts among ``alert_keys``.
+
+    Examples
+    --------
+    >>> review_summary(["a", "b", "c"], {"a": "confirmed fraud", "b": "false alarm"}).precision
+    0.5
+    """
+    reviewed = [reviews[k] for k in alert_keys if k in reviews]
+    confirmed = sum(status == "confirmed fraud" for status in reviewed)
+    return ReviewSummary(reviewed=len(reviewed), confirmed=confirmed, open=len(alert_keys) - len(reviewed))
+
+
+def trends_table(tx_canonical: pd.DataFrame, clean: Any, segmentation: Any, names: Mapping[int, str] | None) -> Any:
+    """Build the ``Trends`` sheet with the default view (monthly spend, six periods ahead)."""
+    from core.trends import trends_sheet
+
+    by_customer = segment_by_customer(clean, segmentation, names)
+    if not by_customer.index.isin(tx_canonical["customer_id"].astype("string").str.strip()).any():
+        by_customer = None  # the transactions belong to other customers: everyone's trends only
+    return trends_sheet(tx_canonical, by_customer)
+
+
+def migration(
+    tx_canonical: pd.DataFrame,
+    clean: Any,
+    segmentation: Any,
+    names: Mapping[int, str] | None,
+    *,
+    n_periods: int = 2,
+    cut_dates: list[Any] | None = None,
+) -> Any:
+    """Follow customers between segments over time (``core.trends.Migration``).
+
+    Each period's transactions are turned into customer features, replayed through the fitted recipe and
+    placed into the existing segments; needs segments built from transaction-derived features.
+    """
+    from core.cluster import assign
+    from core.trends import migration as follow
+    from core.trends import value_order_by_spend
+
+    if getattr(clean, "fitted", None) is None:
+        raise DataError("Migration needs segments built from transaction-derived customer features.")
+
+    def place(features: pd.DataFrame) -> pd.Series:
+        table, matrix = clean.fitted.transform(features)
+        labels = assign(segmentation, matrix)
+        ids = table[clean.id_column] if clean.id_column in table.columns else features["customer_id"]
+        return pd.Series(labels, index=ids.astype(str).to_numpy())
+
+    keys = segment_ids_by_customer(clean, segmentation)
+    return follow(
+        tx_canonical,
+        place,
+        value_order_by_spend(tx_canonical, keys),
+        names=segment_names(segmentation.labels, names),
+        n_periods=n_periods,
+        cut_dates=cut_dates,
+    )
+
+
+def segment_ids_by_customer(clean: Any, segmentation: Any) -> pd.Series:
+    """Return customer key -> segment id (int64), keyed as in :func:`segment_by_customer`."""
+    table = clean.table
+    ids = table[clean.id_column] if clean.id_column in table.columns else table.index.to_series()
+    keys = ids.astype("string").str.strip()
+    labels = pd.Series(np.asarray(segmentation.labels, dtype="int64"), index=keys.to_numpy())
+    labels = labels.loc[keys.notna().to_numpy()]
+    return labels.loc[~labels.index.duplicated()]
+
+
+@dataclass(frozen=True)
+class ActResults:
+    """Offers, customer scores (for the Customers sheet), the Fraud sheet, the Trends sheet and notes."""
+
+    offers: pd.DataFrame | None = None
+    customer_scores: pd.DataFrame | None = None
+    fraud: pd.DataFrame | None = None
+    trends: Any = None
+    notes: tuple[str, ...] = ()
+
+
+def _optional(notes: list[str], what: str, action: Callable[[], T]) -> T | None:
+    """Run an Act step; on unusable data keep going and say what was skipped (the segments stay valid)."""
+    try:
+        return action()
+    except (DataError, ValueError) as error:
+        notes.append(f"{what} skipped: {error}")
+    return None
+
+
+def act_on_segments(
+    clean: Any,
+    segmentation: Any,
+    names: Mapping[int, str] | None,
+    *,
+    tx_canonical: pd.DataFrame | None = None,
+    catalogue: pd.DataFrame | None = None,
+    feedback: pd.DataFrame | None = None,
+    offer_scores: Any = None,
+    offers: pd.DataFrame | None = None,
+    customer_scores: pd.DataFrame | None = None,
+    transaction_scores: pd.DataFrame | None = None,
+    reviews: Mapping[str, str] | None = None,
+    trends: Any = None,
+    random_state: int = 0,
+) -> ActResults:
+    """Every Act result the data allows: the ones given are kept, the missing ones computed with the defaults.
+
+    Offers always; customer anomaly scores always; transaction alerts and trends when transactions exist.
+    A step that fails on unusual data is skipped with a note.
+    """
+    notes: list[str] = []
+    if offers is None:
+        offers = _optional(
+            notes,
+            "Offers",
+            lambda: offers_table(
+                clean, segmentation, names, catalogue=catalogue, feedback=feedback, scored=offer_scores
+            ),
+        )
+    if customer_scores is None:
+        customer_scores = _optional(
+            notes,
+            "Customer anomaly scores",
+            lambda: customer_alerts(clean, segmentation, names, random_state=random_state),
+        )
+    if tx_canonical is not None:
+        if transaction_scores is None:
+            transaction_scores = _optional(notes, "Transaction fraud scores", lambda: transaction_alerts(tx_canonical))
+        if trends is None:
+            trends = _optional(notes, "Trends", lambda: trends_table(tx_canonical, clean, segmentation, names))
+    kept = None
+    if customer_scores is not None:
+        kept = customer_scores[[c for c in CUSTOMER_SCORE_COLUMNS if c in customer_scores.columns]]
+    return ActResults(
+        offers=offers,
+        customer_scores=kept,
+        fraud=fraud_sheet(customer_scores, transaction_scores, reviews),
+        trends=trends if trends is not None and len(trends) else None,
+        notes=tuple(notes),
+    )
+
+
+# ---- the whole run -----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PipelineResult:
     """Everything one run produced (optional parts are None when their input was missing or they were skipped)."""
@@ -38,38 +473,48 @@ class PipelineResult:
     sweep: Any = None
     stability: pd.DataFrame | None = None
     tx_canonical: pd.DataFrame | None = None
-    offers: pd.DataFrame | None = None
+    acted: ActResults | None = None
     feedback: pd.DataFrame | None = None
-    customer_scores: pd.DataFrame | None = None
-    fraud: pd.DataFrame | None = None
-    trends: pd.DataFrame | None = None
     notes: tuple[str, ...] = field(default=())
     random_state: int = 0
 
+    @property
+    def offers(self) -> pd.DataFrame | None:
+        """The Offers sheet (None without the Act steps)."""
+        return self.acted.offers if self.acted else None
+
+    @property
+    def fraud(self) -> pd.DataFrame | None:
+        """The Fraud sheet (None without the Act steps)."""
+        return self.acted.fraud if self.acted else None
+
+    @property
+    def trends(self) -> Any:
+        """The Trends sheet (None without transactions or the Act steps)."""
+        return self.acted.trends if self.acted else None
+
+    @property
+    def customer_scores(self) -> pd.DataFrame | None:
+        """Anomaly columns added to the Customers sheet (None without the Act steps)."""
+        return self.acted.customer_scores if self.acted else None
+
     def workbook_inputs(self, *, sha256: str | None = None, params: dict[str, Any] | None = None) -> WorkbookInputs:
         """Return the :class:`core.workbook.WorkbookInputs` for this run."""
-        return WorkbookInputs(
+        return workbook_inputs(
             dataset_name=self.dataset_name,
-            table=self.clean.table,
-            labels=self.segmentation.labels,
-            id_column=self.clean.id_column,
-            sha256=sha256,
+            clean=self.clean,
+            segmentation=self.segmentation,
+            profiles=self.profiles,
             names=self.names,
             descriptions=self.descriptions,
-            profiles=self.profiles,
-            segmentation=self.segmentation,
             sweep=self.sweep,
             stability=self.stability,
             recipe=self.recipe,
-            clean_reports=self.clean.reports,
-            params=params,
-            random_state=self.random_state,
             layout=self.layout,
-            offers=self.offers,
+            acted=self.acted,
             feedback=self.feedback,
-            fraud=self.fraud,
-            customer_scores=self.customer_scores,
-            trends=self.trends,
+            sha256=sha256,
+            params=params,
         )
 
     def summary_lines(self) -> list[str]:
@@ -81,54 +526,54 @@ class PipelineResult:
         ]
         if self.sweep is not None:
             lines.append(self.sweep.sentence)
-        for segment, name in self.names.items():
-            share = float(sizes.loc[segment, "share"])
-            lines.append(f"  {segment:>2}  {name}: {int(sizes.loc[segment, 'size']):,} customers ({share:.0%})")
+        for segment_id, name in self.names.items():
+            share = float(sizes.loc[segment_id, "share"])
+            lines.append(f"  {segment_id:>2}  {name}: {int(sizes.loc[segment_id, 'size']):,} customers ({share:.0%})")
         return lines + [f"Note: {note}" for note in self.notes]
 
 
-SOURCES = ("customers", "transactions", "joined")  # what to segment: as on the Clean page
-
-
-def _customer_table(
-    customers: pd.DataFrame | None, tx_canonical: pd.DataFrame | None, source: str
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Return the table to segment and its roles: the customers, the customers derived from transactions, or both.
-
-    ``source`` is one of :data:`SOURCES`; ``"joined"`` keeps only customers present in both tables.
-    """
-    from core import features
-    from core.schema import id_column, infer_roles
-
-    if customers is None and tx_canonical is None:
-        raise DataError("Give a customer file, a transaction file, or both.")
-    if source not in SOURCES:
-        raise DataError(f"Unknown source {source!r}: choose one of {', '.join(SOURCES)}.")
-    if customers is None and source != "transactions":
-        raise DataError(f"Segmenting by {source!r} needs a customer file; give one, or use the transactions.")
-    if tx_canonical is None and source != "customers":
-        raise DataError(f"Segmenting by {source!r} needs a transaction file (--transactions FILE).")
-    if source == "customers":
-        return customers, infer_roles(customers)
-    derived = features.customer_features(tx_canonical)
-    if source == "transactions":
-        return derived, features.derived_roles(derived)
-    roles = infer_roles(customers)
-    joined, _ = features.join_customers(customers, id_column(roles) or "", derived)
-    extra = {c: r for c, r in features.derived_roles(derived).items() if c != "customer_id"}
-    roles = {**roles, **{(f"tx_{c}" if c in customers.columns else c): r for c, r in extra.items()}}
-    return joined, roles
-
-
-def _optional(notes: list[str], what: str, action: Any) -> Any:
-    """Run an Act step; on failure keep going and say what was skipped (the segments stay valid)."""
-    try:
-        return action()
-    except ImportError:
-        notes.append(f"{what} skipped: that part of CardLens is not installed.")
-    except (DataError, ValueError) as error:
-        notes.append(f"{what} skipped: {error}")
-    return None
+def workbook_inputs(
+    *,
+    dataset_name: str,
+    clean: Any,
+    segmentation: Any,
+    profiles: Any,
+    names: Mapping[int, str] | None,
+    descriptions: Mapping[int, str] | None,
+    layout: str,
+    acted: ActResults | None,
+    recipe: Any = None,
+    sweep: Any = None,
+    stability: pd.DataFrame | None = None,
+    feedback: pd.DataFrame | None = None,
+    sha256: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> WorkbookInputs:
+    """Gather one run's results into :class:`core.workbook.WorkbookInputs` (the same for every front end)."""
+    acted = acted or ActResults()
+    return WorkbookInputs(
+        dataset_name=dataset_name,
+        table=clean.table,
+        labels=segmentation.labels,
+        id_column=clean.id_column,
+        sha256=sha256,
+        names=dict(names) if names else None,
+        descriptions=dict(descriptions) if descriptions else None,
+        profiles=profiles,
+        segmentation=segmentation,
+        sweep=sweep,
+        stability=stability,
+        recipe=recipe,
+        clean_reports=clean.reports,
+        params=params,
+        random_state=getattr(segmentation, "random_state", 0),
+        layout=layout,
+        offers=acted.offers,
+        feedback=feedback if feedback is not None and len(feedback) else None,
+        fraud=acted.fraud,
+        customer_scores=acted.customer_scores,
+        trends=acted.trends,
+    )
 
 
 def run_segment_pipeline(
@@ -169,11 +614,9 @@ def run_segment_pipeline(
     stability_runs : int
         Bootstrap resamples for segment stability; 0 skips it (it refits the model that many times).
     act : bool
-        Also compute offers, anomaly scores and trends.
+        Also compute offers, anomaly scores, fraud alerts and trends (:func:`act_on_segments`).
     source : {"customers", "transactions", "joined"} or None
-        What to segment, as on the Clean page: the customer table (the default when there is one; every
-        customer is kept), customer features derived from the transactions (the default without a customer
-        table), or both joined on the customer id (only customers in both).
+        What to segment, as on the Clean page (see :func:`customer_table`).
 
     Returns
     -------
@@ -184,50 +627,37 @@ def run_segment_pipeline(
     DataError
         For input the pipeline cannot use (the loader's, the recipe's or the algorithm's message).
     """
-    from core.clean import apply_recipe, default_recipe
-    from core.cluster import fit
-    from core.naming import name_segments
-    from core.profiles import profile_segments
     from core.schema import detect_layout
 
     if algorithm not in ALGORITHM_CHOICES:
         raise DataError(f"Unknown algorithm {algorithm!r}: choose one of {', '.join(ALGORITHM_CHOICES)}.")
-    notes: list[str] = []
-    tx_canonical = None
-    if transactions is not None:
-        from core.transactions import infer_transaction_columns, standardize_transactions
-
-        tx_canonical = standardize_transactions(transactions, infer_transaction_columns(transactions))[0]
-    source = source or ("customers" if customers is not None else "transactions")
-    frame, roles = _customer_table(customers, tx_canonical, source)
+    tx_canonical = canonical_transactions(transactions) if transactions is not None else None
+    frame, roles, _ = customer_table(customers, tx_canonical, source)
     layout = detect_layout(customers) if customers is not None else "transactions"
-    recipe = recipe if recipe is not None else default_recipe(frame, roles)
-    clean = apply_recipe(frame, recipe, roles, random_state=random_state)
+    recipe, clean = prepare(frame, roles, recipe, random_state=random_state)
 
     sweep = None
     params: dict[str, Any] = {}
-    if algorithm in K_ALGORITHMS:
+    if ALGORITHMS[algorithm].uses_k:
         if k == "auto":
-            from core.cluster import sweep_k
-
-            sweep = sweep_k(clean.matrix, algorithm, random_state=random_state)
-            params["k"] = sweep.recommended_k
+            sweep = recommend_k(clean.matrix, algorithm, random_state=random_state)
         else:
             params["k"] = int(k)
-    segmentation = fit(clean.matrix, algorithm, params, random_state=random_state)
+    segmentation = segment(clean.matrix, algorithm, params, sweep=sweep, random_state=random_state)
     stability = None
     if stability_runs > 0:
-        from core.cluster import stability as bootstrap
-
-        stability = bootstrap(clean.matrix, segmentation, n_boot=stability_runs, random_state=random_state)
-    profiles = profile_segments(clean.table, segmentation.labels, list(clean.features))
-    named = name_segments(profiles, layout)
-    names = {s: n.name for s, n in named.items()}
-    descriptions = {s: n.description for s, n in named.items()}
-
-    offers = customer_scores = fraud = trends = None
+        stability = check_stability(clean.matrix, segmentation, runs=stability_runs, random_state=random_state)
+    profiles, names, descriptions = profile_and_name(clean, segmentation, layout)
+    acted = None
     if act:
-        offers, customer_scores, fraud, trends = _act(clean, segmentation, names, feedback, tx_canonical, notes)
+        acted = act_on_segments(
+            clean,
+            segmentation,
+            names,
+            tx_canonical=tx_canonical,
+            feedback=feedback,
+            random_state=random_state,
+        )
     return PipelineResult(
         dataset_name=dataset_name,
         frame=frame,
@@ -242,62 +672,8 @@ def run_segment_pipeline(
         sweep=sweep,
         stability=stability,
         tx_canonical=tx_canonical,
-        offers=offers,
+        acted=acted,
         feedback=feedback,
-        customer_scores=customer_scores,
-        fraud=fraud,
-        trends=trends,
-        notes=tuple(notes),
+        notes=acted.notes if acted else (),
         random_state=random_state,
     )
-
-
-def _act(
-    clean: Any,
-    segmentation: Any,
-    names: dict[int, str],
-    feedback: pd.DataFrame | None,
-    tx_canonical: pd.DataFrame | None,
-    notes: list[str],
-) -> tuple[Any, Any, Any, Any]:
-    """Offers, customer anomaly scores, transaction alerts and trends (each skipped with a note on failure)."""
-
-    def offers() -> pd.DataFrame:
-        from core.recommend import top_offers_table
-
-        return top_offers_table(
-            clean.table, segmentation.labels, id_column=clean.id_column, names=names, feedback=feedback
-        )
-
-    def customer_scores() -> pd.DataFrame:
-        from core.fraud import score_customers
-
-        scores = score_customers(clean.table, clean.matrix, segmentation.labels, segmentation.centres)
-        keep = [c for c in ("anomaly_score", "anomaly_rank", "flagged", "reasons") if c in scores.columns]
-        return scores[keep]
-
-    def transaction_alerts() -> pd.DataFrame:
-        from core.fraud import score_transactions
-
-        scored = score_transactions(tx_canonical)
-        return scored[scored["flagged"]].sort_values("score", ascending=False)
-
-    def trends() -> pd.DataFrame:
-        from core.trends import trends_sheet
-
-        ids = clean.table[clean.id_column] if clean.id_column else clean.table.index.to_series()
-        by_customer = pd.Series(
-            [names.get(int(s), f"Segment {s}") for s in segmentation.labels], index=ids.astype("string").to_numpy()
-        )
-        return trends_sheet(tx_canonical, by_customer)
-
-    offer_table = _optional(notes, "Offers", offers)
-    scores = _optional(notes, "Customer anomaly scores", customer_scores)
-    fraud = None
-    trend_table = None
-    if tx_canonical is not None:
-        fraud = _optional(notes, "Transaction fraud scores", transaction_alerts)
-        trend_table = _optional(notes, "Trends", trends)
-    elif scores is not None and "flagged" in scores.columns:
-        fraud = clean.table.loc[scores.index[np.asarray(scores["flagged"], dtype=bool)]].join(scores)
-    return offer_table, scores, fraud, trend_table

@@ -17,16 +17,18 @@ from core.cluster._evaluate import (
     silhouette_per_customer,
     sweep_k,
 )
-from core.cluster._fit import Segmentation, assign, fit
+from core.cluster._fit import Segmentation, assign, cut_height, fit
 from core.cluster._mixed import MixedSpace, categorical_features, gower_distances
 from core.cluster._neighbours import k_distance
 from core.cluster._registry import ALGORITHMS, AlgorithmSpec, ParamSpec, resolve_params
 from core.cluster._stability import HENNIG_BANDS, stability
+from core.cluster._stability import SAMPLE_SIZE as STABILITY_SAMPLE
 
 __all__ = [
     "ALGORITHMS",
     "CRITERIA",
     "HENNIG_BANDS",
+    "STABILITY_SAMPLE",
     "AlgorithmSpec",
     "MixedSpace",
     "ParamSpec",
@@ -35,6 +37,7 @@ __all__ = [
     "assign",
     "categorical_features",
     "compare",
+    "cut_height",
     "fit",
     "gower_distances",
     "k_distance",

@@ -287,3 +287,17 @@ def algorithm_spec(key: str) -> AlgorithmSpec:
     """Return the registry entry of an algorithm (``DataError`` for an unknown key)."""
     return get_algorithm(key)
 
+
+def cut_height(segmentation: Segmentation) -> float | None:
+    """Return the dendrogram height at which a hierarchical segmentation was cut (None for other algorithms).
+
+    With ``cut="distance"`` it is the distance threshold; with ``cut="k"`` it is halfway between the merges
+    that leave k and k - 1 segments, so the line crosses exactly k branches.
+    """
+    if segmentation.algorithm != "hierarchical":
+        return None
+    tree = segmentation.model["linkage"]
+    k = segmentation.n_segments
+    if segmentation.params["cut"] == "k" and 1 < k <= len(tree):
+        return float((tree[-k, 2] + tree[-(k - 1), 2]) / 2)
+    return float(segmentation.params["distance_threshold"])

@@ -18,6 +18,7 @@ from core.cluster._fit import Segmentation, fit
 from core.errors import DataError
 
 # (lowest mean Jaccard, band), best first
+SAMPLE_SIZE = 3_000  # customers drawn per bootstrap resample
 HENNIG_BANDS: tuple[tuple[float, str], ...] = (
     (0.85, "highly stable"),
     (0.75, "stable"),
@@ -59,7 +60,7 @@ def stability(
     segmentation: Segmentation,
     *,
     n_boot: int = 20,
-    sample_size: int = 3_000,
+    sample_size: int = SAMPLE_SIZE,
     random_state: int = 0,
     progress: Callable[[float], None] | None = None,
 ) -> pd.DataFrame:

@@ -7,8 +7,15 @@ the opt-in feedback store in ``_feedback_store``.
 
 from __future__ import annotations
 
-from core.recommend._bandit import simulate
-from core.recommend._campaign import FEEDBACK_COLUMNS, FeedbackFile, empty_feedback, feedback_rows, read_feedback
+from core.recommend._bandit import SimulationSummary, simulate, summarise_simulation
+from core.recommend._campaign import (
+    FEEDBACK_COLUMNS,
+    FeedbackFile,
+    empty_feedback,
+    feedback_csv,
+    feedback_rows,
+    read_feedback,
+)
 from core.recommend._catalogue import (
     catalogue_to_csv,
     load_catalogue,
@@ -32,10 +39,12 @@ __all__ = [
     "FEEDBACK_COLUMNS",
     "FeedbackFile",
     "OfferScores",
+    "SimulationSummary",
     "append_feedback",
     "catalogue_to_csv",
     "category_suggestions",
     "empty_feedback",
+    "feedback_csv",
     "feedback_rows",
     "learner_for",
     "load_catalogue",
@@ -48,6 +57,7 @@ __all__ = [
     "segment_offers",
     "simulate",
     "store_directory",
+    "summarise_simulation",
     "top_offers_table",
     "unknown_features",
     "validate_catalogue",

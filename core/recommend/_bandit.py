@@ -214,3 +214,34 @@ def simulate(
             "cumulative_regret": np.cumsum(regret),
         }
     )
+
+
+@dataclass(frozen=True)
+class SimulationSummary:
+    """How a simulated learner did: ``best_share`` is how often it chose the best offer in the last fifth of rounds."""
+
+    best_offer: object
+    best_share: float
+    regret_first_half: float
+    regret_second_half: float
+
+
+def summarise_simulation(run: pd.DataFrame, true_rates: pd.Series) -> SimulationSummary:
+    """Summarise a :func:`simulate` run: how often the best offer was chosen late, and whether regret shrank.
+
+    Examples
+    --------
+    >>> run = simulate(pd.Series({"a": 0.05, "b": 0.3}), 400, random_state=0)
+    >>> summary = summarise_simulation(run, pd.Series({"a": 0.05, "b": 0.3}))
+    >>> summary.best_offer, summary.best_share > 0.8, summary.regret_second_half < summary.regret_first_half
+    ('b', True, True)
+    """
+    best = true_rates.sort_values(ascending=False, kind="stable").index[0]
+    tail = run["chosen"].tail(max(len(run) // 5, 1))
+    half = len(run) // 2
+    return SimulationSummary(
+        best_offer=best,
+        best_share=float((tail == best).mean()),
+        regret_first_half=float(run["regret"].iloc[:half].sum()),
+        regret_second_half=float(run["regret"].iloc[half:].sum()),
+    )

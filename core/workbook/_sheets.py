@@ -26,6 +26,20 @@ from core.workbook._writer import MAX_EXCEL_ROWS, BarChart, Sheet, build_custome
 
 LIBRARIES = ("pandas", "numpy", "scikit-learn", "scipy", "statsmodels", "openpyxl", "pyarrow", "plotly", "kmedoids")
 CUSTOMER_COLUMNS = ("segment", "segment_name", "confidence")
+# Every column CardLens adds to a customer row; an input column with one of these names is kept, renamed.
+RESERVED_COLUMNS = (*CUSTOMER_COLUMNS, "score", "anomaly_score", "anomaly_rank", "flagged", "reasons")
+INPUT_SUFFIX = " (input)"
+
+
+def input_renames(columns: Sequence[object]) -> dict[str, str]:
+    """Return input column -> its new name, for input columns named like a column CardLens adds.
+
+    Examples
+    --------
+    >>> input_renames(["id", "segment", "reasons"])
+    {'segment': 'segment (input)', 'reasons': 'reasons (input)'}
+    """
+    return {str(c): f"{c}{INPUT_SUFFIX}" for c in columns if c in RESERVED_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -150,7 +164,7 @@ def customers_frame(inputs: WorkbookInputs, names: Mapping[int, str] | None = No
     table, labels = _checked(inputs)
     if names is None:
         names = resolved_names(inputs, resolved_profiles(inputs))[0]
-    out = table.copy()
+    out = table.rename(columns=input_renames(list(table.columns)))
     out["segment"] = labels
     out["segment_name"] = pd.Series(labels, index=table.index).map(lambda s: names.get(int(s), f"Segment {s}"))
     confidence = getattr(inputs.segmentation, "confidence", None)
@@ -179,8 +193,12 @@ def _summary(profiles: SegmentProfiles, names: dict[int, str], descriptions: dic
 
 def _profiles_sheet(profiles: SegmentProfiles, names: dict[int, str]) -> pd.DataFrame:
     parts = {"mean": profiles.means, "median": profiles.medians, "index": profiles.index, "zscore": profiles.zscores}
+    key = "\0segment"  # a feature may itself be called "segment"
     melted = [
-        frame.rename_axis(index="segment").reset_index().melt(id_vars="segment", var_name="feature", value_name=name)
+        frame.rename_axis(index=key)
+        .reset_index()
+        .melt(id_vars=key, var_name="feature", value_name=name)
+        .rename(columns={key: "segment"})
         for name, frame in parts.items()
     ]
     long = melted[0]
@@ -320,8 +338,11 @@ def _trends_frame(trends: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.DataF
 
 def _dictionary(customers: pd.DataFrame, inputs: WorkbookInputs) -> list[tuple[str, str, str]]:
     rows = []
+    renamed = {new: old for old, new in input_renames(list(inputs.table.columns)).items()}
     for column in customers.columns:
-        if column == inputs.id_column:
+        if column in renamed:
+            text = f"Your column {renamed[column]!r}, renamed: CardLens adds its own {renamed[column]!r} column."
+        elif column == inputs.id_column:
             text = "Customer id, as in the input file."
         elif column == "segment":
             text = "Segment id: 0 is the largest segment, -1 customers the algorithm left unassigned (noise)."
