@@ -12,6 +12,7 @@ from core.recommend._campaign import (
     FEEDBACK_COLUMNS,
     FeedbackFile,
     empty_feedback,
+    feedback_csv,
     feedback_rows,
     read_feedback,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "catalogue_to_csv",
     "category_suggestions",
     "empty_feedback",
+    "feedback_csv",
     "feedback_rows",
     "learner_for",
     "load_catalogue",

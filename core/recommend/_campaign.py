@@ -15,9 +15,17 @@ import pandas as pd
 
 from core.errors import DataError
 from core.io import load_table
-from core.recommend._catalogue import normalise
+from core.recommend._catalogue import normalise, without_formula_guard
 
-__all__ = ["FEEDBACK_COLUMNS", "FeedbackFile", "customer_keys", "empty_feedback", "feedback_rows", "read_feedback"]
+__all__ = [
+    "FEEDBACK_COLUMNS",
+    "FeedbackFile",
+    "customer_keys",
+    "empty_feedback",
+    "feedback_csv",
+    "feedback_rows",
+    "read_feedback",
+]
 
 FEEDBACK_COLUMNS = ("customer_id", "offer_id", "outcome", "date")
 ACCEPTED = frozenset({"accept", "accepted", "yes", "y", "1", "true", "t", "won", "converted"})
@@ -73,6 +81,22 @@ def feedback_rows(customer_id: str, offer_id: str, outcome: int, date: object = 
     )
 
 
+def feedback_csv(feedback: pd.DataFrame) -> bytes:
+    """Return campaign outcomes as CSV for download, formula-safe like every CSV CardLens writes.
+
+    Ids or offers such as ``=HYPERLINK(...)`` or ``+1`` get a leading apostrophe (see
+    :func:`core.workbook.customers_csv`); :func:`read_feedback` reads the file back unchanged.
+
+    Examples
+    --------
+    >>> feedback_csv(feedback_rows("=1+1", "cashback_card", 1)).decode("utf-8-sig").splitlines()[1]
+    "'=1+1,cashback_card,1,"
+    """
+    from core.workbook import customers_csv
+
+    return customers_csv(feedback)
+
+
 def customer_keys(values: pd.Series | Iterable[object]) -> np.ndarray:
     """Return customer ids as comparable text: stripped, whole-number floats without ``.0``.
 
@@ -124,7 +148,7 @@ def read_feedback(
         When the file cannot be read or lacks a customer, offer or outcome column.
     """
     loaded = load_table(data, filename)
-    frame = loaded.frame
+    frame = without_formula_guard(loaded.frame)
     columns = {role: _find([str(c) for c in frame.columns], role) for role in _ROLES}
     missing = [role for role in ("customer", "offer", "outcome") if columns[role] is None]
     if missing:

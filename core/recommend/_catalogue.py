@@ -315,16 +315,46 @@ def load_catalogue(path: str | Path | None = None) -> pd.DataFrame:
     return validate_catalogue(frame)
 
 
+def without_formula_guard(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo the apostrophe our CSV files put before text that a spreadsheet could run as a formula.
+
+    :func:`core.workbook.customers_csv` writes ``+PURCHASES`` as ``'+PURCHASES``; reading our own file back
+    (a catalogue, campaign outcomes, the feedback store) must give ``+PURCHASES`` again.
+
+    Examples
+    --------
+    >>> without_formula_guard(pd.DataFrame({"fit": ["'+PURCHASES", "'x", "-1"]}))["fit"].tolist()
+    ['+PURCHASES', "'x", '-1']
+    """
+    from core.workbook._writer import FORMULA_PREFIXES
+
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_string_dtype(values) or pd.api.types.is_object_dtype(values):
+            text = values.astype("string")
+            guarded = (text.str.startswith("'") & text.str[1:].str.startswith(FORMULA_PREFIXES)).fillna(False)
+            if guarded.any():
+                out[column] = values.mask(guarded.to_numpy(dtype=bool), text.str[1:])
+    return out
+
+
 def read_catalogue(data: bytes, filename: str) -> pd.DataFrame:
     """Read an uploaded catalogue (CSV or XLSX bytes) with the project's loader, then validate it."""
     from core.io import read_table
 
-    return validate_catalogue(read_table(data, filename))
+    return validate_catalogue(without_formula_guard(read_table(data, filename)))
 
 
 def catalogue_to_csv(catalogue: pd.DataFrame) -> bytes:
-    """Return the validated catalogue as UTF-8 CSV bytes, ready to download and upload again."""
-    return validate_catalogue(catalogue).to_csv(index=False).encode("utf-8")
+    """Return the validated catalogue as CSV bytes, ready to download, open in a spreadsheet and upload again.
+
+    Written by :func:`core.workbook.customers_csv`: text a spreadsheet could run as a formula (``=``, ``+``,
+    ``-``, ``@``) gets a leading apostrophe, which :func:`read_catalogue` removes again.
+    """
+    from core.workbook import customers_csv
+
+    return customers_csv(validate_catalogue(catalogue))
 
 
 def feature_frame(table: pd.DataFrame) -> pd.DataFrame:
