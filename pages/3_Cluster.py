@@ -2,27 +2,21 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import cluster
+from core import cluster, pipeline
 from core.charts import cluster as charts
 from core.cluster import ALGORITHMS, resolve_params
 from pages import _state as state
 from pages import _ui as ui
 
 ui.page_header("Cluster", "Segment customers, pick the number of segments, and see how far to trust them.")
-clean = ui.require(
-    state.CLEAN,
-    "Clean the data first: the Clean page builds the features that segmentation uses.",
-    ui.CLEAN,
-    "Go to Clean",
-)
+clean = ui.ensure_clean()
 matrix: pd.DataFrame = clean.matrix
-K_ALGORITHMS = [key for key, spec in ALGORITHMS.items() if spec.uses_k]
 
 
 # ---- cached core calls (keyed on the matrix and the parameters) --------------------------------------------
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_sweep(matrix: pd.DataFrame, algorithm: str, k_max: int) -> cluster.SweepResult:
-    return cluster.sweep_k(matrix, algorithm, range(2, k_max + 1))
+    return pipeline.recommend_k(matrix, algorithm, k_max=k_max)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -37,7 +31,7 @@ def cached_metrics(matrix: pd.DataFrame, labels: np.ndarray) -> tuple[dict, pd.D
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_stability(matrix: pd.DataFrame, algorithm: str, params: tuple) -> pd.DataFrame:
-    return cluster.stability(matrix, cached_fit(matrix, algorithm, params))
+    return pipeline.check_stability(matrix, cached_fit(matrix, algorithm, params))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -69,7 +63,7 @@ choices = dict(state.get(state.CLUSTER_PARAMS, {}))
 choices.setdefault("algorithm", "kmeans")
 choices.setdefault("params", {})
 choices.setdefault("sweep_algorithm", "kmeans")
-choices.setdefault("k_max", 10)
+choices.setdefault("k_max", pipeline.K_MAX)
 choices.setdefault("compare", [])
 choices.setdefault("tsne", False)
 choices.setdefault("scatter_features", list(clean.features[:4]))
@@ -87,7 +81,7 @@ st.subheader("How many segments?")
 left, middle, right = st.columns([2, 1, 1])
 sweep_algorithm = left.selectbox(
     "Sweep with",
-    K_ALGORITHMS,
+    pipeline.K_ALGORITHMS,
     format_func=lambda key: ALGORITHMS[key].label,
     key=seeded("cluster__sweep_algorithm", choices["sweep_algorithm"]),
     help="The algorithm fitted for every k while the criteria vote.",
@@ -230,17 +224,18 @@ silhouette_column.plotly_chart(charts.silhouette_chart(silhouettes, names), key=
 if len(matrix) > 3_000:
     silhouette_column.caption("Silhouette plot: a seeded sample of 3,000 customers.")
 if segmentation.algorithm == "hierarchical":
-    tree = segmentation.model["linkage"]
-    k = segmentation.n_segments
-    cut = segmentation.params["distance_threshold"]
-    if segmentation.params["cut"] == "k" and 1 < k <= len(tree):
-        cut = float((tree[-k, 2] + tree[-(k - 1), 2]) / 2)
-    st.plotly_chart(charts.dendrogram_chart(tree, cut_height=cut), key="cluster__dendrogram")
+    st.plotly_chart(
+        charts.dendrogram_chart(segmentation.model["linkage"], cut_height=cluster.cut_height(segmentation)),
+        key="cluster__dendrogram",
+    )
 
 st.subheader("How far to trust the segments")
 stability = state.get(state.STABILITY)
-if st.button("Check stability (20 bootstrap refits)", key="cluster__stability"):
-    with st.status("Refitting on 20 resamples of up to 3,000 customers…", expanded=False) as status:
+if st.button(f"Check stability ({pipeline.STABILITY_RUNS} bootstrap refits)", key="cluster__stability"):
+    with st.status(
+        f"Refitting on {pipeline.STABILITY_RUNS} resamples of up to {cluster.STABILITY_SAMPLE:,} customers…",
+        expanded=False,
+    ) as status:
         stability = ui.run_safely(
             lambda: cached_stability(matrix, segmentation.algorithm, frozen(segmentation.params)),
             what="The stability check",
@@ -251,8 +246,9 @@ if st.button("Check stability (20 bootstrap refits)", key="cluster__stability"):
 if stability is not None:
     st.plotly_chart(charts.stability_chart(stability, names), key="cluster__stability_chart")
     st.caption(
-        "Each resample draws up to 3,000 customers with replacement. Bands after Hennig: 0.85 or more highly "
-        "stable, 0.75-0.85 stable, 0.6-0.75 a pattern only, below 0.6 do not act on it."
+        f"Each resample draws up to {cluster.STABILITY_SAMPLE:,} customers with replacement. Bands after Hennig: "
+        + ", ".join(f"{low:.2f} or more {band}" for low, band in cluster.HENNIG_BANDS if low > 0)
+        + "; below that, do not act on it."
     )
 else:
     st.caption("Stability refits the segmentation on resampled customers; it takes a few seconds.")

@@ -14,12 +14,7 @@ from pages import _workbook
 CHOICES = "profiles_choices"  # dict: this page's last choices (box-plot feature, segment read, chart kind)
 
 ui.page_header("Profiles", "Read each segment in plain words, name it, and download the workbook.")
-segmentation = ui.require(state.SEGMENTATION, "Segment the customers first.", ui.CLUSTER, "Go to Cluster")
-clean = ui.require(state.CLEAN, "Clean the data first.", ui.CLEAN, "Go to Clean")
-if len(clean.table) != len(segmentation.labels):
-    st.info("The segments belong to an earlier version of the table: segment the current table again.")
-    st.page_link(ui.CLUSTER, label="Go to Cluster", icon=":material/arrow_forward:")
-    st.stop()
+clean, segmentation = ui.ensure_segments()
 choices: dict = st.session_state.setdefault(CHOICES, {})
 
 
@@ -71,12 +66,9 @@ edited = st.data_editor(
         "description": st.column_config.TextColumn("description", width="large"),
     },
 )
-new_names = {
-    int(s): (str(n).strip() if isinstance(n, str) and n.strip() else automatic[int(s)].name)
-    for s, n in zip(edited["segment"], edited["name"], strict=True)
-}
-folded = [n.casefold() for n in new_names.values()]
-duplicates = sorted({n for n in new_names.values() if folded.count(n.casefold()) > 1})
+new_names, duplicates = naming.edited_names(
+    dict(zip(edited["segment"], edited["name"], strict=True)), {s: n.name for s, n in automatic.items()}
+)
 if duplicates:
     st.error(
         f"Each segment needs its own name: {', '.join(duplicates)} is used twice (capitals aside). "
@@ -154,9 +146,10 @@ left, right = st.columns(2)
 with left:
     _workbook.download_button(st, key="profiles__workbook")
 values = _workbook.collect_state()
+memo = st.session_state.setdefault(_workbook.MEMO_KEY, {})
 right.download_button(
     "Customers with segments (.csv)",
-    data=lambda: customers_csv(customers_frame(_workbook.inputs_from(values, with_offers=False))),
+    data=lambda: customers_csv(customers_frame(_workbook.memoised_inputs(values, memo))),
     file_name="cardlens_customers.csv",
     mime="text/csv",
     on_click="ignore",

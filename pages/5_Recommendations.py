@@ -341,21 +341,16 @@ def simulation_tab(scored) -> None:
     if last is None:
         return
     run = last["run"]
-    best = last["rates"].sort_values("true_rate", ascending=False)["offer_id"].iloc[0]
-    tail = run["chosen"].tail(max(len(run) // 5, 1))
-    half = len(run) // 2
+    summary = recommend.summarise_simulation(run, last["rates"].set_index("offer_id")["true_rate"])
     cols = st.columns(3)
-    cols[0].metric("Best offer chosen in the last 20% of rounds", f"{(tail == best).mean():.0%}")
-    cols[1].metric("Regret, first half", f"{run['regret'].iloc[:half].sum():.1f}")
-    cols[2].metric("Regret, second half", f"{run['regret'].iloc[half:].sum():.1f}")
+    cols[0].metric("Best offer chosen in the last 20% of rounds", f"{summary.best_share:.0%}")
+    cols[1].metric("Regret, first half", f"{summary.regret_first_half:.1f}")
+    cols[2].metric("Regret, second half", f"{summary.regret_second_half:.1f}")
     st.plotly_chart(charts.regret_chart(run), key="recs__regret")
 
 
 ui.page_header("Recommendations", "Offers per segment and per customer, with reasons, learning from campaign feedback.")
-clean = ui.require(state.CLEAN, "Clean the data first: offers use the cleaned customer table.", ui.CLEAN, "Go to Clean")
-segmentation = ui.require(
-    state.SEGMENTATION, "Segment the customers first: offers are ranked per segment.", ui.CLUSTER, "Go to Cluster"
-)
+clean, segmentation = ui.ensure_segments()
 if st.session_state.get(state.CATALOGUE) is None:
     st.session_state[state.CATALOGUE] = recommend.load_catalogue()
 STORE = recommend.store_directory()
@@ -373,6 +368,8 @@ with st.spinner("Scoring offers for every customer ..."):
         lambda: cached_scores(clean.table, segmentation.labels, clean.id_column, st.session_state[state.CATALOGUE]),
         what="Scoring offers",
     )
+if scored is not None:
+    st.session_state[state.OFFER_SCORES] = scored  # the workbook's Offers sheet reuses it instead of scoring again
 segments, customers, feedback, catalogue, simulation = st.tabs(
     ["Segments", "Customers", "Feedback", "Catalogue", "Simulation"]
 )

@@ -1,7 +1,7 @@
 import pandas as pd
 import streamlit as st
 
-from core import fraud
+from core import fraud, pipeline
 from core.charts import fraud as charts
 from pages import _state as state
 from pages import _ui as ui
@@ -12,19 +12,17 @@ DEFAULT_SETTINGS = {
     "transactions": {"kind": "count", "count": 100, "percent": 0.5},
 }
 BUDGET_KINDS = {"count": "Review the top N", "percent": "Review the top percent"}
-NOT_REVIEWED = "not reviewed"
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def cached_customers(table, matrix, labels, centres, id_column, budget, budget_percent):
-    return fraud.score_customers(
-        table, matrix, labels, centres, budget=budget, budget_percent=budget_percent, id_column=id_column
-    )
+def cached_customers(_clean, _segmentation, table, matrix, labels, names, budget, budget_percent):
+    """Score customers; keyed on the table, matrix, labels and names the scores depend on."""
+    return pipeline.customer_alerts(_clean, _segmentation, names, budget=budget, budget_percent=budget_percent)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def cached_transactions(canonical, budget, budget_percent):
-    return fraud.score_transactions(canonical, budget=budget, budget_percent=budget_percent)
+    return pipeline.transaction_alerts(canonical, budget=budget, budget_percent=budget_percent)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -75,25 +73,25 @@ def review(alerts: pd.DataFrame, prefix: str, label_of) -> None:
         return
     keys = alerts["alert"].tolist()
     key = st.selectbox("Alert", keys, format_func=label_of, key=f"fraud__{prefix}_review_alert")
-    st.caption(f"Current review: **{reviews.get(key, NOT_REVIEWED)}**")
+    st.caption(f"Current review: **{reviews.get(key, pipeline.NOT_REVIEWED)}**")
     buttons = st.columns(3)
-    choices = {"confirmed fraud": ":material/gpp_bad:", "false alarm": ":material/verified_user:", NOT_REVIEWED: None}
+    icons = (":material/gpp_bad:", ":material/verified_user:", None)
+    choices = dict(zip((*pipeline.REVIEW_STATUSES, pipeline.NOT_REVIEWED), icons, strict=True))
     for column, (status, icon) in zip(buttons, choices.items(), strict=True):
-        label = "Clear review" if status == NOT_REVIEWED else f"Mark {status}"
+        label = "Clear review" if status == pipeline.NOT_REVIEWED else f"Mark {status}"
         if column.button(label, icon=icon, key=f"fraud__{prefix}_mark_{status.replace(' ', '_')}"):
-            if status == NOT_REVIEWED:
+            if status == pipeline.NOT_REVIEWED:
                 reviews.pop(key, None)
             else:
                 reviews[key] = status
             st.session_state[state.FRAUD_REVIEWS] = reviews
             st.rerun()
-    reviewed = [reviews[k] for k in keys if k in reviews]
-    confirmed = sum(s == "confirmed fraud" for s in reviewed)
-    if reviewed:
+    summary = pipeline.review_summary(keys, reviews)
+    if summary.precision is not None:
         st.metric(
             "Precision of reviewed alerts",
-            f"{confirmed / len(reviewed):.0%}",
-            help=f"{confirmed} confirmed fraud of {len(reviewed)} reviewed ({len(keys) - len(reviewed)} still open).",
+            f"{summary.precision:.0%}",
+            help=f"{summary.confirmed} confirmed fraud of {summary.reviewed} reviewed ({summary.open} still open).",
         )
     else:
         st.caption("No alert reviewed yet: mark one above to track the precision of your alerts.")
@@ -129,57 +127,50 @@ ui.page_header("Fraud", "Find unusual customers and suspicious transactions, wit
 customers_tab, transactions_tab = st.tabs(["Customers", "Transactions"])
 
 with customers_tab:
-    clean = st.session_state.get(state.CLEAN)
-    segmentation = st.session_state.get(state.SEGMENTATION)
-    if clean is None or segmentation is None:
-        missing = "Clean the data" if clean is None else "Segment the customers"
-        st.info(f"{missing} first: customers are compared with their own segment.")
-        page, label = (ui.CLEAN, "Go to Clean") if clean is None else (ui.CLUSTER, "Go to Cluster")
-        st.page_link(page, label=label, icon=":material/arrow_forward:")
-    else:
-        count, percent = budget_control("customers", "customers")
-        with st.spinner("Scoring customers ..."):
-            scored = ui.run_safely(
-                lambda: cached_customers(
-                    clean.table,
-                    clean.matrix,
-                    segmentation.labels,
-                    segmentation.centres,
-                    clean.id_column,
-                    count,
-                    percent,
-                ),
-                what="Customer anomaly scoring",
-            )
-        if scored is not None:
-            names = ui.segment_names()
-            scored = scored.assign(segment_name=scored["segment"].map(names), alert="customer:" + scored["customer_id"])
-            state.put(state.FRAUD_CUSTOMERS, scored)
-            show_notes(scored)
-            alerts = scored.loc[scored["flagged"]].sort_values("anomaly_rank")
-            reviews = st.session_state.get(state.FRAUD_REVIEWS) or {}
-            st.subheader(f"{len(alerts):,} unusual customers")
-            st.dataframe(
-                alerts.assign(review=alerts["alert"].map(lambda k: reviews.get(k, NOT_REVIEWED)))[
-                    ["anomaly_rank", "customer_id", "segment_name", "anomaly_score", "reasons", "review"]
-                ],
-                hide_index=True,
-                column_config={"anomaly_score": st.column_config.ProgressColumn("score", min_value=0, max_value=1)},
-            )
-            left, right = st.columns(2)
-            left.plotly_chart(
-                charts.score_histogram(scored["anomaly_score"], scored["flagged"], what="customers"),
-                key="fraud__customers_scores",
-            )
-            right.plotly_chart(
-                charts.alerts_by_segment(scored["segment"], scored["flagged"], names), key="fraud__customers_segments"
-            )
-            ranks = dict(zip(alerts["alert"], alerts["anomaly_rank"], strict=True))
-            review(alerts, "customers", lambda k: f"#{ranks[k]}  {k.removeprefix('customer:')}")
-            roles = st.session_state.get(state.ROLES) or {}
-            label_column = next((c for c, r in roles.items() if r == "label" and c in clean.table.columns), None)
-            labels = clean.table[label_column] if label_column else None
-            evaluation_block(scored["anomaly_score"], labels, len(alerts), "customers")
+    clean, segmentation = ui.ensure_segments()
+    count, percent = budget_control("customers", "customers")
+    with st.spinner("Scoring customers ..."):
+        scored = ui.run_safely(
+            lambda: cached_customers(
+                clean,
+                segmentation,
+                clean.table,
+                clean.matrix,
+                segmentation.labels,
+                ui.segment_names(),
+                count,
+                percent,
+            ),
+            what="Customer anomaly scoring",
+        )
+    if scored is not None:
+        names = ui.segment_names()
+        state.put(state.FRAUD_CUSTOMERS, scored)
+        show_notes(scored)
+        alerts = scored.loc[scored["flagged"]].sort_values("anomaly_rank")
+        reviews = st.session_state.get(state.FRAUD_REVIEWS) or {}
+        st.subheader(f"{len(alerts):,} unusual customers")
+        st.dataframe(
+            alerts.assign(review=alerts["alert"].map(lambda k: reviews.get(k, pipeline.NOT_REVIEWED)))[
+                ["anomaly_rank", "customer_id", "segment_name", "anomaly_score", "reasons", "review"]
+            ],
+            hide_index=True,
+            column_config={"anomaly_score": st.column_config.ProgressColumn("score", min_value=0, max_value=1)},
+        )
+        left, right = st.columns(2)
+        left.plotly_chart(
+            charts.score_histogram(scored["anomaly_score"], scored["flagged"], what="customers"),
+            key="fraud__customers_scores",
+        )
+        right.plotly_chart(
+            charts.alerts_by_segment(scored["segment"], scored["flagged"], names), key="fraud__customers_segments"
+        )
+        ranks = dict(zip(alerts["alert"], alerts["anomaly_rank"], strict=True))
+        review(alerts, "customers", lambda k: f"#{ranks[k]}  {k.removeprefix('customer:')}")
+        roles = st.session_state.get(state.ROLES) or {}
+        label_column = next((c for c, r in roles.items() if r == "label" and c in clean.table.columns), None)
+        labels = clean.table[label_column] if label_column else None
+        evaluation_block(scored["anomaly_score"], labels, len(alerts), "customers")
 
 with transactions_tab:
     canonical = st.session_state.get(state.TX_CANONICAL)
@@ -195,14 +186,13 @@ with transactions_tab:
         with st.spinner("Scoring transactions ..."):
             scored = ui.run_safely(lambda: cached_transactions(canonical, count, percent), what="Transaction scoring")
         if scored is not None:
-            scored = scored.assign(alert="transaction:" + scored["row"].astype(str))
             state.put(state.FRAUD_TRANSACTIONS, scored)
             show_notes(scored)
             alerts = scored.loc[scored["flagged"]].sort_values("rank")
             reviews = st.session_state.get(state.FRAUD_REVIEWS) or {}
             st.subheader(f"{len(alerts):,} suspicious transactions")
             shown = ["rank", "row", "customer_id", "timestamp", "amount", "category", "score", "reasons", "review"]
-            table = alerts.assign(review=alerts["alert"].map(lambda k: reviews.get(k, NOT_REVIEWED)))
+            table = alerts.assign(review=alerts["alert"].map(lambda k: reviews.get(k, pipeline.NOT_REVIEWED)))
             st.dataframe(
                 table[[c for c in shown if c in table.columns]],
                 hide_index=True,

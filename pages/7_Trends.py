@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core import trends
+from core import pipeline, trends
 from core.charts import trends as charts
 from core.transactions import infer_transaction_columns, standardize_transactions
 from pages import _state as state
@@ -34,22 +34,10 @@ def _view(tx, segment_by_customer, freq, metric, segments, horizon):
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _migration(tx, _clean, _segmentation, segmentation_key, names, value_order, n_periods, cut):
-    from core.cluster import assign
-
-    def assign_fn(features: pd.DataFrame) -> pd.Series:
-        table, matrix = _clean.fitted.transform(features)
-        labels = assign(_segmentation, matrix)
-        ids = table[_clean.id_column] if _clean.id_column in table.columns else features["customer_id"]
-        return pd.Series(labels, index=ids.astype(str).to_numpy())
-
-    return trends.migration(
-        tx,
-        assign_fn,
-        value_order,
-        names=names,
-        n_periods=n_periods,
-        cut_dates=[cut] if cut is not None else None,
+def _migration(tx, _clean, _segmentation, segments_by_customer, names, n_periods, cut):
+    """Keyed on the transactions, each customer's segment, the names and the split."""
+    return pipeline.migration(
+        tx, _clean, _segmentation, names, n_periods=n_periods, cut_dates=[cut] if cut is not None else None
     )
 
 
@@ -93,28 +81,20 @@ if tx is None:
     st.stop()
 
 # ---- segments of each customer ---------------------------------------------------------------------------
+clean, segmentation = ui.ensure_segments()
 names = ui.segment_names()
-clean = state.get(state.CLEAN)
-segmentation = state.get(state.SEGMENTATION)
 segment_by_customer = None
 ids_by_customer = None
-if segmentation is not None and clean is not None and clean.id_column in clean.table.columns:
-    ids = clean.table[clean.id_column].astype("string").str.strip().to_numpy()
-    labels = pd.Series(segmentation.labels, index=ids)
-    labels = labels.loc[~labels.index.duplicated()]
-    if labels.index.isin(tx["customer_id"].unique()).any():
-        ids_by_customer = labels.astype("int64")
-        segment_by_customer = pd.Series(
-            pd.Categorical([names[int(s)] for s in ids_by_customer], categories=list(names.values())),
-            index=ids_by_customer.index,
-        )
+if clean.id_column in clean.table.columns:
+    labels = pipeline.segment_ids_by_customer(clean, segmentation)
+    if labels.index.isin(tx["customer_id"].astype("string").str.strip().unique()).any():
+        ids_by_customer = labels
+        segment_by_customer = pipeline.segment_by_customer(clean, segmentation, names)
     else:
         st.warning(
             "None of the transactions' customer ids match the segmented customers' ids, so only everyone's "
             "trends are shown. Check the id columns on the Upload page."
         )
-elif segmentation is None:
-    st.info("Showing everyone's trends. Segment the customers on the Cluster page to see each segment's.")
 segment_list = list(names.values()) if segment_by_customer is not None else []
 
 # ---- choices (kept across navigation) ---------------------------------------------------------------------
@@ -252,9 +232,7 @@ with tab_forecast:
 moves = None
 with tab_migration:
     source = state.get(state.CUSTOMER_SOURCE)
-    if segmentation is None or clean is None:
-        st.info("Segment the customers first: migration places each period's customers into the segments.")
-    elif source == "customers" or getattr(clean, "fitted", None) is None:
+    if source == "customers" or getattr(clean, "fitted", None) is None:
         st.info(
             "Migration needs segments built from transaction-derived customer features (choose the transactions "
             "as the customer source on the Clean page). These segments come from a customer table without "
@@ -287,11 +265,9 @@ with tab_migration:
                 key="trends__cut",
             )
             choices["cut"] = cut
-        value_order = trends.value_order_by_spend(tx, ids_by_customer)
-        key = hashlib.sha256(pd.util.hash_pandas_object(ids_by_customer).to_numpy().tobytes()).hexdigest()
         with st.spinner("Deriving each period's customer features and placing them into the segments..."):
             moves = ui.run_safely(
-                lambda: _migration(tx, clean, segmentation, key, names, value_order, n_periods, cut),
+                lambda: _migration(tx, clean, segmentation, ids_by_customer, names, n_periods, cut),
                 what="Segment migration",
             )
         if moves is not None:

@@ -1,13 +1,17 @@
-"""Small pieces every page shares: page paths, the 'do this first' guard, error display, sidebar status."""
+"""Small pieces every page shares: page paths, upstream results with the defaults, error display, sidebar status."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pandas as pd
 import streamlit as st
 
+from core import pipeline
 from core.errors import DataError
+from core.naming import display_name
 from pages import _state as state
 
 UPLOAD = "pages/1_Upload.py"
@@ -37,6 +41,86 @@ def require(key: str, message: str, page: str, label: str) -> Any:
     return value
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _default_clean(customers, tx_canonical, source: str, roles_json: str):
+    frame, roles, _ = pipeline.customer_table(customers, tx_canonical, source, json.loads(roles_json) or None)
+    recipe, clean = pipeline.prepare(frame, roles)
+    return recipe, clean
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _default_segments(matrix: pd.DataFrame):
+    sweep = pipeline.recommend_k(matrix)
+    return sweep, pipeline.segment(matrix, sweep=sweep)
+
+
+def _said(message: str, page: str, label: str) -> None:
+    st.caption(message)
+    st.page_link(page, label=label, icon=":material/tune:")
+
+
+def ensure_clean() -> Any:
+    """Return the session's cleaned table; without one, apply the default recipe (and say so in one line).
+
+    Stops the page with a link to Upload when nothing is loaded.
+    """
+    clean = st.session_state.get(state.CLEAN)
+    if clean is not None:
+        return clean
+    dataset = st.session_state.get(state.DATASET)
+    transactions = st.session_state.get(state.TRANSACTIONS)
+    tx = st.session_state.get(state.TX_CANONICAL)
+    if dataset is None and transactions is None and tx is None:
+        st.info("Load a customer or transaction table first.")
+        st.page_link(UPLOAD, label="Go to Upload", icon=":material/arrow_forward:")
+        st.stop()
+    if tx is None and transactions is not None:
+        columns = st.session_state.get(state.TX_COLUMNS)
+        tx = run_safely(
+            lambda: pipeline.canonical_transactions(transactions.frame, columns), what="Reading the transactions"
+        )
+        if tx is not None:
+            st.session_state[state.TX_CANONICAL] = tx
+    source = st.session_state.get(state.CUSTOMER_SOURCE) or pipeline.default_source(
+        dataset.frame if dataset is not None else None
+    )
+    roles = st.session_state.get(state.ROLES) or {}
+    with st.spinner("Applying the default recipe ..."):
+        done = run_safely(
+            lambda: _default_clean(dataset.frame if dataset is not None else None, tx, source, json.dumps(roles)),
+            what="Cleaning with the default recipe",
+        )
+    if done is None:
+        st.stop()
+    recipe, clean = done
+    state.put(state.RECIPE, recipe)
+    state.put(state.CLEAN, clean)
+    st.session_state[state.CUSTOMER_SOURCE] = source
+    _said("The data was cleaned with the default recipe.", CLEAN, "Change the recipe on Clean")
+    return clean
+
+
+def ensure_segments() -> tuple[Any, Any]:
+    """Return ``(clean, segmentation)``; without segments, fit K-Means with the recommended k (and say so)."""
+    clean = ensure_clean()
+    segmentation = st.session_state.get(state.SEGMENTATION)
+    if segmentation is not None and len(segmentation.labels) == len(clean.table):
+        return clean, segmentation
+    with st.spinner("Segmenting with K-Means and the recommended number of segments ..."):
+        done = run_safely(lambda: _default_segments(clean.matrix), what="Segmentation with the defaults")
+    if done is None:
+        st.stop()
+    sweep, segmentation = done
+    state.put(state.SWEEP, sweep)
+    state.put(state.SEGMENTATION, segmentation)
+    _said(
+        f"The customers were segmented with the defaults: K-Means, k = {segmentation.n_segments} (recommended).",
+        CLUSTER,
+        "Change the segmentation on Cluster",
+    )
+    return clean, segmentation
+
+
 def run_safely(action: Callable[[], T], *, what: str) -> T | None:
     """Run a core call; show a :class:`DataError` as an actionable message, anything else as a bug report.
 
@@ -63,7 +147,7 @@ def segment_names() -> dict[int, str]:
     if segmentation is None:
         return {}
     ids = sorted({int(label) for label in segmentation.labels})
-    return {i: names.get(i, "Noise" if i < 0 else f"Segment {i}") for i in ids}
+    return {i: display_name(i, names) for i in ids}
 
 
 def algorithm_label(key: str) -> str:

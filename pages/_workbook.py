@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
+from core import pipeline
 from core.workbook import MAX_EXCEL_ROWS, Export, WorkbookInputs, assemble_export
 from pages import _state as state
 
@@ -20,106 +20,91 @@ FILE_STEM = "cardlens_segments"
 MEMO_KEY = state.WORKBOOK_MEMO  # per-session memo of the last workbook built (never shared between sessions)
 
 
+WORKBOOK_KEYS = (
+    state.DATASET,
+    state.TRANSACTIONS,
+    state.TX_COLUMNS,
+    state.TX_CANONICAL,
+    state.CLEAN,
+    state.SEGMENTATION,
+    state.PROFILES,
+    state.NAMES,
+    state.DESCRIPTIONS,
+    state.SWEEP,
+    state.STABILITY,
+    state.RECIPE,
+    state.CLUSTER_PARAMS,
+    state.CATALOGUE,
+    state.OFFER_SCORES,
+    state.FEEDBACK,
+    state.FRAUD_CUSTOMERS,
+    state.FRAUD_TRANSACTIONS,
+    state.FRAUD_REVIEWS,
+    state.TRENDS,
+)
+
+
 def collect_state() -> dict[str, Any]:
     """Take every value the workbook needs from the session (references only, nothing computed)."""
-    keys = (
-        state.DATASET,
-        state.TRANSACTIONS,
-        state.CLEAN,
-        state.SEGMENTATION,
-        state.PROFILES,
-        state.NAMES,
-        state.DESCRIPTIONS,
-        state.SWEEP,
-        state.STABILITY,
-        state.RECIPE,
-        state.CLUSTER_PARAMS,
-        state.CATALOGUE,
-        state.FEEDBACK,
-        state.FRAUD_CUSTOMERS,
-        state.FRAUD_TRANSACTIONS,
-        state.FRAUD_REVIEWS,
-        state.TRENDS,
-    )
-    return {key: st.session_state.get(key) for key in keys}
+    return {key: st.session_state.get(key) for key in WORKBOOK_KEYS}
 
 
-def _offers(values: dict[str, Any], names: dict[int, str]) -> pd.DataFrame | None:
-    clean, segmentation = values[state.CLEAN], values[state.SEGMENTATION]
-    if values[state.CATALOGUE] is None and values[state.FEEDBACK] is None:
-        return None
-    try:
-        from core.recommend import top_offers_table
-    except ImportError:
-        return None
-    feedback = values[state.FEEDBACK]
-    return top_offers_table(
-        clean.table,
-        segmentation.labels,
-        id_column=clean.id_column,
-        names=names,
-        catalogue=values[state.CATALOGUE],
-        feedback=feedback if feedback is not None and len(feedback) else None,
-    )
+def inputs_from(values: dict[str, Any]) -> WorkbookInputs:
+    """Turn collected session values into :class:`core.workbook.WorkbookInputs`, the way the command line does.
 
-
-def _fraud(values: dict[str, Any]) -> pd.DataFrame | None:
-    reviews = values[state.FRAUD_REVIEWS] or {}
-    parts = []
-    for key in (state.FRAUD_TRANSACTIONS, state.FRAUD_CUSTOMERS):
-        scored = values[key]
-        if scored is not None and "flagged" in scored.columns:
-            alerts = scored.loc[scored["flagged"].astype(bool)].copy()
-            if "alert" in alerts.columns:
-                alerts["review"] = alerts["alert"].map(lambda k: reviews.get(k, "not reviewed"))
-            parts.append(alerts.assign(kind="transaction" if key == state.FRAUD_TRANSACTIONS else "customer"))
-    return pd.concat(parts, ignore_index=True) if parts else None
-
-
-def _customer_scores(values: dict[str, Any]) -> pd.DataFrame | None:
-    scored = values[state.FRAUD_CUSTOMERS]
-    if scored is None:
-        return None
-    keep = [c for c in ("anomaly_score", "anomaly_rank", "flagged", "reasons") if c in scored.columns]
-    return scored[keep] if keep else None
-
-
-def inputs_from(values: dict[str, Any], *, with_offers: bool = True) -> WorkbookInputs:
-    """Turn collected session values into :class:`core.workbook.WorkbookInputs` (offers are computed here)."""
+    Whatever the session lacks (offers, customer and transaction alerts, trends, profiles and names) is computed
+    by the pipeline's steps with their defaults; what the user did (edited names, the catalogue, recorded
+    outcomes, reviews, the Trends view, the alert budgets) is used as it is.
+    """
     from core.schema import detect_layout
 
-    dataset = values[state.DATASET] or values[state.TRANSACTIONS]
+    dataset, transactions = values[state.DATASET], values[state.TRANSACTIONS]
     clean, segmentation = values[state.CLEAN], values[state.SEGMENTATION]
-    names = dict(values[state.NAMES] or {})
-    trends = values[state.TRENDS]
-    return WorkbookInputs(
-        dataset_name=getattr(dataset, "name", "customers"),
-        sha256=getattr(dataset, "sha256", None),
-        table=clean.table,
-        labels=segmentation.labels,
-        id_column=clean.id_column,
-        names=names or None,
-        descriptions=values[state.DESCRIPTIONS],
-        profiles=values[state.PROFILES],
-        segmentation=segmentation,
-        sweep=values[state.SWEEP],
-        stability=values[state.STABILITY],
-        recipe=values[state.RECIPE],
-        clean_reports=clean.reports,
-        params=values[state.CLUSTER_PARAMS],
-        random_state=getattr(segmentation, "random_state", 0),
-        layout=detect_layout(values[state.DATASET].frame) if values[state.DATASET] is not None else "transactions",
-        offers=_offers(values, names) if with_offers else None,
+    layout = detect_layout(dataset.frame) if dataset is not None else "transactions"
+    profiles = values[state.PROFILES]
+    names, descriptions = values[state.NAMES], values[state.DESCRIPTIONS]
+    if profiles is None or names is None:
+        profiles, automatic, automatic_descriptions = pipeline.profile_and_name(clean, segmentation, layout)
+        names = {**automatic, **(names or {})}
+        descriptions = {**automatic_descriptions, **(descriptions or {})}
+    tx = values[state.TX_CANONICAL]
+    if tx is None and transactions is not None:
+        tx = pipeline.canonical_transactions(transactions.frame, values[state.TX_COLUMNS])
+    acted = pipeline.act_on_segments(
+        clean,
+        segmentation,
+        names,
+        tx_canonical=tx,
+        catalogue=values[state.CATALOGUE],
         feedback=values[state.FEEDBACK],
-        fraud=_fraud(values),
-        customer_scores=_customer_scores(values),
-        trends=trends if trends is not None and len(trends) else None,
+        offer_scores=values[state.OFFER_SCORES],
+        customer_scores=values[state.FRAUD_CUSTOMERS],
+        transaction_scores=values[state.FRAUD_TRANSACTIONS],
+        reviews=values[state.FRAUD_REVIEWS],
+        trends=values[state.TRENDS],
+        random_state=getattr(segmentation, "random_state", 0),
     )
-
-
-def workbook_inputs_from_state() -> WorkbookInputs:
-    """Gather everything the session produced into :class:`core.workbook.WorkbookInputs`."""
-    return inputs_from(collect_state())
+    stability = values[state.STABILITY]
+    if stability is None:
+        stability = pipeline.check_stability(
+            clean.matrix, segmentation, random_state=getattr(segmentation, "random_state", 0)
+        )
+    return pipeline.workbook_inputs(
+        dataset_name=getattr(dataset or transactions, "name", "customers"),
+        sha256=getattr(dataset or transactions, "sha256", None),
+        clean=clean,
+        segmentation=segmentation,
+        profiles=profiles,
+        names=names,
+        descriptions=descriptions,
+        sweep=values[state.SWEEP],
+        stability=stability,
+        recipe=values[state.RECIPE],
+        params=values[state.CLUSTER_PARAMS],
+        layout=layout,
+        acted=acted,
+        feedback=values[state.FEEDBACK],
+    )
 
 
 def _key(values: dict[str, Any]) -> tuple:
@@ -142,8 +127,15 @@ def workbook_bytes(values: dict[str, Any] | None = None, memo: dict | None = Non
     key = _key(values)
     if key not in memo:
         memo.clear()
-        memo[key] = (values, assemble_export(inputs_from(values), stem=FILE_STEM))
-    return memo[key][1]
+        inputs = inputs_from(values)
+        memo[key] = (values, inputs, assemble_export(inputs, stem=FILE_STEM))
+    return memo[key][2]
+
+
+def memoised_inputs(values: dict[str, Any], memo: dict) -> WorkbookInputs:
+    """The workbook inputs of these session values (built with the workbook, and reused by it)."""
+    workbook_bytes(values, memo)
+    return memo[_key(values)][1]
 
 
 def _deferred(values: dict[str, Any]) -> Callable[[], bytes]:
