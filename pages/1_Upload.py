@@ -77,7 +77,8 @@ def say(kind: str, text: str) -> None:
 
 def uploader_key(kind: str) -> str:
     """The uploader's widget key; a new round gives an empty uploader after its table is removed."""
-    return f"upload__{kind}_file_{(st.session_state.get(state.UPLOADER_ROUND) or {}).get(kind, 0)}"
+    round_ = (st.session_state.get(state.UPLOADER_ROUND) or {}).get(kind, 0)
+    return f"upload__{kind}_file" + (f"_{round_}" if round_ else "")
 
 
 def empty_uploader(kind: str) -> None:
