@@ -53,20 +53,76 @@ def _write(path: str, data: bytes) -> None:
         raise InputError(f"cannot write {path}: {error.strerror or error}") from None
 
 
+def _corrections(args: argparse.Namespace) -> dict[str, str]:
+    """Parse ``--columns role=COLUMN[,role=COLUMN...]`` (repeatable; date parts joined by ``+``)."""
+    corrections: dict[str, str] = {}
+    for item in ",".join(args.columns or []).split(","):
+        if not item.strip():
+            continue
+        role, equals, column = item.partition("=")
+        if not equals or not role.strip() or not column.strip():
+            raise InputError(f"--columns takes ROLE=COLUMN pairs such as customer=user_id, not {item.strip()!r}")
+        corrections[role.strip().lower()] = column.strip()
+    return corrections
+
+
+def _for_table(corrections: dict[str, str], frame: Any) -> dict[str, str]:
+    """Return the corrections whose columns are all in ``frame``."""
+    return {
+        role: column for role, column in corrections.items() if all(part in frame.columns for part in column.split("+"))
+    }
+
+
+def _understand(frame: Any, name: str, corrections: dict[str, str], exclude: list[str], kind: str | None) -> Any:
+    from core.schema import understand
+
+    return understand(
+        frame,
+        columns=_for_table(corrections, frame),
+        exclude=[column for column in exclude if column in frame.columns],
+        kind=kind,
+    )
+
+
+def _unmatched(corrections: dict[str, str], exclude: list[str], *frames: Any) -> None:
+    """Refuse a ``--columns`` or ``--exclude`` column that is in none of the files, naming their columns."""
+    known = {str(column) for frame in frames if frame is not None for column in frame.columns}
+    for role, column in corrections.items():
+        missing = [part for part in column.split("+") if part not in known]
+        if missing:
+            raise InputError(
+                f"--columns {role}={column}: no column {missing[0]!r} in the input. Its columns are: "
+                f"{', '.join(sorted(known)[:30])}"
+            )
+    for column in exclude:
+        if column not in known:
+            raise InputError(f"--exclude {column}: no such column in the input")
+
+
 def _segment(args: argparse.Namespace) -> int:
     from core.pipeline import run_segment_pipeline
-    from core.schema import detect_layout
     from core.workbook import assemble_export
 
     customers, sha = _load(args.input)
+    corrections, exclude = _corrections(args), list(args.exclude or [])
     transactions = None
-    if detect_layout(customers) == "transactions":  # a transaction file given as INPUT: segment its customers
-        if args.transactions:
-            raise InputError(f"{Path(args.input).name} is a transaction table: give it once, as INPUT.")
-        customers, transactions = None, customers
-    elif args.transactions:
+    if args.transactions:
         transactions, tx_sha = _load(args.transactions)
         sha = f"{sha} (transactions {tx_sha})"
+    _unmatched(corrections, exclude, customers, transactions)
+    understood = _understand(customers, Path(args.input).name, corrections, exclude, args.kind)
+    report = understood.lines(Path(args.input).name)
+    roles, tx_columns = understood.roles, None
+    if understood.kind == "transactions":  # a transaction file given as INPUT: segment its customers
+        if args.transactions:
+            raise InputError(
+                f"{Path(args.input).name} is a transaction table: give it once, as INPUT (or say --kind customers)."
+            )
+        customers, transactions, roles, tx_columns = None, customers, None, understood.transaction_columns
+    elif transactions is not None:
+        tx_understood = _understand(transactions, Path(args.transactions).name, corrections, exclude, "transactions")
+        tx_columns = tx_understood.transaction_columns
+        report += tx_understood.lines(Path(args.transactions).name)
     recipe = None
     if args.recipe:
         from core.clean import Recipe
@@ -85,6 +141,9 @@ def _segment(args: argparse.Namespace) -> int:
         dataset_name=Path(args.input).name,
         stability_runs=args.stability,
         source=args.source,
+        roles=roles,
+        tx_columns=tx_columns,
+        understanding=tuple(report),
     )
     options = {"algorithm": args.algorithm, "k": args.k, "stability": args.stability, "recipe": args.recipe}
     export = assemble_export(result.workbook_inputs(sha256=sha, params=options), stem=Path(args.out).stem)
@@ -92,7 +151,7 @@ def _segment(args: argparse.Namespace) -> int:
     if export.filename.endswith(".zip") and out.suffix != ".zip":
         out = out.with_suffix(".zip")
     _write(str(out), export.data)
-    lines = result.summary_lines()
+    lines = [*report, "", *result.summary_lines()]
     if feedback_note:
         lines.append(feedback_note)
     if args.model_out:
@@ -125,11 +184,25 @@ def _feedback(path: str, customers: Any) -> tuple[Any, str]:
 
 
 def _assign(args: argparse.Namespace) -> int:
+    from core.clean import FittedRecipe
     from core.model import assign_file, model_from_json
     from core.workbook import Sheet, build_workbook, customers_csv
 
     model = model_from_json(_read(args.model)[0])
     frame, _ = _load(args.newfile)
+    corrections = _corrections(args)
+    unknown = set(corrections) - {"id", "customer", "key"}
+    if unknown:
+        raise InputError(
+            f"assign replays the model's column roles; only --columns id=COLUMN (the customer id in NEWFILE) can "
+            f"be given, not {', '.join(sorted(unknown))}"
+        )
+    if corrections:
+        _unmatched(corrections, [], frame)
+        model_id = FittedRecipe.from_dict(model.fitted_recipe).id_column
+        given = next(iter(corrections.values()))
+        if model_id is not None and given != model_id:
+            frame = frame.drop(columns=[model_id], errors="ignore").rename(columns={given: model_id})
     assigned = assign_file(model, frame)
     if args.out.lower().endswith(".xlsx"):
         data = build_workbook([Sheet("Customers", assigned.reset_index(drop=True), "Customers with their segment.")])
@@ -145,13 +218,25 @@ def _assign(args: argparse.Namespace) -> int:
 
 def _fraud(args: argparse.Namespace) -> int:
     from core.fraud import score_transaction_file
-    from core.transactions import infer_transaction_columns
     from core.workbook import customers_csv
 
     frame, _ = _load(args.transactions)
-    scores = score_transaction_file(frame, infer_transaction_columns(frame), budget=args.budget)
+    corrections, exclude = _corrections(args), list(args.exclude or [])
+    _unmatched(corrections, exclude, frame)
+    understood = _understand(frame, Path(args.transactions).name, corrections, exclude, "transactions")
+    columns = understood.transaction_columns
+    if columns.timestamp is None or (columns.amount is None and columns.debit is None):
+        missing = "timestamp" if columns.timestamp is None else "amount"
+        raise InputError(
+            f"{Path(args.transactions).name}: no column reads as the transaction {missing}. Say which with "
+            f"--columns {missing}=COLUMN (columns: {', '.join(map(str, frame.columns[:30]))})"
+        )
+    scores = score_transaction_file(frame, columns, budget=args.budget)
     _write(args.out, customers_csv(scores))
-    lines = [f"{len(scores):,} transactions scored, {int(scores['flagged'].sum()):,} flagged; written to {args.out}"]
+    lines = [*understood.lines(Path(args.transactions).name), ""]
+    lines.append(
+        f"{len(scores):,} transactions scored, {int(scores['flagged'].sum()):,} flagged; written to {args.out}"
+    )
     lines += [f"Note: {note}" for note in scores.attrs.get("notes", ())]
     if args.customers:
         from core.fraud import score_customers
@@ -178,6 +263,20 @@ def _samples(args: argparse.Namespace) -> int:
     return 0
 
 
+def _role_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--columns",
+        action="append",
+        metavar="ROLE=COLUMN[,...]",
+        help="say which column is what when the guess is wrong: customer, timestamp (date parts joined by +, e.g. "
+        "Year+Month+Day+Time), amount, debit, credit, label, id, category, merchant, or a role such as feature, "
+        "categorical, leakage, text; e.g. --columns customer=user_id,timestamp=ts,amount=amt,label=is_fraud",
+    )
+    parser.add_argument(
+        "--exclude", nargs="+", action="extend", metavar="COLUMN", help="columns never to use as features"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of every command (``segment``, ``assign``, ``fraud``, ``samples``)."""
     parser = _Parser(prog=PROG, description="CardLens: credit-card customer segments from the command line.")
@@ -197,6 +296,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="what to segment: the customer table (default when given), features derived from the transactions, "
         "or both joined on the customer id",
+    )
+    _role_arguments(segment)
+    segment.add_argument(
+        "--kind",
+        choices=("customers", "transactions"),
+        default=None,
+        help="what INPUT is, when the guess (a repeated key + a date + an amount = transactions) is wrong",
     )
     segment.add_argument("--recipe", metavar="RECIPE.json", help="cleaning recipe downloaded from the Clean page")
     segment.add_argument(
@@ -227,6 +333,12 @@ def build_parser() -> argparse.ArgumentParser:
     assign.add_argument("model", metavar="MODEL", help="model file written by `segment --model-out`")
     assign.add_argument("newfile", metavar="NEWFILE", help="the new customer file")
     assign.add_argument("--out", required=True, help="output file (.csv, or .xlsx for a workbook)")
+    assign.add_argument(
+        "--columns",
+        action="append",
+        metavar="id=COLUMN",
+        help="the customer id column of NEWFILE when it is named differently from the model's",
+    )
     assign.set_defaults(run=_assign)
 
     fraud = commands.add_parser(
@@ -238,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     fraud.add_argument("--customers", metavar="FILE", help="also score these customers (written to OUT_customers.csv)")
     fraud.add_argument("--budget", type=int, default=100, metavar="N", help="alerts to flag (default 100)")
     fraud.add_argument("--out", required=True, help="CSV of scores, one row per input transaction")
+    _role_arguments(fraud)
     fraud.set_defaults(run=_fraud)
 
     samples = commands.add_parser("samples", help="write the bundled sample files", description="Regenerate samples.")

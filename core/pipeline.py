@@ -193,6 +193,34 @@ def segment_by_customer(clean: Any, segmentation: Any, names: Mapping[int, str] 
     )
 
 
+def check_segments(
+    clean: Any, segmentation: Any, roles: Mapping[str, str], names: Mapping[int, str] | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return ``(warnings, outcome lines)`` for one segmentation (see :mod:`core.guards`).
+
+    Warnings: segments that nearly reproduce a category or the outcome, a feature that almost determines the
+    outcome, weak structure (silhouette on a sample of at most 5,000 customers). Outcome lines: the rate of
+    the known outcome per segment against the whole table, when the table has one.
+    """
+    from core.cluster import segmentation_metrics
+    from core.guards import outcome_by_segment, segment_warnings
+    from core.schema import outcome_column
+
+    table, labels = clean.table, np.asarray(segmentation.labels)
+    silhouette = None
+    if getattr(segmentation, "n_segments", 2) >= 2:
+        try:
+            silhouette = float(segmentation_metrics(clean.matrix, labels)["silhouette"])
+        except (DataError, ValueError):
+            silhouette = None
+    warnings = segment_warnings(table, labels, roles, features=list(clean.features), silhouette=silhouette)
+    outcome = outcome_column(roles)
+    lines: list[str] = []
+    if outcome is not None and outcome in table.columns and table[outcome].nunique() == 2:
+        lines = outcome_by_segment(table, labels, outcome, segment_names(labels, names))[1]
+    return tuple(warnings), tuple(lines)
+
+
 # ---- Act ---------------------------------------------------------------------------------------------------
 def score_offers(clean: Any, segmentation: Any, catalogue: pd.DataFrame | None = None) -> Any:
     """Score every customer against the offer catalogue (the slow, feedback-free part; cache it)."""
@@ -477,6 +505,9 @@ class PipelineResult:
     feedback: pd.DataFrame | None = None
     notes: tuple[str, ...] = field(default=())
     random_state: int = 0
+    understanding: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    outcome_lines: tuple[str, ...] = ()
 
     @property
     def offers(self) -> pd.DataFrame | None:
@@ -515,6 +546,9 @@ class PipelineResult:
             feedback=self.feedback,
             sha256=sha256,
             params=params,
+            understanding=self.understanding,
+            warnings=self.warnings,
+            outcome_lines=self.outcome_lines,
         )
 
     def summary_lines(self) -> list[str]:
@@ -529,6 +563,8 @@ class PipelineResult:
         for segment_id, name in self.names.items():
             share = float(sizes.loc[segment_id, "share"])
             lines.append(f"  {segment_id:>2}  {name}: {int(sizes.loc[segment_id, 'size']):,} customers ({share:.0%})")
+        lines += [f"Outcome: {line}" for line in self.outcome_lines]
+        lines += [f"Warning: {warning}" for warning in self.warnings]
         return lines + [f"Note: {note}" for note in self.notes]
 
 
@@ -548,8 +584,15 @@ def workbook_inputs(
     feedback: pd.DataFrame | None = None,
     sha256: str | None = None,
     params: dict[str, Any] | None = None,
+    understanding: tuple[str, ...] = (),
+    warnings: tuple[str, ...] = (),
+    outcome_lines: tuple[str, ...] = (),
 ) -> WorkbookInputs:
-    """Gather one run's results into :class:`core.workbook.WorkbookInputs` (the same for every front end)."""
+    """Gather one run's results into :class:`core.workbook.WorkbookInputs` (the same for every front end).
+
+    ``understanding`` is the report of what was understood of the input (:meth:`core.schema.Understanding.lines`),
+    ``warnings`` and ``outcome_lines`` come from :func:`check_segments`; the README and Run sheets carry them.
+    """
     acted = acted or ActResults()
     return WorkbookInputs(
         dataset_name=dataset_name,
@@ -573,6 +616,9 @@ def workbook_inputs(
         fraud=acted.fraud,
         customer_scores=acted.customer_scores,
         trends=acted.trends,
+        understanding=tuple(understanding),
+        warnings=tuple(warnings),
+        outcome_lines=tuple(outcome_lines),
     )
 
 
@@ -589,6 +635,9 @@ def run_segment_pipeline(
     stability_runs: int = 0,
     act: bool = True,
     source: str | None = None,
+    roles: Mapping[str, str] | None = None,
+    tx_columns: Any = None,
+    understanding: tuple[str, ...] = (),
 ) -> PipelineResult:
     """Segment customers end to end with the app's defaults.
 
@@ -617,6 +666,13 @@ def run_segment_pipeline(
         Also compute offers, anomaly scores, fraud alerts and trends (:func:`act_on_segments`).
     source : {"customers", "transactions", "joined"} or None
         What to segment, as on the Clean page (see :func:`customer_table`).
+    roles : mapping, optional
+        Column -> role of ``customers`` (e.g. :attr:`core.schema.Understanding.roles` with the user's
+        corrections); inferred when None.
+    tx_columns : core.transactions.TransactionColumns, optional
+        The transaction roles (corrected by the user); inferred when None.
+    understanding : tuple of str
+        The report of what was understood of the input, for the workbook's README and Run sheets.
 
     Returns
     -------
@@ -631,8 +687,14 @@ def run_segment_pipeline(
 
     if algorithm not in ALGORITHM_CHOICES:
         raise DataError(f"Unknown algorithm {algorithm!r}: choose one of {', '.join(ALGORITHM_CHOICES)}.")
-    tx_canonical = canonical_transactions(transactions) if transactions is not None else None
-    frame, roles, _ = customer_table(customers, tx_canonical, source)
+    tx_canonical = canonical_transactions(transactions, tx_columns) if transactions is not None else None
+    source = source or default_source(customers)
+    if tx_canonical is not None and source != "customers" and _one_account(tx_canonical):
+        raise DataError(
+            "No column names the customer or card of each transaction, so customers cannot be segmented. Name it "
+            "with --columns customer=COLUMN (or in the column-role table on the Upload page)."
+        )
+    frame, roles, _ = customer_table(customers, tx_canonical, source, roles)
     layout = detect_layout(customers) if customers is not None else "transactions"
     recipe, clean = prepare(frame, roles, recipe, random_state=random_state)
 
@@ -648,6 +710,7 @@ def run_segment_pipeline(
     if stability_runs > 0:
         stability = check_stability(clean.matrix, segmentation, runs=stability_runs, random_state=random_state)
     profiles, names, descriptions = profile_and_name(clean, segmentation, layout)
+    warnings, outcome_lines = check_segments(clean, segmentation, roles, names)
     acted = None
     if act:
         acted = act_on_segments(
@@ -676,4 +739,13 @@ def run_segment_pipeline(
         feedback=feedback,
         notes=acted.notes if acted else (),
         random_state=random_state,
+        understanding=tuple(understanding),
+        warnings=warnings,
+        outcome_lines=outcome_lines,
     )
+
+
+def _one_account(tx_canonical: pd.DataFrame) -> bool:
+    from core.transactions import ONE_ACCOUNT
+
+    return bool(len(tx_canonical)) and bool((tx_canonical["customer_id"] == ONE_ACCOUNT).all())

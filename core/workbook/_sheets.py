@@ -82,6 +82,10 @@ class WorkbookInputs:
         Act results, each written to its own sheet (``trends`` may be a dict of frames).
     customer_scores : pandas.DataFrame or None
         Extra per-customer columns (e.g. ``anomaly_score``) with the index of ``table``; joined to Customers.
+    understanding : sequence of str
+        What was understood of the input (kind, key, dates, outcome, excluded columns): README and Run sheets.
+    warnings, outcome_lines : sequence of str
+        Checks of the segments (:mod:`core.guards`) and the outcome rate per segment: README (and Run) sheets.
     """
 
     dataset_name: str = "customers"
@@ -105,6 +109,9 @@ class WorkbookInputs:
     fraud: pd.DataFrame | None = None
     customer_scores: pd.DataFrame | None = None
     trends: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None
+    understanding: Sequence[str] = ()
+    warnings: Sequence[str] = ()
+    outcome_lines: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -325,6 +332,8 @@ def _run_sheet(inputs: WorkbookInputs, n_customers: int, now: dt.datetime) -> pd
         rows.append(("features", ", ".join(segmentation.feature_names)))
     for name, value in (inputs.params or {}).items():
         rows.append((f"parameter: {name}", json.dumps(value, default=str) if not isinstance(value, str) else value))
+    rows += [("understood", line) for line in inputs.understanding]
+    rows += [("warning", warning) for warning in inputs.warnings]
     rows += [(f"version: {name}", version) for name, version in library_versions().items()]
     return pd.DataFrame(rows, columns=["setting", "value"], dtype="string")
 
@@ -421,6 +430,9 @@ def workbook_sheets(inputs: WorkbookInputs, *, now: dt.datetime | None = None) -
             "layout",
             "Documented in docs/workbook.md of the CardLens project; sheet and column names are stable.",
         ),
+        *[("Input", "understood", line) for line in inputs.understanding],
+        *[("Check", "warning", warning) for warning in inputs.warnings],
+        *[("Outcome", "rate per segment", line) for line in inputs.outcome_lines],
         *_dictionary(customers, inputs),
     ]
     return sheets, customer_sheet, readme
