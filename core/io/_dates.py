@@ -100,8 +100,9 @@ def drop_out_of_range_text(values: pd.Series) -> tuple[pd.Series, OutOfRange | N
     if not suspect.any():
         return values, None
     candidates = text[suspect]
+    verdicts = {value: _outside(str(value).strip()) for value in candidates.unique()}  # sentinels repeat
     outside = pd.Series(False, index=values.index)
-    outside[candidates.index] = [_outside(str(value).strip()) for value in candidates]
+    outside[candidates.index] = candidates.map(verdicts).to_numpy(dtype=bool)
     if not outside.any():
         return values, None
     example = str(values[outside].iloc[0]).strip()
