@@ -146,7 +146,9 @@ def _segment(args: argparse.Namespace) -> int:
         understanding=tuple(report),
     )
     options = {"algorithm": args.algorithm, "k": args.k, "stability": args.stability, "recipe": args.recipe}
-    export = assemble_export(result.workbook_inputs(sha256=sha, params=options), stem=Path(args.out).stem)
+    records = _provenance(args, customers, transactions)
+    inputs = result.workbook_inputs(sha256=sha, params=options, provenance=records)
+    export = assemble_export(inputs, stem=Path(args.out).stem)
     out = Path(args.out)
     if export.filename.endswith(".zip") and out.suffix != ".zip":
         out = out.with_suffix(".zip")
@@ -163,6 +165,27 @@ def _segment(args: argparse.Namespace) -> int:
     lines.append(f"Workbook written to {out}")
     print("\n".join(lines))
     return 0
+
+
+def _provenance(args: argparse.Namespace, customers: Any, transactions: Any) -> tuple[Any, ...]:
+    """Input records of a ``segment`` run: the files given, their rows and SHA-256."""
+    from core.workbook import InputRecord
+
+    def record(what: str, path: str, rows: int | None) -> InputRecord:
+        data = _read(path)[0]
+        return InputRecord(what, Path(path).name, rows, hashlib.sha256(data).hexdigest(), False)
+
+    given = [args.input, args.transactions] if customers is not None else [None, args.input]
+    records = []
+    if customers is not None:
+        records.append(record("customer table", given[0], len(customers)))
+    if transactions is not None and given[1]:
+        records.append(record("transactions", given[1], len(transactions)))
+    if args.recipe:
+        records.append(record("recipe", args.recipe, None))
+    if args.feedback:
+        records.append(record("feedback", args.feedback, None))
+    return tuple(records)
 
 
 def _feedback(path: str, customers: Any) -> tuple[Any, str]:

@@ -194,7 +194,7 @@ def segment_by_customer(clean: Any, segmentation: Any, names: Mapping[int, str] 
 
 
 def check_segments(
-    clean: Any, segmentation: Any, roles: Mapping[str, str], names: Mapping[int, str] | None = None
+    clean: Any, segmentation: Any, roles: Mapping[str, str] | None = None, names: Mapping[int, str] | None = None
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Return ``(warnings, outcome lines)`` for one segmentation (see :mod:`core.guards`).
 
@@ -206,6 +206,7 @@ def check_segments(
     from core.guards import outcome_by_segment, segment_warnings
     from core.schema import outcome_column
 
+    roles = roles if roles is not None else dict(clean.fitted.roles)
     table, labels = clean.table, np.asarray(segmentation.labels)
     silhouette = None
     if getattr(segmentation, "n_segments", 2) >= 2:
@@ -529,8 +530,14 @@ class PipelineResult:
         """Anomaly columns added to the Customers sheet (None without the Act steps)."""
         return self.acted.customer_scores if self.acted else None
 
-    def workbook_inputs(self, *, sha256: str | None = None, params: dict[str, Any] | None = None) -> WorkbookInputs:
-        """Return the :class:`core.workbook.WorkbookInputs` for this run."""
+    def workbook_inputs(
+        self,
+        *,
+        sha256: str | None = None,
+        params: dict[str, Any] | None = None,
+        provenance: tuple[Any, ...] = (),
+    ) -> WorkbookInputs:
+        """Return the :class:`core.workbook.WorkbookInputs` for this run (``provenance``: its input records)."""
         return workbook_inputs(
             dataset_name=self.dataset_name,
             clean=self.clean,
@@ -549,6 +556,7 @@ class PipelineResult:
             understanding=self.understanding,
             warnings=self.warnings,
             outcome_lines=self.outcome_lines,
+            provenance=provenance,
         )
 
     def summary_lines(self) -> list[str]:
@@ -587,6 +595,7 @@ def workbook_inputs(
     understanding: tuple[str, ...] = (),
     warnings: tuple[str, ...] = (),
     outcome_lines: tuple[str, ...] = (),
+    provenance: tuple[Any, ...] = (),
 ) -> WorkbookInputs:
     """Gather one run's results into :class:`core.workbook.WorkbookInputs` (the same for every front end).
 
@@ -619,6 +628,7 @@ def workbook_inputs(
         understanding=tuple(understanding),
         warnings=tuple(warnings),
         outcome_lines=tuple(outcome_lines),
+        provenance=tuple(provenance),
     )
 
 

@@ -18,6 +18,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core import workbook
+
 # ---- Prepare -------------------------------------------------------------------------------------------
 DATASET = "dataset"  # Dataset: the customer table as loaded (card numbers masked). Written by Upload.
 ROLES = "roles"  # dict[str, str]: column -> role for DATASET, as inferred then corrected. Upload.
@@ -118,39 +120,7 @@ def sample_hashes() -> frozenset[str]:
     return frozenset(hashlib.sha256(path.read_bytes()).hexdigest() for path in paths if path.exists())
 
 
-@dataclass(frozen=True)
-class InputRecord:
-    """Where one input of the session's results came from, for the workbook's README and Run sheets.
-
-    Attributes
-    ----------
-    input : str
-        One of :data:`INPUTS`: ``customer table``, ``transactions``, ``recipe``, ``model`` or ``feedback``.
-    name : str
-        The file name, or how the input was made (``derived from your transactions (tx.csv)``).
-    rows : int or None
-        Rows of the table (customers for a derived customer table); None where rows mean nothing.
-    sha256 : str or None
-        SHA-256 of the file's bytes (of the JSON for a recipe, of the CSV for feedback); None when made here.
-    sample : bool
-        Whether it is (or was derived from) the bundled sample.
-    """
-
-    input: str
-    name: str
-    rows: int | None
-    sha256: str | None
-    sample: bool
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the record as one row: input, name, rows, sha256, sample."""
-        return {
-            "input": self.input,
-            "name": self.name,
-            "rows": self.rows,
-            "sha256": self.sha256,
-            "sample": self.sample,
-        }
+InputRecord = workbook.InputRecord  # where one input came from: input, name, rows, sha256, sample
 
 
 def init_defaults() -> None:

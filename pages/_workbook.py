@@ -17,6 +17,7 @@ from core.workbook import MAX_EXCEL_ROWS, Export, WorkbookInputs, assemble_expor
 from pages import _state as state
 
 FILE_STEM = "cardlens_segments"
+PROVENANCE = "provenance"  # key of the collected values: the session's input records
 MEMO_KEY = state.WORKBOOK_MEMO  # per-session memo of the last workbook built (never shared between sessions)
 
 
@@ -41,12 +42,16 @@ WORKBOOK_KEYS = (
     state.FRAUD_TRANSACTIONS,
     state.FRAUD_REVIEWS,
     state.TRENDS,
+    state.CUSTOMERS_UNDERSTOOD,
+    state.TX_UNDERSTOOD,
 )
 
 
 def collect_state() -> dict[str, Any]:
-    """Take every value the workbook needs from the session (references only, nothing computed)."""
-    return {key: st.session_state.get(key) for key in WORKBOOK_KEYS}
+    """Take every value the workbook needs from the session (references only, and the input records)."""
+    values = {key: st.session_state.get(key) for key in WORKBOOK_KEYS}
+    values[PROVENANCE] = tuple(state.provenance())
+    return values
 
 
 def inputs_from(values: dict[str, Any]) -> WorkbookInputs:
@@ -89,6 +94,11 @@ def inputs_from(values: dict[str, Any]) -> WorkbookInputs:
         stability = pipeline.check_stability(
             clean.matrix, segmentation, random_state=getattr(segmentation, "random_state", 0)
         )
+    understanding: list[str] = []
+    for key, table in ((state.CUSTOMERS_UNDERSTOOD, dataset), (state.TX_UNDERSTOOD, transactions)):
+        if values.get(key) is not None and table is not None:
+            understanding += values[key].lines(table.name)
+    warnings, outcome_lines = pipeline.check_segments(clean, segmentation, names=names)
     return pipeline.workbook_inputs(
         dataset_name=getattr(dataset or transactions, "name", "customers"),
         sha256=getattr(dataset or transactions, "sha256", None),
@@ -104,6 +114,10 @@ def inputs_from(values: dict[str, Any]) -> WorkbookInputs:
         layout=layout,
         acted=acted,
         feedback=values[state.FEEDBACK],
+        understanding=tuple(understanding),
+        warnings=warnings,
+        outcome_lines=outcome_lines,
+        provenance=tuple(values.get(PROVENANCE) or ()),
     )
 
 
@@ -112,8 +126,9 @@ def _key(values: dict[str, Any]) -> tuple:
     names = tuple(sorted((values[state.NAMES] or {}).items()))
     descriptions = tuple(sorted((values[state.DESCRIPTIONS] or {}).items()))
     reviews = tuple(sorted((values[state.FRAUD_REVIEWS] or {}).items()))
-    others = tuple(id(v) for k, v in values.items() if k not in (state.NAMES, state.DESCRIPTIONS, state.FRAUD_REVIEWS))
-    return (others, names, descriptions, reviews)
+    by_value = (state.NAMES, state.DESCRIPTIONS, state.FRAUD_REVIEWS, PROVENANCE)
+    others = tuple(id(v) for k, v in values.items() if k not in by_value)
+    return (others, names, descriptions, reviews, values.get(PROVENANCE, ()))
 
 
 def workbook_bytes(values: dict[str, Any] | None = None, memo: dict | None = None) -> Export:

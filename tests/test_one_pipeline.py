@@ -59,6 +59,16 @@ def test_sidebar_workbook_right_after_segmenting_equals_the_command_line(app, mo
             assert len(app_sheet) == len(cli_sheet), name
             pd.testing.assert_frame_equal(app_sheet, cli_sheet, check_exact=False, rtol=1e-9, obj=name)
 
+    # Both READMEs say what was understood of the input; the command line's also lists its input files.
+    for book in (app_book, cli_book):
+        readme = book["README"].astype("string").fillna("")
+        understood = readme[readme.iloc[:, 1] == "understood"].iloc[:, 2].tolist()
+        assert any("A customer table: 8,950 rows" in line for line in understood), understood
+        assert any("A transaction table" in line for line in understood), understood
+    cli_readme = cli_book["README"].astype("string").fillna("")
+    inputs = cli_readme[cli_readme.iloc[:, 0] == "Input"]
+    assert inputs.iloc[:, 2].str.contains("card_portfolio.csv; 8,950 rows; your file; SHA-256").any()
+
 
 @pytest.fixture(scope="module")
 def alllife_run():

@@ -7,13 +7,21 @@ customer CSV.
 
 from __future__ import annotations
 
-from core.workbook._sheets import Export, WorkbookInputs, assemble_export, assemble_workbook, customers_frame
+from core.workbook._sheets import (
+    Export,
+    InputRecord,
+    WorkbookInputs,
+    assemble_export,
+    assemble_workbook,
+    customers_frame,
+)
 from core.workbook._writer import MAX_EXCEL_ROWS, BarChart, Sheet, build_customer_export, build_workbook, customers_csv
 
 __all__ = [
     "MAX_EXCEL_ROWS",
     "BarChart",
     "Export",
+    "InputRecord",
     "Sheet",
     "WorkbookInputs",
     "assemble_export",

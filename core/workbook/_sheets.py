@@ -84,6 +84,8 @@ class WorkbookInputs:
         Extra per-customer columns (e.g. ``anomaly_score``) with the index of ``table``; joined to Customers.
     understanding : sequence of str
         What was understood of the input (kind, key, dates, outcome, excluded columns): README and Run sheets.
+    provenance : sequence of InputRecord
+        Every input (customer table, transactions, recipe, model, feedback) with its name, rows and SHA-256.
     warnings, outcome_lines : sequence of str
         Checks of the segments (:mod:`core.guards`) and the outcome rate per segment: README (and Run) sheets.
     """
@@ -112,6 +114,37 @@ class WorkbookInputs:
     understanding: Sequence[str] = ()
     warnings: Sequence[str] = ()
     outcome_lines: Sequence[str] = ()
+    provenance: Sequence[InputRecord] = ()
+
+
+@dataclass(frozen=True)
+class InputRecord:
+    """Where one input of a run came from, for the README and Run sheets.
+
+    ``input`` is ``customer table``, ``transactions``, ``recipe``, ``model`` or ``feedback``; ``name`` the file
+    name or how it was made; ``rows`` its rows (None where rows mean nothing); ``sha256`` of its bytes (None
+    when made in the app); ``sample`` whether it is (or was derived from) the bundled sample.
+    """
+
+    input: str
+    name: str
+    rows: int | None
+    sha256: str | None
+    sample: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the record as one row: input, name, rows, sha256, sample."""
+        return {"input": self.input, "name": self.name, "rows": self.rows, "sha256": self.sha256, "sample": self.sample}
+
+    def describe(self) -> str:
+        """Return one line: name, rows, sample or file, SHA-256."""
+        parts = [self.name]
+        if self.rows is not None:
+            parts.append(f"{self.rows:,} rows")
+        parts.append("the bundled sample" if self.sample else "your file" if self.sha256 else "made in CardLens")
+        if self.sha256:
+            parts.append(f"SHA-256 {self.sha256}")
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -321,6 +354,7 @@ def _run_sheet(inputs: WorkbookInputs, n_customers: int, now: dt.datetime) -> pd
     rows: list[tuple[str, str]] = [
         ("dataset", inputs.dataset_name),
         ("input SHA-256", inputs.sha256 or "not recorded"),
+        *[(f"input: {record.input}", record.describe()) for record in inputs.provenance],
         ("created (UTC)", now.strftime("%Y-%m-%d %H:%M:%S")),
         ("customers", f"{n_customers}"),
         ("random_state", f"{inputs.random_state}"),
@@ -430,6 +464,7 @@ def workbook_sheets(inputs: WorkbookInputs, *, now: dt.datetime | None = None) -
             "layout",
             "Documented in docs/workbook.md of the CardLens project; sheet and column names are stable.",
         ),
+        *[("Input", record.input, record.describe()) for record in inputs.provenance],
         *[("Input", "understood", line) for line in inputs.understanding],
         *[("Check", "warning", warning) for warning in inputs.warnings],
         *[("Outcome", "rate per segment", line) for line in inputs.outcome_lines],
