@@ -201,8 +201,11 @@ def assign_file(model: SegmentModel, frame: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The cleaned table (original units) plus ``segment``, ``segment_name`` and ``distance`` (to the
-        segment centre in the scaled feature space). For mixtures and density-based algorithms the nearest
+        The cleaned table (original units) plus ``segment``, ``segment_name``, ``distance`` (to the
+        segment centre in the scaled feature space) and ``imputed``: the columns whose blank cell in this
+        row the recipe filled in (``"PURCHASES; MINIMUM_PAYMENTS"``, ``""`` when every value was observed), so
+        filled-in values are never mistaken for observed ones. Features computed from a filled-in column
+        (utilisation, ...) are not listed separately. For mixtures and density-based algorithms the nearest
         centre approximates the app's own assignment.
 
     Raises
@@ -238,4 +241,37 @@ def assign_file(model: SegmentModel, frame: pd.DataFrame) -> pd.DataFrame:
     out["segment"] = labels.astype("int64")
     out["segment_name"] = [model.names.get(int(s), f"Segment {s}") for s in labels]
     out["distance"] = distance
+    out["imputed"] = imputed_cells(frame, table)
     return out
+
+
+def imputed_cells(frame: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
+    """Name, per row of a cleaned ``table``, the columns that were blank in ``frame`` and hold a value now.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The file as loaded. Not modified.
+    table : pandas.DataFrame
+        What cleaning made of it, on the same index (rows may have been left out).
+
+    Returns
+    -------
+    pandas.Series
+        Text per row of ``table``: the filled-in columns joined by ``"; "`` in table order, ``""`` for none.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"a": [1.0, None], "b": [" ", "x"]})
+    >>> imputed_cells(raw, pd.DataFrame({"a": [1.0, 2.0], "b": ["y", "x"]})).tolist()
+    ['b', 'a']
+    """
+    names = np.full(len(table), "", dtype=object)
+    for column in (c for c in table.columns if c in frame.columns):
+        raw = frame[column].reindex(table.index)
+        blank = raw.isna().to_numpy(copy=True)
+        if raw.dtype == object or pd.api.types.is_string_dtype(raw):
+            blank |= raw.astype("string").str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+        filled = blank & table[column].notna().to_numpy()
+        names[filled] = names[filled] + "; " + str(column)
+    return pd.Series(names, index=table.index, dtype=object).str.removeprefix("; ")
