@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import naming, profiles
+from core import naming, pipeline, profiles
 from core.charts import profiles as charts
 from core.model import model_from_run, model_to_json
 from core.schema import detect_layout
@@ -11,6 +11,7 @@ from pages import _state as state
 from pages import _ui as ui
 from pages import _workbook
 
+CHECKS = "profiles_checks"  # (segmentation and names checked, (warnings, outcome lines)): computed once each
 CHOICES = "profiles_choices"  # dict: this page's last choices (box-plot feature, segment read, chart kind)
 
 ui.page_header("Profiles", "Read each segment in plain words, name it, and download the workbook.")
@@ -91,6 +92,22 @@ if st.button("Restore automatic names", key="profiles__restore"):
     st.rerun()
 names = ui.segment_names()
 st.plotly_chart(charts.sizes_figure(segment_profiles, names), key="profiles__sizes_chart")
+
+# ---- checks: the known outcome per segment, and segments that cannot be trusted as they are ----------------
+checked_for = (id(segmentation), tuple(sorted(names.items())))
+checks = st.session_state.get(CHECKS)
+if checks is None or checks[0] != checked_for:
+    found = ui.run_safely(lambda: pipeline.check_segments(clean, segmentation, names=names), what="Checking")
+    checks = (checked_for, found or ((), ()))
+    st.session_state[CHECKS] = checks
+segment_warnings, outcome_lines = checks[1]
+if outcome_lines:
+    st.subheader("Known outcome by segment")
+    st.caption("The outcome column never builds the segments; its rate per segment shows what they mean for it.")
+    st.text("\n".join(outcome_lines))
+if segment_warnings:
+    st.warning("Check these segments before you use them:", icon=":material/warning:")
+    st.text("\n".join(f"- {warning}" for warning in segment_warnings))
 
 # ---- how the segments differ ------------------------------------------------------------------------------
 st.subheader("How the segments differ")
