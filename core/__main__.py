@@ -235,6 +235,13 @@ def _assign(args: argparse.Namespace) -> int:
     counts = assigned["segment_name"].value_counts()
     lines = [f"{len(assigned):,} customers assigned to {len(counts)} segments:"]
     lines += [f"  {name}: {count:,}" for name, count in counts.items()]
+    filled = assigned["imputed"].ne("")  # issue 15: imputed values are never passed off as observed
+    if filled.any():
+        cells = int(assigned.loc[filled, "imputed"].str.count("; ").add(1).sum())
+        lines.append(
+            f"{cells:,} blank values in {int(filled.sum()):,} rows were filled in by the model's recipe; "
+            "the 'imputed' column names them."
+        )
     print("\n".join([*lines, f"Written to {args.out}"]))
     return 0
 
@@ -261,6 +268,15 @@ def _fraud(args: argparse.Namespace) -> int:
         f"{len(scores):,} transactions scored, {int(scores['flagged'].sum()):,} flagged; written to {args.out}"
     )
     lines += [f"Note: {note}" for note in scores.attrs.get("notes", ())]
+    if columns.label is not None and columns.label in frame.columns:  # evaluation (issue 15): read, never fitted
+        from core.errors import DataError
+        from core.fraud import evaluate_alerts
+
+        try:
+            evaluation = evaluate_alerts(scores, frame[columns.label])
+            lines += [f"Against {columns.label}: {line}" for line in evaluation.lines()]
+        except DataError as error:
+            lines.append(f"Not evaluated against {columns.label}: {error}")
     if args.customers:
         from core.fraud import score_customers
         from core.pipeline import run_segment_pipeline
