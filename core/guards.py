@@ -11,12 +11,11 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
-from core.schema import AMOUNT, CATEGORICAL, FEATURE, LABEL, outcome_column
+from core.schema import AMOUNT, CATEGORICAL, FEATURE, LABEL, MAX_CATEGORY_LEVELS, outcome_column
 
 REPRODUCES_ARI = 0.9  # segments this close to one column's values say little beyond that column
 OUTCOME_AUC = 0.95  # a feature that separates the outcome this well is suspect
 WEAK_SILHOUETTE = 0.25  # below this, the segments are a convenient partition, not natural groups
-_MAX_LEVELS = 50
 _SAMPLE = 50_000
 
 
@@ -104,7 +103,7 @@ def segment_warnings(
         if column not in table.columns or role not in (CATEGORICAL, LABEL):
             continue
         values = table[column].iloc[kept]
-        if values.nunique() > _MAX_LEVELS or values.nunique() < 2:
+        if values.nunique() > MAX_CATEGORY_LEVELS or values.nunique() < 2:
             continue
         codes = pd.factorize(values, use_na_sentinel=False)[0]
         ari = adjusted_rand_score(codes, labels[kept])

@@ -51,6 +51,7 @@ ROLE_LABELS: dict[str, str] = {
 
 NOT_FEATURE_ROLES: frozenset[str] = frozenset({ID, CATEGORICAL, DATETIME, LABEL, LEAKAGE, CARD, TEXT})
 HIGH, MEDIUM, LOW = "high", "medium", "low"
+MAX_CATEGORY_LEVELS = 50  # more distinct values than this read as names or free text, not categories
 CUSTOMERS, TRANSACTIONS = "customers", "transactions"
 
 _SAMPLE_ROWS = 20_000
@@ -457,10 +458,20 @@ class Understanding:
 
     @property
     def features(self) -> tuple[str, ...]:
-        """Columns used as clustering features (none for a transaction table: its features are derived)."""
+        """Columns used as clustering features: numbers, amounts and categories of at most 50 levels.
+
+        None for a transaction table: its customer features are derived.
+        """
         if self.kind == TRANSACTIONS:
             return ()
-        return tuple(column for column, guess in self.guesses.items() if guess.role in (FEATURE, AMOUNT))
+        return tuple(
+            column
+            for column, guess in self.guesses.items()
+            if guess.role in (FEATURE, AMOUNT) or (guess.role == CATEGORICAL and not self._too_many_levels(column))
+        )
+
+    def _too_many_levels(self, column: str) -> bool:
+        return self.frame is not None and _sample(self.frame[column]).nunique() > MAX_CATEGORY_LEVELS
 
     @property
     def excluded(self) -> dict[str, str]:
@@ -468,11 +479,14 @@ class Understanding:
         if self.kind == TRANSACTIONS:
             used = self._transaction_uses()
             return {column: used.get(column, "not used for customer features") for column in self.guesses}
-        return {
-            column: f"{ROLE_WORDS[guess.role]}: {guess.reason}"
-            for column, guess in self.guesses.items()
-            if guess.role in NOT_FEATURE_ROLES
-        }
+        features = set(self.features)
+        excluded = {}
+        for column, guess in self.guesses.items():
+            if guess.role == CATEGORICAL and column not in features:
+                excluded[column] = f"category with more than {MAX_CATEGORY_LEVELS} levels: names or free text"
+            elif guess.role in NOT_FEATURE_ROLES and guess.role != CATEGORICAL:
+                excluded[column] = f"{ROLE_WORDS[guess.role]}: {guess.reason}"
+        return excluded
 
     @property
     def low_confidence(self) -> dict[str, RoleGuess]:
@@ -573,15 +587,16 @@ class Understanding:
                     "Name it in the column-role table, or with --columns customer=COLUMN."
                 )
         if self.kind == CUSTOMERS:
-            lines.append(f"- Features for segments ({len(self.features)}): {_listed(self.features)}.")
-            categories = [c for c, g in self.guesses.items() if g.role == CATEGORICAL]
+            categories = [c for c in self.features if self.guesses[c].role == CATEGORICAL]
+            numbers = [c for c in self.features if c not in categories]
+            lines.append(f"- Numeric features for segments ({len(numbers)}): {_listed(numbers)}.")
             if categories:
                 lines.append(
-                    f"- Categories ({len(categories)}): {_listed(categories)}; shown in profiles, not used by the "
-                    "numeric algorithms."
+                    f"- Categories ({len(categories)}): {_listed(categories)}; one-hot encoded for the numeric "
+                    "algorithms (rare levels pooled), compared level by level in the profiles."
                 )
             for column, reason in self.excluded.items():
-                if self.guesses[column].role != CATEGORICAL and column != self.key:
+                if column != self.key:
                     lines.append(f"- Not a feature: {column!r}, {reason}.")
         lines.extend(f"- Note: {note}" for note in self.notes)
         for column, guess in self.low_confidence.items():

@@ -135,7 +135,7 @@ def test_ids_outcomes_and_leaked_scores_never_become_features():
     for column in ("Naive_Bayes_Classifier_Attrition_Flag_1", "churn_propensity_v2", "months_since_attrition_call"):
         assert u.roles[column] == "leakage", column
         assert column in u.excluded
-    assert set(u.features) == {"Credit_Limit", "Total_Trans_Ct"}
+    assert set(u.features) == {"Credit_Limit", "Total_Trans_Ct", "Gender", "EDUCATION"}  # categories take part
     report = "\n".join(u.lines("churn.csv"))
     assert "AUC" in u.excluded["months_since_attrition_call"]
     for column in ("CLIENTNUM", "Attrition_Flag", "churn_propensity_v2"):

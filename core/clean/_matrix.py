@@ -17,6 +17,7 @@ from sklearn.preprocessing import MinMaxScaler, PowerTransformer, RobustScaler, 
 
 from core.clean._steps import Context, Outcome, ParamSpec, StepKind
 from core.errors import DataError
+from core.schema import MAX_CATEGORY_LEVELS
 
 POWER_FIT_ROWS = 200_000  # Yeo-Johnson lambdas are estimated on a seeded sample of at most this many rows
 
@@ -178,7 +179,7 @@ def apply_guard(matrix: pd.DataFrame, fills: Mapping[str, float]) -> tuple[pd.Da
 LEVEL_SEPARATOR = "="
 OTHER_LEVEL = "(other)"
 MISSING_LEVEL = "(missing)"
-MAX_LEVELS = 50  # more distinct values than this reads as names or free text, not categories
+MAX_LEVELS = MAX_CATEGORY_LEVELS  # more distinct values than this read as names or free text, not categories
 
 
 def is_categorical(values: pd.Series, role: str | None) -> bool:
