@@ -1,9 +1,17 @@
 """CardLens: the frame around every page (config, session defaults, navigation, pipeline status)."""
 
+import os
+import tempfile
+from pathlib import Path
+
 import streamlit as st
 
 from pages import _state as state
 from pages import _ui as ui
+
+MEMORY_TEMP = Path("/dev/shm")  # memory-backed on Linux: upload spools and workbook parts never touch the disk
+if MEMORY_TEMP.is_dir() and os.access(MEMORY_TEMP, os.W_OK):
+    tempfile.tempdir = str(MEMORY_TEMP)
 
 st.set_page_config(page_title="CardLens: card customer segments", page_icon="💳", layout="wide")
 state.init_defaults()

@@ -220,3 +220,12 @@ def test_the_sidebar_names_algorithms_as_people_do():
     from pages import _ui as ui
 
     assert [ui.algorithm_label(k) for k in ("kmeans", "gmm", "dbscan")] == ["K-Means", "Gaussian mixture", "DBSCAN"]
+
+
+def test_temporary_files_of_the_app_stay_in_memory(app):
+    import tempfile
+    from pathlib import Path
+
+    app.run()
+    if Path("/dev/shm").is_dir():  # Linux, as on Community Cloud and CI
+        assert tempfile.gettempdir() == "/dev/shm"
