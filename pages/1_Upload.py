@@ -51,9 +51,9 @@ _MARKDOWN = re.compile(r"([\\`*\[\]<>$~:|#])")
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def cached_load(sha256: str, name: str, _data: bytes) -> LoadedTable:
-    """Load once per file content (the bytes are keyed by their hash, not hashed again on every rerun)."""
-    return load_table(_data, name)
+def cached_load(sha256: str, name: str, key_id: str, _data: bytes, _mask_key: bytes) -> LoadedTable:
+    """Load once per file content and masking key (the bytes are keyed by their hash, the key by its id)."""
+    return load_table(_data, name, mask_key=_mask_key)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -173,8 +173,10 @@ def load_bytes(kind: str, name: str, data: bytes) -> bool:
     A file given as the customer table that is a transaction table is stored as the transactions.
     """
     sha256 = hashlib.sha256(data).hexdigest()
+    key = state.mask_key()  # this session's: card tokens cannot be compared across visitors
+    mask_id = hashlib.sha256(key).hexdigest()[:16]
     with st.spinner(f"Reading {name}..."):
-        loaded = ui.run_safely(lambda: cached_load(sha256, name, data), what=f"Reading {name}")
+        loaded = ui.run_safely(lambda: cached_load(sha256, name, mask_id, data, key), what=f"Reading {name}")
         if loaded is None:
             return False
         forced = TRANSACTIONS if kind == TRANSACTIONS else None

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import workbook
+from core import cards, workbook
 
 # ---- Prepare -------------------------------------------------------------------------------------------
 DATASET = "dataset"  # Dataset: the customer table as loaded (card numbers masked). Written by Upload.
@@ -54,6 +54,7 @@ FRAUD_TRANSACTIONS = "fraud_transactions"  # pandas.DataFrame: transaction score
 FRAUD_REVIEWS = "fraud_reviews"  # dict[str, str]: alert key -> "confirmed fraud" / "false alarm". Fraud.
 TRENDS = "trends"  # pandas.DataFrame: the Trends sheet of the current view (core.trends.sheet). Trends.
 # ---- Export --------------------------------------------------------------------------------------------
+MASK_KEY = "_mask_key"  # bytes: this session's card-masking key (core.cards); never shared. Frame.
 WORKBOOK_MEMO = "_workbook_memo"  # dict: the last workbook built for this session, by state identity. _workbook.
 
 # Order of derivation: clearing a key clears every key after it in its chain.
@@ -127,7 +128,15 @@ def init_defaults() -> None:
     """Create the keys that must always exist (called by the frame on every run)."""
     st.session_state.setdefault(FEEDBACK, None)
     st.session_state.setdefault(FRAUD_REVIEWS, {})
+    if MASK_KEY not in st.session_state:
+        st.session_state[MASK_KEY] = cards.new_mask_key()
     st.session_state.setdefault(RANKING_HISTORY, [])
+
+
+def mask_key() -> bytes:
+    """Return this session's card-masking key: tokens differ between visitors, so none can be checked by another."""
+    init_defaults()
+    return st.session_state[MASK_KEY]
 
 
 def get(key: str, default: Any = None) -> Any:
