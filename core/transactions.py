@@ -20,7 +20,7 @@ column          meaning
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -654,12 +654,3 @@ def standardize_transactions(
         notes=tuple(notes),
     )
     return out, report
-
-
-def with_overrides(columns: TransactionColumns, overrides: dict[str, str | None]) -> TransactionColumns:
-    """Return ``columns`` with the user's corrections applied (role -> column name or ``None``)."""
-    known = {f.name for f in fields(TransactionColumns)}
-    unknown = set(overrides) - known
-    if unknown:
-        raise DataError(f"Unknown transaction roles: {', '.join(sorted(unknown))}.")
-    return replace(columns, **overrides)

@@ -28,7 +28,7 @@ from sklearn.metrics import pairwise_distances
 
 from core.cluster._algorithms import FITTERS, NearestReference, as_matrix, member_means, nearest, one_thread
 from core.cluster._mixed import MIXED_FITTERS, MixedSpace
-from core.cluster._registry import ALGORITHMS, AlgorithmSpec, ParamSpec, get_algorithm, resolve_params
+from core.cluster._registry import ALGORITHMS, AlgorithmSpec, ParamSpec, resolve_params
 from core.errors import DataError
 
 __all__ = ["ALGORITHMS", "AlgorithmSpec", "ParamSpec", "Segmentation", "assign", "fit", "resolve_params"]
@@ -281,11 +281,6 @@ def assign(segmentation: Segmentation, matrix: pd.DataFrame | np.ndarray) -> np.
         return model.nearest(values, segmentation.centres)[0]
     metric = _metric(segmentation.algorithm, segmentation.params)
     return nearest(values, segmentation.centres, metric)[0].astype(np.int64)
-
-
-def algorithm_spec(key: str) -> AlgorithmSpec:
-    """Return the registry entry of an algorithm (``DataError`` for an unknown key)."""
-    return get_algorithm(key)
 
 
 def cut_height(segmentation: Segmentation) -> float | None:

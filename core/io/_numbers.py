@@ -89,12 +89,6 @@ def replace_null_markers(values: pd.Series) -> tuple[pd.Series, dict[str, int]]:
     return values.mask(is_marker), found
 
 
-def looks_like_text_id(values: pd.Series) -> bool:
-    """Return True when the (text) values look like codes to keep as text, e.g. leading zeros (``00123``)."""
-    sample = values.dropna().astype("str").str.strip().head(2000)
-    return bool(sample.str.match(_LEADING_ZERO_ID).any())
-
-
 def guess_decimal_mark(cells: list[str]) -> str:
     """Guess the file's decimal mark from raw cells: ``","`` when unambiguous decimal commas dominate.
 
