@@ -42,13 +42,10 @@ def _migration(tx, _clean, _segmentation, segments_by_customer, names, n_periods
 
 
 def _load_sample() -> None:
-    try:
-        from core.io import read_path
+    from core.io import read_path
 
-        loaded = read_path(SAMPLE)
-        frame, report = loaded.frame, loaded.report
-    except ImportError:
-        frame, report = pd.read_csv(SAMPLE), None
+    loaded = read_path(SAMPLE)
+    frame, report = loaded.frame, loaded.report
     columns = infer_transaction_columns(frame)
     st.session_state[state.TRANSACTIONS] = state.Dataset(
         name=SAMPLE.name, frame=frame, report=report, sha256=hashlib.sha256(SAMPLE.read_bytes()).hexdigest()

@@ -98,12 +98,14 @@ def feedback_csv(feedback: pd.DataFrame) -> bytes:
 
 
 def customer_keys(values: pd.Series | Iterable[object]) -> np.ndarray:
-    """Return customer ids as comparable text: stripped, whole-number floats without ``.0``.
+    """Return customer ids as comparable text: stripped; a float column of whole numbers loses its ``.0``.
 
     Examples
     --------
-    >>> customer_keys(pd.Series([87073.0, " C10001 ", 5])).tolist()
-    ['87073', 'C10001', '5']
+    >>> customer_keys(pd.Series([87073.0, 5.0])).tolist()
+    ['87073', '5']
+    >>> customer_keys(pd.Series([" C10001 ", 5])).tolist()
+    ['C10001', '5']
     """
     series = pd.Series(values) if not isinstance(values, pd.Series) else values
     if pd.api.types.is_float_dtype(series) and series.dropna().mod(1).eq(0).all():
