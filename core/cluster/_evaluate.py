@@ -24,9 +24,10 @@ from sklearn.metrics import (
 )
 
 from core.cluster._algorithms import as_matrix, member_means, nearest, one_thread, seeded_sample
-from core.cluster._fit import Segmentation, fit, get_algorithm
+from core.cluster._fit import Segmentation, fit
 from core.cluster._mixed import clara_draws, gower_kmedoids, gower_silhouette, mixed_space, total_cost
 from core.cluster._neighbours import k_distance
+from core.cluster._registry import get_algorithm
 from core.cluster._stability import HENNIG_BANDS, stability, stability_band
 from core.errors import DataError
 
