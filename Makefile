@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test lint setup samples bench clean
+.PHONY: run test test-fast lint setup samples bench clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-spark.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
@@ -22,6 +22,10 @@ lint: setup
 
 test: lint
 	$(PY) -m pytest
+
+# The quick loop while working: core's doctests and every test not marked slow or browser (CI runs `make test`).
+test-fast: setup
+	$(PY) -m pytest -m "not slow and not browser"
 
 samples: setup
 	$(PY) -m core.samples sample_data

@@ -5,7 +5,10 @@ calls are imported first, none of it timed; on the small datasets one untimed wa
 peak resident memory of the process (imports and inputs included). `run.py` calls this once per
 (stage, dataset) so that no measurement inherits another's caches or memory.
 
-The functions :func:`full_pipeline` and :func:`baseline` are also imported by ``tests/test_speed_ratio.py``.
+Every stage calls the steps of ``core.pipeline`` (the pages, ``python -m core`` and the README call the same ones),
+or, where it times one piece the pipeline has no step for (assign, metrics, PCA, t-SNE), that piece's ``core``
+function on the pipeline's own intermediate results. The functions :func:`full_pipeline` and :func:`baseline`
+are also imported by ``tests/test_speed_ratio.py``.
 """
 
 from __future__ import annotations
@@ -79,35 +82,42 @@ def loaded(dataset: str):
     return read_path(customer_csv(dataset))
 
 
+def _clean(dataset: str):
+    from core import pipeline
+
+    frame, roles, _ = pipeline.customer_table(loaded(dataset).frame)
+    return pipeline.prepare(frame, roles)
+
+
 @cache
 def cleaned(dataset: str):
-    from core.clean import apply_recipe, default_recipe
-    from core.schema import infer_roles
-
-    frame = loaded(dataset).frame
-    roles = infer_roles(frame)
-    return apply_recipe(frame, default_recipe(frame, roles), roles)
+    return _clean(dataset)[1]
 
 
 @cache
 def segmented(dataset: str, k: int = 4):
-    from core.cluster import fit
+    from core import pipeline
 
-    return fit(cleaned(dataset).matrix, "kmeans", {"k": k})
+    return pipeline.segment(cleaned(dataset).matrix, "kmeans", {"k": k})
 
 
 @cache
 def canonical(dataset: str) -> pd.DataFrame:
-    from core.io import read_path
-    from core.transactions import infer_transaction_columns, standardize_transactions
+    from core import pipeline
 
-    frame = read_path(transaction_csv(dataset)).frame
-    return standardize_transactions(frame, infer_transaction_columns(frame))[0]
+    return pipeline.canonical_transactions(_tx_frame(dataset))
+
+
+def _layout(dataset: str) -> str:
+    from core.schema import detect_layout
+
+    return detect_layout(loaded(dataset).frame)
 
 
 def _profiles(dataset: str):
     from core.profiles import profile_segments
 
+    # pipeline.profile_and_name profiles and names in one step; this stage times the profiles alone.
     clean = cleaned(dataset)
     return profile_segments(clean.table, segmented(dataset).labels, list(clean.features))
 
@@ -119,25 +129,35 @@ def _profiled(dataset: str):
 
 def _naming(dataset: str):
     from core.naming import name_segments
-    from core.schema import detect_layout
 
-    return name_segments(_profiled(dataset), detect_layout(loaded(dataset).frame))
+    return name_segments(_profiled(dataset), _layout(dataset))
+
+
+@cache
+def _named(dataset: str):
+    from core import pipeline
+
+    return pipeline.profile_and_name(cleaned(dataset), segmented(dataset), _layout(dataset))
+
+
+def _prepare_workbook(dataset: str) -> None:
+    _named(dataset)
 
 
 def _workbook(dataset: str):
-    from core.schema import detect_layout
-    from core.workbook import WorkbookInputs, assemble_export
+    from core import pipeline
+    from core.workbook import assemble_export
 
-    clean, segmentation = cleaned(dataset), segmented(dataset)
-    inputs = WorkbookInputs(
+    profiles, names, descriptions = _named(dataset)
+    inputs = pipeline.workbook_inputs(
         dataset_name=dataset,
-        table=clean.table,
-        id_column=clean.id_column,
-        labels=segmentation.labels,
-        profiles=_profiled(dataset),
-        segmentation=segmentation,
-        clean_reports=clean.reports,
-        layout=detect_layout(loaded(dataset).frame),
+        clean=cleaned(dataset),
+        segmentation=segmented(dataset),
+        profiles=profiles,
+        names=names,
+        descriptions=descriptions,
+        layout=_layout(dataset),
+        acted=None,
     )
     return assemble_export(inputs)
 
@@ -148,29 +168,26 @@ def full_pipeline(path: Path) -> bytes:
     The workbook is the app's download (``core.workbook.assemble_export``: an ``.xlsx``, or a zip with the
     customers as CSV beyond Excel's rows), built from the same parts the app and ``python -m core`` pass.
     """
-    from core.clean import apply_recipe, default_recipe
-    from core.cluster import fit
+    from core import pipeline
     from core.io import load_table
-    from core.profiles import profile_segments
-    from core.schema import detect_layout, infer_roles
-    from core.workbook import WorkbookInputs, assemble_export
+    from core.schema import detect_layout
+    from core.workbook import assemble_export
 
     frame = load_table(path.read_bytes(), path.name).frame
-    roles = infer_roles(frame)
-    recipe = default_recipe(frame, roles)
-    clean = apply_recipe(frame, recipe, roles)
-    segmentation = fit(clean.matrix, "kmeans", {"k": 4})
-    profiles = profile_segments(clean.table, segmentation.labels, list(clean.features))
-    inputs = WorkbookInputs(
+    table, roles, _ = pipeline.customer_table(frame)
+    recipe, clean = pipeline.prepare(table, roles)
+    segmentation = pipeline.segment(clean.matrix, "kmeans", {"k": 4})
+    profiles, names, descriptions = pipeline.profile_and_name(clean, segmentation, detect_layout(frame))
+    inputs = pipeline.workbook_inputs(
         dataset_name=path.name,
-        table=clean.table,
-        id_column=clean.id_column,
-        labels=segmentation.labels,
-        profiles=profiles,
+        clean=clean,
         segmentation=segmentation,
-        recipe=recipe,
-        clean_reports=clean.reports,
+        profiles=profiles,
+        names=names,
+        descriptions=descriptions,
         layout=detect_layout(frame),
+        acted=None,
+        recipe=recipe,
     )
     return assemble_export(inputs).data
 
@@ -205,9 +222,9 @@ def one_thread(call: Callable[[Path], object]) -> Callable[[str], object]:
 
 def _fit(algorithm: str, params: dict | None = None) -> Callable[[str], object]:
     def run(dataset: str):
-        from core.cluster import fit
+        from core import pipeline
 
-        return fit(cleaned(dataset).matrix, algorithm, params or {})
+        return pipeline.segment(cleaned(dataset).matrix, algorithm, params)
 
     return run
 
@@ -217,15 +234,16 @@ def _prepare_fit(dataset: str) -> None:
 
 
 def _sweep(dataset: str):
-    from core.cluster import sweep_k
+    from core import pipeline
 
-    return sweep_k(cleaned(dataset).matrix)
+    return pipeline.recommend_k(cleaned(dataset).matrix)
 
 
 def _stability(dataset: str):
-    from core.cluster import stability
+    from core import pipeline
 
-    return stability(cleaned(dataset).matrix, segmented(dataset))
+    # pipeline.STABILITY_RUNS refits (10), as the app and the command line run it.
+    return pipeline.check_stability(cleaned(dataset).matrix, segmented(dataset))
 
 
 def _metrics(dataset: str):
@@ -253,47 +271,47 @@ def _tsne(dataset: str):
 
 
 def _recommend(dataset: str):
-    from core.recommend import top_offers_table
+    from core import pipeline
 
-    clean, segmentation = cleaned(dataset), segmented(dataset)
-    names = {i: f"Segment {i}" for i in range(segmentation.n_segments)}
-    return top_offers_table(clean.table, segmentation.labels, id_column=clean.id_column, names=names)
+    return pipeline.offers_table(cleaned(dataset), segmented(dataset), None)
 
 
 def _fraud_customers(dataset: str):
-    from core.fraud import score_customers
+    from core import pipeline
 
-    clean, segmentation = cleaned(dataset), segmented(dataset)
-    return score_customers(
-        clean.table, clean.matrix, segmentation.labels, segmentation.centres, id_column=clean.id_column
-    )
+    return pipeline.customer_alerts(cleaned(dataset), segmented(dataset), None)
 
 
 def _fraud_transactions(dataset: str):
-    from core.fraud import score_transactions
+    from core import pipeline
 
-    return score_transactions(canonical(dataset))
+    return pipeline.transaction_alerts(canonical(dataset))
 
 
 def _customer_features(dataset: str):
-    from core.features import customer_features
+    from core import pipeline
 
-    return customer_features(canonical(dataset))
+    return pipeline.customer_table(None, canonical(dataset), "transactions")
 
 
-def _segment_by_customer(dataset: str) -> pd.Series:
-    customers = pd.Series(canonical(dataset)["customer_id"].unique())
-    return pd.Series([f"Segment {i % 5}" for i in range(len(customers))], index=customers.to_numpy(), name="segment")
+@cache
+def _tx_segmented(dataset: str):
+    """Customers derived from the transactions, cleaned and cut into five K-Means segments (untimed)."""
+    from core import pipeline
+
+    frame, roles, _ = pipeline.customer_table(None, canonical(dataset), "transactions")
+    clean = pipeline.prepare(frame, roles)[1]
+    return clean, pipeline.segment(clean.matrix, "kmeans", {"k": 5})
 
 
 def _prepare_trends(dataset: str) -> None:
-    _segment_by_customer(dataset)
+    _tx_segmented(dataset)
 
 
 def _trends(dataset: str):
-    from core.trends import trends_sheet
+    from core import pipeline
 
-    return trends_sheet(canonical(dataset), _segment_by_customer(dataset))
+    return pipeline.trends_table(canonical(dataset), *_tx_segmented(dataset), None)
 
 
 def _load(dataset: str):
@@ -311,10 +329,9 @@ def _load_tx(dataset: str):
 
 
 def _standardize(dataset: str):
-    from core.transactions import infer_transaction_columns, standardize_transactions
+    from core import pipeline
 
-    frame = _tx_frame(dataset)
-    return standardize_transactions(frame, infer_transaction_columns(frame))
+    return pipeline.canonical_transactions(_tx_frame(dataset))
 
 
 @cache
@@ -325,18 +342,9 @@ def _tx_frame(dataset: str) -> pd.DataFrame:
 
 
 def _infer(dataset: str):
-    from core.schema import infer_roles
+    from core import pipeline
 
-    return infer_roles(loaded(dataset).frame)
-
-
-def _clean(dataset: str):
-    from core.clean import apply_recipe, default_recipe
-    from core.schema import infer_roles
-
-    frame = loaded(dataset).frame
-    roles = infer_roles(frame)
-    return apply_recipe(frame, default_recipe(frame, roles), roles)
+    return pipeline.customer_table(loaded(dataset).frame)
 
 
 def _prepare_pipeline(dataset: str) -> None:
@@ -362,7 +370,7 @@ STAGES: dict[str, tuple[Callable[[str], object], Callable[[str], object]]] = {
     "tsne": (_prepare_fit, _tsne),
     "profiles": (segmented, _profiles),
     "naming": (_profiled, _naming),
-    "workbook": (_profiled, _workbook),
+    "workbook": (_prepare_workbook, _workbook),
     "recommendations": (segmented, _recommend),
     "fraud_customers": (segmented, _fraud_customers),
     "pipeline": (_prepare_pipeline, lambda dataset: full_pipeline(customer_csv(dataset))),
@@ -377,7 +385,7 @@ STAGES: dict[str, tuple[Callable[[str], object], Callable[[str], object]]] = {
 }
 
 # Modules each stage calls, imported before timing so that no repeat pays for imports (the baseline's too).
-_COMMON = ("core.io", "core.schema", "core.clean")
+_COMMON = ("core.io", "core.schema", "core.clean", "core.pipeline")
 IMPORTS: dict[str, tuple[str, ...]] = {
     "kmeans": ("core.cluster",),
     "kmedoids": ("core.cluster", "kmedoids"),
