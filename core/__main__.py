@@ -123,6 +123,8 @@ def _segment(args: argparse.Namespace) -> int:
         tx_understood = _understand(transactions, Path(args.transactions).name, corrections, exclude, "transactions")
         tx_columns = tx_understood.transaction_columns
         report += tx_understood.lines(Path(args.transactions).name)
+    full_customers, full_transactions = customers, transactions
+    customers, transactions, sample_note = _sample(args, customers, transactions, roles, tx_columns)
     recipe = None
     if args.recipe:
         from core.clean import Recipe
@@ -146,14 +148,16 @@ def _segment(args: argparse.Namespace) -> int:
         understanding=tuple(report),
     )
     options = {"algorithm": args.algorithm, "k": args.k, "stability": args.stability, "recipe": args.recipe}
-    records = _provenance(args, customers, transactions)
+    if sample_note:
+        options["sample"] = sample_note
+    records = _provenance(args, full_customers, full_transactions)
     inputs = result.workbook_inputs(sha256=sha, params=options, provenance=records)
     export = assemble_export(inputs, stem=Path(args.out).stem)
     out = Path(args.out)
     if export.filename.endswith(".zip") and out.suffix != ".zip":
         out = out.with_suffix(".zip")
     _write(str(out), export.data)
-    lines = [*report, "", *result.summary_lines()]
+    lines = [*report, "", *([f"Fitted on a sample: {sample_note}"] if sample_note else []), *result.summary_lines()]
     if feedback_note:
         lines.append(feedback_note)
     if args.model_out:
@@ -163,6 +167,58 @@ def _segment(args: argparse.Namespace) -> int:
         _write(args.model_out, model_to_json(model).encode())
         lines.append(f"Model written to {args.model_out}")
     lines.append(f"Workbook written to {out}")
+    print("\n".join(lines))
+    return 0
+
+
+def _sample(
+    args: argparse.Namespace, customers: Any, transactions: Any, roles: Any, tx_columns: Any
+) -> tuple[Any, Any, str | None]:
+    """Keep a seeded sample of ``--sample N`` customers (their transactions too); say what was kept."""
+    if args.sample is None:
+        return customers, transactions, None
+    if args.sample < 1:
+        raise InputError(f"--sample takes a number of customers of at least 1, not {args.sample}")
+    import numpy as np
+
+    from core.schema import id_column
+
+    key = tx_columns.customer if tx_columns is not None else None
+    seed = args.random_state
+    if customers is not None:
+        total = len(customers)
+        if total > args.sample:
+            customers = customers.sample(n=args.sample, random_state=seed).sort_index()
+            id_name = id_column(roles) if roles else None
+            if transactions is not None and key in transactions.columns and id_name in customers.columns:
+                transactions = transactions[transactions[key].astype(str).isin(customers[id_name].astype(str))]
+        kept = len(customers)
+    else:
+        if key is None or key not in transactions.columns:
+            raise InputError("--sample needs the transactions' customer column: say it with --columns customer=COL")
+        ids = transactions[key].dropna().unique()
+        total = kept = len(ids)
+        if total > args.sample:
+            chosen = np.random.default_rng(seed).choice(ids, size=args.sample, replace=False)
+            transactions = transactions[transactions[key].isin(chosen)]
+            kept = args.sample
+    return customers, transactions, f"{kept:,} of {total:,} customers (seed {seed})"
+
+
+def _score(args: argparse.Namespace) -> int:
+    from core.model import model_from_json
+    from core.scale import score
+
+    if args.master and args.engine != "spark":
+        raise InputError("--master is for --engine spark")
+    model = model_from_json(_read(args.model)[0])
+    summary = score(model, args.customers, args.out, engine=args.engine, master=args.master)
+    lines = [
+        f"{summary.output_rows:,} of {summary.input_rows:,} customers scored with {summary.engine} in "
+        f"{summary.seconds:,.1f} s, {len(summary.segments)} segments:"
+    ]
+    lines += [f"  {name}: {count:,}" for name, count in summary.segments.items()]
+    lines.append(f"Written to {args.out} (customers/ as Parquet, summary.json)")
     print("\n".join(lines))
     return 0
 
@@ -317,7 +373,7 @@ def _role_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the parser of every command (``segment``, ``assign``, ``fraud``, ``samples``)."""
+    """Return the parser of every command (``segment``, ``assign``, ``score``, ``fraud``, ``samples``)."""
     parser = _Parser(prog=PROG, description="CardLens: credit-card customer segments from the command line.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
 
@@ -360,8 +416,15 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"bootstrap refits for segment stability (default {STABILITY_RUNS}; 0 skips)",
     )
     segment.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed (default 0)")
+    segment.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help="fit on a seeded sample of N customers (with their transactions); save the model with --model-out and "
+        "score everyone with `score`",
+    )
     segment.add_argument("--out", default="cardlens_segments.xlsx", help="workbook path (.zip beyond Excel's rows)")
-    segment.add_argument("--model-out", metavar="MODEL.json", help="also save the model for `assign`")
+    segment.add_argument("--model-out", metavar="MODEL.json", help="also save the model for `assign` and `score`")
     segment.set_defaults(run=_segment)
 
     assign = commands.add_parser(
@@ -379,6 +442,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="the customer id column of NEWFILE when it is named differently from the model's",
     )
     assign.set_defaults(run=_assign)
+
+    score = commands.add_parser(
+        "score",
+        help="place a whole portfolio into saved segments, on pandas or Spark (Parquet out)",
+        description="Apply a saved model to CSV or Parquet customers (a file or a folder of files) and write OUT/ "
+        "customers/ (Parquet: id, segment, segment_name, distance) and OUT/summary.json. --engine spark runs the same "
+        "functions with Spark (pip install -r requirements-spark.txt; Java 17).",
+    )
+    score.add_argument("model", metavar="MODEL", help="model file written by `segment --model-out`")
+    score.add_argument("--customers", required=True, metavar="PATH", help="CSV or Parquet file, or a folder of them")
+    score.add_argument("--out", required=True, metavar="DIR", help="a new folder for the scores")
+    score.add_argument("--engine", choices=("pandas", "spark"), default="pandas", help="default: pandas")
+    score.add_argument("--master", metavar="URL", help="Spark master (default local[2]; spark://HOST:7077, yarn, ...)")
+    score.set_defaults(run=_score)
 
     fraud = commands.add_parser(
         "fraud",

@@ -1,0 +1,28 @@
+"""Score a whole portfolio with a saved segment model, on pandas or on Apache Spark.
+
+The analyst fits segments on a sample (the app, or ``python -m core segment BIG --sample N --model-out``);
+:func:`score` then places every customer in those segments with the same library function as
+``python -m core assign`` (:func:`core.model.assign_file`). The pandas engine runs it once on the whole input;
+the Spark engine runs it on groups of customers with ``groupBy(...).applyInPandas``, grouped by a hash of the
+customer id so that everything the recipe looks at together (duplicate rows, repeated ids) lands in one group,
+in file order. Both engines therefore give the same segments and distances.
+
+pyspark is optional (``requirements-spark.txt``) and imported only when the Spark engine runs; the app never
+imports it.
+"""
+
+from __future__ import annotations
+
+from core.scale._inputs import ModelColumns, conform, input_files, model_columns
+from core.scale._score import ENGINES, ScoreSummary, assign_group, score
+
+__all__ = [
+    "ENGINES",
+    "ModelColumns",
+    "ScoreSummary",
+    "assign_group",
+    "conform",
+    "input_files",
+    "model_columns",
+    "score",
+]

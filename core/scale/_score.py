@@ -1,0 +1,182 @@
+"""Score customer files with a saved model into a Parquet folder and a summary, on pandas or Spark."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from core.errors import DataError
+from core.model import SegmentModel, assign_file
+from core.scale._inputs import ModelColumns, check_columns, conform, input_files, model_columns, read_pandas
+
+ENGINES = ("pandas", "spark")
+ORDER_COLUMNS = ("_file", "_pos")  # file order inside a Spark group, so "keep the first copy" means the same row
+RESULT_COLUMNS = ("segment", "segment_name", "distance")
+SUMMARY_NAME = "summary.json"
+CUSTOMERS_FOLDER = "customers"
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    """What a scoring run did (written as ``summary.json`` beside the Parquet output).
+
+    Attributes
+    ----------
+    engine : str
+        ``"pandas"`` or ``"spark"``.
+    input_rows, output_rows : int
+        Customers read, and customers given a segment (the recipe drops exact duplicate rows).
+    segments : dict[str, int]
+        Customers per segment name, largest first.
+    seconds : float
+        Wall time, reading to writing.
+    inputs : list of str
+        The files read.
+    master : str or None
+        The Spark master, when Spark ran.
+    """
+
+    engine: str
+    input_rows: int
+    output_rows: int
+    segments: dict[str, int]
+    seconds: float
+    inputs: list[str] = field(default_factory=list)
+    master: str | None = None
+
+    def to_json(self) -> str:
+        """Return the summary as a JSON document."""
+        return json.dumps(asdict(self), indent=1)
+
+
+def output_columns(columns: ModelColumns) -> tuple[str, ...]:
+    """Columns of the scored customers: the id (when the model has one), then segment, its name, distance."""
+    return (*([columns.id] if columns.id else []), *RESULT_COLUMNS)
+
+
+def assign_group(frame: pd.DataFrame, model: SegmentModel, columns: ModelColumns) -> pd.DataFrame:
+    """Type one group of input rows and place each customer in the model's nearest segment.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows as read (the model's columns, and optionally ``_file`` and ``_pos`` giving file order). Not modified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`output_columns`, one row per customer kept by the recipe, in file order.
+    """
+    names = list(output_columns(columns))
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in names})
+    if all(c in frame.columns for c in ORDER_COLUMNS):
+        frame = frame.sort_values(list(ORDER_COLUMNS), kind="stable")
+    assigned = assign_file(model, conform(frame.reset_index(drop=True), columns))
+    out = assigned[names].reset_index(drop=True)
+    if columns.id:
+        out[columns.id] = out[columns.id].astype("str")
+    return out
+
+
+def _dtype(column: str) -> str:
+    return {"segment": "int64", "distance": "float64"}.get(column, "str")
+
+
+def score(
+    model: SegmentModel,
+    customers: str | Path,
+    out: str | Path,
+    *,
+    engine: str = "pandas",
+    master: str | None = None,
+    spark: Any = None,
+    rows_per_group: int = 250_000,
+) -> ScoreSummary:
+    """Place every customer of ``customers`` in the model's segments; write Parquet and a summary to ``out``.
+
+    Parameters
+    ----------
+    model : SegmentModel
+        A saved model (:func:`core.model.model_from_json`).
+    customers : str or Path
+        A CSV or Parquet file, or a folder of them (one format). CSV cells are read as text and typed by the
+        model (:func:`core.scale.conform`); Parquet columns the model reads as numbers must be numbers or text.
+    out : str or Path
+        A new folder: ``customers/`` (Parquet: the id, ``segment``, ``segment_name``, ``distance`` to the
+        segment centre in the scaled feature space) and ``summary.json``. It is written beside
+        ``out`` under a temporary name and renamed when complete, so a failed run leaves nothing.
+    engine : {"pandas", "spark"}
+        pandas: one process, the whole input in memory. spark: ``groupBy(hash of id).applyInPandas`` running
+        the same function, locally (``local[2]``) or on ``master``.
+    master : str, optional
+        Spark master URL (``local[4]``, ``spark://host:7077``, ``yarn``); default ``local[2]``.
+    spark : pyspark.sql.SparkSession, optional
+        A session to use (and leave running) instead of starting one.
+    rows_per_group : int
+        Spark only: about this many customers per group (each group is scored in one pandas frame).
+
+    Returns
+    -------
+    ScoreSummary
+
+    Raises
+    ------
+    DataError
+        With one sentence: no input files, a column the model reads is missing or mistyped, ``out`` exists,
+        pyspark or Java missing, the Spark master unreachable.
+    """
+    if engine not in ENGINES:
+        raise DataError(f"Unknown engine {engine!r}; use one of {', '.join(ENGINES)}.")
+    started = time.perf_counter()
+    files, fmt = input_files(customers)
+    columns = model_columns(model)
+    check_columns(files, fmt, columns)
+    out = Path(out)
+    if out.exists():
+        raise DataError(f"{out} already exists; give a new folder for the scores.")
+    if not out.parent.is_dir():
+        raise DataError(f"{out.parent} is not a folder.")
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        if engine == "pandas":
+            input_rows, sizes = _score_pandas(model, files, fmt, columns, staging / CUSTOMERS_FOLDER)
+        else:
+            from core.scale._spark import score_spark
+
+            input_rows, sizes = score_spark(
+                model, files, fmt, columns, staging / CUSTOMERS_FOLDER, master, spark, rows_per_group
+            )
+        summary = ScoreSummary(
+            engine=engine,
+            input_rows=input_rows,
+            output_rows=int(sum(sizes.values())),
+            segments=dict(sorted(sizes.items(), key=lambda item: (-item[1], item[0]))),
+            seconds=round(time.perf_counter() - started, 3),
+            inputs=[str(f) for f in files],
+            master=(master or "local[2]") if engine == "spark" else None,
+        )
+        (staging / SUMMARY_NAME).write_text(summary.to_json())
+        staging.chmod(0o755)  # mkdtemp made it private; the scores are an ordinary folder
+        staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return summary
+
+
+def _score_pandas(
+    model: SegmentModel, files: tuple[Path, ...], fmt: str, columns: ModelColumns, folder: Path
+) -> tuple[int, dict[str, int]]:
+    frame = read_pandas(files, fmt, columns)
+    scored = assign_group(frame, model, columns)
+    folder.mkdir()
+    scored.to_parquet(folder / "part-00000.parquet", index=False)
+    sizes = scored["segment_name"].value_counts()
+    return len(frame), {str(k): int(v) for k, v in sizes.items()}

@@ -1,0 +1,135 @@
+"""The Spark engine: the pandas scoring function run on groups of customers with ``applyInPandas``.
+
+Imported only when ``engine="spark"`` runs; pyspark and Java are optional (``requirements-spark.txt``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import socket
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+from core.errors import DataError
+from core.model import SegmentModel
+from core.scale._inputs import ModelColumns
+from core.scale._score import assign_group, output_columns
+
+INSTALL_HINT = "the Spark engine needs pyspark and Java 17: pip install -r requirements-spark.txt"
+DEFAULT_MASTER = "local[2]"
+CONNECT_SECONDS = 5.0
+
+
+def start_session(master: str | None = None, *, shuffle_partitions: int = 2) -> Any:
+    """Start (or reuse) a SparkSession on ``master`` (default ``local[2]``) with the Spark UI off.
+
+    Raises
+    ------
+    DataError
+        Without pyspark or Java, or when a ``spark://`` master does not answer.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise DataError(f"pyspark is not installed: {INSTALL_HINT}") from None
+    master = master or DEFAULT_MASTER
+    _check_reachable(master)
+    # Workers run this interpreter and import core from this checkout (local mode inherits the environment).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    root = str(Path(__file__).resolve().parents[2])
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if root not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("cardlens-score")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+    )
+    try:
+        session = builder.getOrCreate()
+    except Exception as error:  # Java missing, the gateway dying, a master refusing us
+        raise DataError(f"Spark could not start on {master} ({_first_line(error)}); {INSTALL_HINT}") from None
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _check_reachable(master: str) -> None:
+    """Refuse a ``spark://host:port`` master that does not accept a connection (Spark itself would retry a minute)."""
+    match = re.fullmatch(r"spark://([^:/,]+):(\d+)(?:,.*)?", master.strip())
+    if master.startswith("spark://") and not match:
+        raise DataError(f"--master {master}: a standalone master is spark://HOST:PORT.")
+    if match:
+        try:
+            socket.create_connection((match.group(1), int(match.group(2))), timeout=CONNECT_SECONDS).close()
+        except OSError as error:
+            raise DataError(f"The Spark master {master} cannot be reached ({error.strerror or error}).") from None
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    found = re.search(r"DataError: (.+)", text)  # a DataError raised inside a worker
+    return (found.group(1) if found else text.splitlines()[0] if text else type(error).__name__)[:300]
+
+
+def score_spark(
+    model: SegmentModel,
+    files: tuple[Path, ...],
+    fmt: str,
+    columns: ModelColumns,
+    folder: Path,
+    master: str | None,
+    spark: Any,
+    rows_per_group: int,
+) -> tuple[int, dict[str, int]]:
+    """Score ``files`` on Spark into the Parquet ``folder``; return the input rows and customers per segment name."""
+    owned = spark is None
+    spark = start_session(master) if owned else spark  # first: it says how to install pyspark when it is missing
+    from pyspark.sql import functions as F
+
+    try:
+        paths = [str(f) for f in files]
+        reader = spark.read
+        if fmt == "csv":  # every cell as text, only an empty cell missing: the pandas engine reads the same
+            frame = reader.option("header", True).option("inferSchema", False).option("encoding", "UTF-8").csv(paths)
+        else:
+            frame = reader.parquet(*paths)
+        wanted = [F.col(f"`{c}`") for c in columns.all]
+        frame = frame.select(
+            *wanted, F.col("_metadata.file_path").alias("_file"), F.monotonically_increasing_id().alias("_pos")
+        )
+        input_rows = frame.count()
+        groups = max(spark.sparkContext.defaultParallelism, math.ceil(input_rows / max(rows_per_group, 1)))
+        # Duplicate rows and repeated ids share an id, so they share a group: the recipe sees them together.
+        keys = [F.col(f"`{columns.id}`")] if columns.id else wanted
+        keyed = frame.withColumn("_group", F.pmod(F.hash(*keys), F.lit(groups)))
+        schema = ", ".join(f"`{c}` {_spark_type(c)}" for c in output_columns(columns))
+
+        def assign(frame):  # untyped on purpose: applyInPandas reads type hints as a UDF kind
+            return assign_group(frame.drop(columns=["_group"]), model, columns)
+
+        with warnings.catch_warnings():
+            # pyspark 4.3 warns that pandas >= 3 is "not fully supported"; the applyInPandas path used here is
+            # tested against the pandas engine (tests/test_scale.py) and gives the same answers.
+            warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+            scored = keyed.groupBy("_group").applyInPandas(assign, schema=schema)
+        scored.write.parquet(str(folder))
+        sizes = spark.read.parquet(str(folder)).groupBy("segment_name").count().collect()
+        return input_rows, {str(row["segment_name"]): int(row["count"]) for row in sizes}
+    except DataError:
+        raise
+    except Exception as error:  # a worker's DataError, unreadable files: one sentence
+        raise DataError(f"Spark scoring failed: {_first_line(error)}") from None
+    finally:
+        if owned:
+            spark.stop()
+
+
+def _spark_type(column: str) -> str:
+    return {"segment": "bigint", "distance": "double"}.get(column, "string")
