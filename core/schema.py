@@ -753,6 +753,19 @@ def understand(
         roles = {c: g.role for c, g in guesses.items()}
         key = corrections.get("customer") or corrections.get(ID) or id_column(roles)
         timestamp, amount, outcome = None, None, outcome_column(roles)
+        if key is not None and kind is None:
+            keys = _sample(frame[key]).dropna()
+            if len(keys) >= 20 and keys.nunique() <= 0.5 * len(keys):
+                missing = ["timestamp"] if tx_columns.timestamp is None else []
+                if tx_columns.amount is None and tx_columns.debit is None:
+                    missing.append("amount")
+                flags = ",".join(f"{role}=COLUMN" for role in missing)
+                notes.append(
+                    f"the key {key!r} repeats a lot (about {len(keys) / max(keys.nunique(), 1):,.1f} rows per value): "
+                    "if each row is a transaction, say so with --kind transactions"
+                    + (f" and --columns {flags}" if missing else "")
+                    + " (or in the column-role table)."
+                )
         tx_columns = None
     return Understanding(
         kind=TRANSACTIONS if is_transactions else CUSTOMERS,

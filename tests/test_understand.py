@@ -236,3 +236,14 @@ def test_two_sessions_get_different_tokens_for_the_same_card():
     assert first["pan"].tolist() != second["pan"].tolist()
     again, _ = mask_card_numbers(frame, key=b"same")
     assert again["pan"].tolist() == mask_card_numbers(frame, key=b"same")[0]["pan"].tolist()
+
+
+def test_a_customer_table_whose_key_repeats_a_lot_says_how_to_read_it_as_transactions():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"user_id": rng.integers(0, 50, 500), "when": rng.integers(0, 10**6, 500), "x": rng.random(500)}
+    )
+    u = understand(frame)
+    assert u.kind == "customers"
+    assert any("--kind transactions and --columns timestamp=COLUMN,amount=COLUMN" in line for line in u.lines())
+    assert not [line for line in understand(frame, kind="customers").lines() if "--kind" in line]
