@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import fields
 
 import pandas as pd
@@ -47,7 +46,6 @@ PARTS = " + "  # how a date split over several columns is shown in the transacti
 NOT_USED = "(none)"
 LABEL_TO_ROLE = {label: role for role, label in schema.ROLE_LABELS.items()}
 CONFIDENCE_WORDS = {schema.HIGH: "High", schema.MEDIUM: "Medium", schema.LOW: "Low - please check"}
-_MARKDOWN = re.compile(r"([\\`*\[\]<>$~:|#])")
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -59,11 +57,6 @@ def cached_load(sha256: str, name: str, key_id: str, _data: bytes, _mask_key: by
 @st.cache_data(max_entries=4, show_spinner=False)
 def cached_profile(sha256: str, _frame: pd.DataFrame) -> pd.DataFrame:
     return schema.column_profile(_frame)
-
-
-def plain(text: object) -> str:
-    """A user's string (a file name) made safe inside Markdown: never a link, emphasis, icon or formula."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def choices() -> dict:
@@ -130,9 +123,15 @@ def reconcile(new_kind: str) -> None:
         what = "sample's transactions" if other_kind == TRANSACTIONS else "sample's customer table"
         if other.is_sample:
             rest = " Customers are now derived from your transactions." if new_kind == TRANSACTIONS else ""
-            say("info", f"Removed the {what} ({other.name}): the sample is never mixed with your file.{rest}")
+            say(
+                "info",
+                f"Removed the {what} ({ui.plain(other.name)}): the sample is never mixed with your file.{rest}",
+            )
         else:
-            say("info", f"Removed your {other_kind} table ({other.name}): the sample is never mixed with your files.")
+            say(
+                "info",
+                f"Removed your {other_kind} table ({ui.plain(other.name)}): the sample is never mixed with your files.",
+            )
         return
     customers, tx = customer_ids(), transaction_ids()
     if customers is None or tx is None:
@@ -143,8 +142,8 @@ def reconcile(new_kind: str) -> None:
         tx_name = new.name if new_kind == TRANSACTIONS else other.name
         say(
             "warning",
-            f"None of the {len(wanted):,} customer ids in the transactions ({tx_name}) are in the customer table. "
-            "Segments come from the customer table; Fraud and Trends use the transactions as they are. Remove "
+            f"None of the {len(wanted):,} customer ids in the transactions ({ui.plain(tx_name)}) are in the customer "
+            "table. Segments come from the customer table; Fraud and Trends use the transactions as they are. Remove "
             "one of them above if they do not belong together.",
         )
     elif found < len(wanted):
@@ -175,7 +174,7 @@ def load_bytes(kind: str, name: str, data: bytes) -> bool:
     sha256 = hashlib.sha256(data).hexdigest()
     key = state.mask_key()  # this session's: card tokens cannot be compared across visitors
     mask_id = hashlib.sha256(key).hexdigest()[:16]
-    with st.spinner(f"Reading {name}..."):
+    with st.spinner(f"Reading {ui.plain(name)}..."):
         loaded = ui.run_safely(lambda: cached_load(sha256, name, mask_id, data, key), what=f"Reading {name}")
         if loaded is None:
             return False
@@ -188,8 +187,8 @@ def load_bytes(kind: str, name: str, data: bytes) -> bool:
         kind = TRANSACTIONS
         say(
             "info",
-            f"{name} is a transaction table (a customer key that repeats, a date and an amount), so it was loaded "
-            "as the transactions; the customers are derived from it.",
+            f"{ui.plain(name)} is a transaction table (a customer key that repeats, a date and an amount), so it was "
+            "loaded as the transactions; the customers are derived from it.",
         )
     store(kind, name, loaded, sha256, understood)
     reconcile(kind)
@@ -267,7 +266,7 @@ def loaded_panel() -> None:
     for label, source, size, removable in rows:
         what, where, count, action = st.columns([2, 5, 2, 2], vertical_alignment="center")
         what.markdown(f"**{label}**")
-        where.markdown(plain(source))
+        where.markdown(ui.plain(source))
         count.markdown(size)
         if removable is not None:
             action.button(
@@ -338,7 +337,7 @@ def upload_section() -> None:
 
 
 def report_block(dataset: state.Dataset, understood: schema.Understanding | None) -> None:
-    st.success(f"Loaded {len(dataset.frame):,} rows from {plain(dataset.name)}", icon=":material/check_circle:")
+    st.success(f"Loaded {len(dataset.frame):,} rows from {ui.plain(dataset.name)}", icon=":material/check_circle:")
     layout = schema.detect_layout(dataset.frame)
     if layout in LAYOUT_NAMES:
         st.caption(f"Recognised {LAYOUT_NAMES[layout]}.")
@@ -396,7 +395,7 @@ def roles_editor(dataset: state.Dataset, understood: schema.Understanding | None
         state.put(state.ROLES, corrected)
     features = schema.feature_columns(corrected)
     st.caption(
-        f"Id: {plain(schema.id_column(corrected) or 'none')}. {len(features)} columns will be offered as segment "
+        f"Id: {ui.plain(schema.id_column(corrected) or 'none')}. {len(features)} columns will be offered as segment "
         "features; ids, dates, outcomes and other models' outputs never are."
     )
 
@@ -487,7 +486,7 @@ def preview_and_profile(dataset: state.Dataset, kind: str) -> None:
         key=f"upload__{kind}_column",
     )
     choices()[f"{kind}_column"] = column
-    st.plotly_chart(column_distribution(dataset.frame, column))
+    ui.plotly_chart(column_distribution(dataset.frame, column))
 
 
 def is_number(dataset: state.Dataset, column: str) -> bool:

@@ -114,7 +114,7 @@ if source in ("transactions", "joined"):
         frame, report = joined
         extra = {c: r for c, r in feats.derived_roles(derived).items() if c != "customer_id"}
         roles = {**roles, **{(f"tx_{c}" if c in dataset.frame.columns else c): r for c, r in extra.items()}}
-        st.caption(report.message)
+        st.caption(ui.plain(report.message))
 roles_json = json.dumps(roles)
 
 # ---- what needs attention ---------------------------------------------------------------------------------
@@ -169,9 +169,9 @@ reports = {r.step.split(".", 1)[0]: r for r in result.reports} if result is not 
 for number, step in enumerate(recipe.steps, start=1):
     report = reports.get(str(number))
     text_col, up_col, down_col, remove_col = st.columns([12, 1, 1, 1], vertical_alignment="center")
-    text_col.markdown(f"**{number}. {step.kind}** · {step.describe().removeprefix(step.kind).strip(' ()')}")
+    text_col.markdown(f"**{number}. {step.kind}** · {ui.plain(step.describe().removeprefix(step.kind).strip(' ()'))}")
     if report is not None:
-        text_col.caption(f"{report.message} Rows {report.rows_before:,} → {report.rows_after:,}.")
+        text_col.caption(f"{ui.plain(report.message)} Rows {report.rows_before:,} → {report.rows_after:,}.")
     steps = list(recipe.steps)
     if up_col.button(
         "", icon=":material/arrow_upward:", help="Move up", key=f"clean__up_{number}", disabled=number == 1
@@ -239,11 +239,15 @@ for step in recipe.steps:
         outlier_columns += [c for c in wanted if c in frame.columns and c in clean.table.columns]
 if outlier_columns:
     column = st.selectbox("Outliers: before and after", list(dict.fromkeys(outlier_columns)), key="clean__box_column")
-    st.plotly_chart(charts.outlier_boxplot(frame[column], clean.table[column], column), key="clean__boxplot")
+    ui.plotly_chart(charts.outlier_boxplot(frame[column], clean.table[column], column), key="clean__boxplot")
 
 # ---- features ---------------------------------------------------------------------------------------------
 st.subheader("Features for segmentation")
-candidates = [c for c in clean.table.columns if c != clean.id_column and pd.api.types.is_numeric_dtype(clean.table[c])]
+candidates = [
+    c
+    for c in clean.table.columns
+    if c != clean.id_column and (pd.api.types.is_numeric_dtype(clean.table[c]) or c in clean.features)
+]  # a categorical feature the recipe chose (mixed-data segmentation) is offered too, or its default would be refused
 chosen = st.multiselect("Features", candidates, default=list(clean.features), key="clean__features")
 current = recipe.features if recipe.features is not None else clean.features
 if chosen and tuple(chosen) != tuple(current):
@@ -253,7 +257,7 @@ if not chosen:
     st.error("Choose at least one feature; the last choice is kept until you do.")
 with st.expander("Why these features"):
     st.dataframe(cleaning.feature_reasons(clean.table, clean.fitted.roles), hide_index=True, width="stretch")
-st.plotly_chart(charts.correlation_heatmap(clean.matrix.corr()), key="clean__heatmap")
+ui.plotly_chart(charts.correlation_heatmap(clean.matrix.corr()), key="clean__heatmap")
 st.caption("Correlation of the chosen features after transforms; pairs above 0.9 say much the same thing.")
 
 # ---- save and reuse ---------------------------------------------------------------------------------------
@@ -276,7 +280,7 @@ if uploaded is not None and st.session_state.get(UPLOADED) != (uploaded.name, up
     if loaded is not None:
         problems = cleaning.check_recipe(frame, loaded)
         if problems:
-            st.error("This recipe does not fit the table:\n\n" + "\n".join(f"- {p}" for p in problems))
+            st.error("This recipe does not fit the table:\n\n" + "\n".join(f"- {ui.plain(p)}" for p in problems))
         else:
             set_recipe(loaded)
 

@@ -72,7 +72,7 @@ new_names, duplicates = naming.edited_names(
 )
 if duplicates:
     st.error(
-        f"Each segment needs its own name: {', '.join(duplicates)} is used twice (capitals aside). "
+        f"Each segment needs its own name: {ui.plain_all(duplicates)} is used twice (capitals aside). "
         "The last unique names are kept."
     )
 else:
@@ -91,7 +91,7 @@ if st.button("Restore automatic names", key="profiles__restore"):
     st.session_state.pop("profiles__names", None)
     st.rerun()
 names = ui.segment_names()
-st.plotly_chart(charts.sizes_figure(segment_profiles, names), key="profiles__sizes_chart")
+ui.plotly_chart(charts.sizes_figure(segment_profiles, names), key="profiles__sizes_chart")
 
 # ---- checks: the known outcome per segment, and segments that cannot be trusted as they are ----------------
 checked_for = (id(segmentation), tuple(sorted(names.items())))
@@ -111,8 +111,8 @@ if segment_warnings:
 
 # ---- how the segments differ ------------------------------------------------------------------------------
 st.subheader("How the segments differ")
-st.plotly_chart(charts.zscore_heatmap(segment_profiles, names), key="profiles__heatmap")
-st.plotly_chart(charts.snake_chart(segment_profiles, names), key="profiles__snake")
+ui.plotly_chart(charts.zscore_heatmap(segment_profiles, names), key="profiles__heatmap")
+ui.plotly_chart(charts.snake_chart(segment_profiles, names), key="profiles__snake")
 
 feature_options = segment_profiles.features
 default_feature = choices.get("box_feature")
@@ -124,7 +124,7 @@ feature = st.selectbox(
     key="profiles__box_feature",
 )
 choices["box_feature"] = feature
-st.plotly_chart(charts.feature_box(clean.table, segmentation.labels, feature, names), key="profiles__box_chart")
+ui.plotly_chart(charts.feature_box(clean.table, segmentation.labels, feature, names), key="profiles__box_chart")
 
 # ---- what distinguishes one segment ------------------------------------------------------------------------
 st.subheader("What sets each segment apart")
@@ -138,9 +138,9 @@ segment = st.selectbox(
     key="profiles__segment",
 )
 choices["segment"] = segment
-st.markdown(descriptions.get(segment) or automatic[segment].description)
+st.markdown(ui.plain(descriptions.get(segment) or automatic[segment].description))
 for sentence in segment_profiles.highlights.get(segment, []):
-    st.markdown(f"- {sentence}")
+    st.markdown(f"- {ui.plain(sentence)}")
 st.dataframe(
     profiles.distinguishing_features(segment_profiles, segment, limit=8),
     hide_index=True,

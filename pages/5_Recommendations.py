@@ -68,7 +68,7 @@ def percent_columns(*names: str) -> dict:
 
 
 def segments_tab(ranked: pd.DataFrame) -> None:
-    st.plotly_chart(charts.acceptance_heatmap(ranked), key="recs__heatmap")
+    ui.plotly_chart(charts.acceptance_heatmap(ranked), key="recs__heatmap")
     names = ui.segment_names()
     segment_ids = sorted(ranked["segment"].unique().tolist())
     chosen = settings()["segment"]
@@ -88,7 +88,7 @@ def segments_tab(ranked: pd.DataFrame) -> None:
         hide_index=True,
         column_config=percent_columns("expected_acceptance", "low", "high", "eligible_share"),
     )
-    st.plotly_chart(charts.posterior_chart(ranked, segment), key="recs__posterior")
+    ui.plotly_chart(charts.posterior_chart(ranked, segment), key="recs__posterior")
     st.caption(
         "Expected acceptance starts at the rule-based prior (the catalogue's base rate times how well the segment "
         "fits the offer) and moves with every recorded outcome; the bars are 90% credible intervals."
@@ -120,7 +120,7 @@ def customers_tab(scored, clean) -> None:
     ids = scored.customer_ids
     matches = ids[pd.Series(ids).str.contains(query.strip(), case=False, regex=False).to_numpy()] if query else ids
     if len(matches) == 0:
-        st.info(f"No customer id contains {query!r}.")
+        st.info(f"No customer id contains {ui.plain(repr(query))}.")
         return
     options = list(matches[:MATCHES_SHOWN])
     if chosen["customer"] in matches and chosen["customer"] not in options:
@@ -150,7 +150,7 @@ def customers_tab(scored, clean) -> None:
     if top.empty:
         st.info("This customer is not eligible for any offer in the catalogue (rules and guardrails).")
     else:
-        st.markdown(f"**{customer}** is in segment **{top['segment_name'].iloc[0]}**.")
+        st.markdown(f"**{ui.plain(customer)}** is in segment **{ui.plain(top['segment_name'].iloc[0])}**.")
         st.dataframe(
             top[["rank", "offer", "score", "reason"]],
             hide_index=True,
@@ -185,7 +185,7 @@ def suggestions_block(scored, customer: str) -> None:
         st.caption("No category suggestions for this customer (no transactions, or none over-represented).")
         return
     spoken = ", ".join(
-        f"{c} ({lift:.1f}x)" for c, lift in zip(suggestions["category"], suggestions["lift"], strict=True)
+        f"{ui.plain(c)} ({lift:.1f}x)" for c, lift in zip(suggestions["category"], suggestions["lift"], strict=True)
     )
     st.markdown(f"**Customers like this one also spend on:** {spoken}")
     st.caption("Categories over-represented in the customer's segment (lift over all customers) that they never used.")
@@ -269,7 +269,7 @@ def catalogue_tab(clean) -> None:
     if unknown:
         st.caption(
             "Features these rules mention that this table lacks (such clauses never qualify a customer): "
-            + "; ".join(f"{offer}: {', '.join(features)}" for offer, features in unknown.items())
+            + "; ".join(f"{ui.plain(offer)}: {ui.plain_all(features)}" for offer, features in unknown.items())
         )
     left, middle = st.columns(2)
     left.download_button(
@@ -286,7 +286,8 @@ def catalogue_tab(clean) -> None:
         uploaded = ui.run_safely(
             lambda: recommend.read_catalogue(upload.getvalue(), upload.name), what="Reading the catalogue"
         )
-        if uploaded is not None and st.button(f"Use {upload.name} ({len(uploaded)} offers)", key="recs__catalogue_use"):
+        label = f"Use {ui.plain(upload.name)} ({len(uploaded) if uploaded is not None else 0} offers)"
+        if uploaded is not None and st.button(label, key="recs__catalogue_use"):
             replace_catalogue(uploaded)
 
 
@@ -346,7 +347,7 @@ def simulation_tab(scored) -> None:
     cols[0].metric("Best offer chosen in the last 20% of rounds", f"{summary.best_share:.0%}")
     cols[1].metric("Regret, first half", f"{summary.regret_first_half:.1f}")
     cols[2].metric("Regret, second half", f"{summary.regret_second_half:.1f}")
-    st.plotly_chart(charts.regret_chart(run), key="recs__regret")
+    ui.plotly_chart(charts.regret_chart(run), key="recs__regret")
 
 
 ui.page_header("Recommendations", "Offers per segment and per customer, with reasons, learning from campaign feedback.")

@@ -61,7 +61,7 @@ def budget_control(tab: str, what: str) -> tuple[int, float | None]:
 
 def show_notes(scored: pd.DataFrame) -> None:
     for note in scored.attrs.get("notes", ()):
-        st.info(note, icon=":material/info:")
+        st.info(ui.plain(note), icon=":material/info:")
 
 
 def review(alerts: pd.DataFrame, prefix: str, label_of) -> None:
@@ -120,7 +120,7 @@ def evaluation_block(scores: pd.Series, labels: pd.Series | None, budget: int, n
     cols[4].metric(f"Recall in top {result.budget:,}", f"{result.recall_at_budget:.0%}")
     if result.verdict:
         st.warning(result.verdict, icon=":material/warning:")
-    st.plotly_chart(charts.pr_curve(result), key=f"fraud__{name}_pr")
+    ui.plotly_chart(charts.pr_curve(result), key=f"fraud__{name}_pr")
 
 
 ui.page_header("Fraud", "Find unusual customers and suspicious transactions, with reasons, within an alert budget.")
@@ -159,11 +159,12 @@ with customers_tab:
         )
         left, right = st.columns(2)
         left.plotly_chart(
-            charts.score_histogram(scored["anomaly_score"], scored["flagged"], what="customers"),
+            ui.safe_figure(charts.score_histogram(scored["anomaly_score"], scored["flagged"], what="customers")),
             key="fraud__customers_scores",
         )
         right.plotly_chart(
-            charts.alerts_by_segment(scored["segment"], scored["flagged"], names), key="fraud__customers_segments"
+            ui.safe_figure(charts.alerts_by_segment(scored["segment"], scored["flagged"], names)),
+            key="fraud__customers_segments",
         )
         ranks = dict(zip(alerts["alert"], alerts["anomaly_rank"], strict=True))
         review(alerts, "customers", lambda k: f"#{ranks[k]}  {k.removeprefix('customer:')}")
@@ -201,7 +202,7 @@ with transactions_tab:
                     "score": st.column_config.ProgressColumn("score", min_value=0, max_value=1),
                 },
             )
-            st.plotly_chart(
+            ui.plotly_chart(
                 charts.score_histogram(scored["score"], scored["flagged"], what="transactions"),
                 key="fraud__transactions_scores",
             )

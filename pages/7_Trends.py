@@ -134,7 +134,7 @@ with st.spinner("Aggregating and forecasting (the model is chosen per segment by
 if view is None:
     st.stop()
 for note in view.notes:
-    st.caption(note)
+    st.caption(ui.plain(note))
 colours = charts.colours_for(names)
 unit = trends.FREQUENCIES[freq]
 focus_options = list(view.forecasts)
@@ -152,7 +152,7 @@ tab_time, tab_decompose, tab_forecast, tab_migration = st.tabs(
 )
 
 with tab_time:
-    st.plotly_chart(charts.series_figure(view.series, metric, colours, segments=chosen), key="trends__series_chart")
+    ui.plotly_chart(charts.series_figure(view.series, metric, colours, segments=chosen), key="trends__series_chart")
     if "category" in tx.columns:
         mix_options = [trends.ALL, *chosen]
         mix_segment = st.selectbox(
@@ -166,7 +166,7 @@ with tab_time:
             lambda: trends.category_mix(tx, segment_by_customer, segment=mix_segment, freq=freq), what="Category mix"
         )
         if mix is not None:
-            st.plotly_chart(
+            ui.plotly_chart(
                 charts.category_mix_figure(mix, f"Category mix of purchase spend: {mix_segment}"),
                 key="trends__mix_chart",
             )
@@ -179,8 +179,8 @@ with tab_decompose:
         lambda: trends.decompose(history, period=trends.SEASON_LENGTH[freq]), what="The decomposition"
     )
     if decomposition is not None:
-        (st.caption if decomposition.method == "STL" else st.info)(decomposition.sentence)
-        st.plotly_chart(
+        (st.caption if decomposition.method == "STL" else st.info)(ui.plain(decomposition.sentence))
+        ui.plotly_chart(
             charts.decomposition_figure(
                 decomposition, f"{METRIC_LABELS[metric]}: {focus}", colours.get(focus, charts.ALL_COLOUR)
             ),
@@ -189,8 +189,8 @@ with tab_decompose:
 
 with tab_forecast:
     result = view.forecasts[focus]
-    st.markdown(f"**{focus}**: {result.sentence}")
-    st.plotly_chart(
+    st.markdown(f"**{ui.plain(focus)}**: {ui.plain(result.sentence)}")
+    ui.plotly_chart(
         charts.forecast_figure(
             trends.series_of(view.series, focus, metric),
             result,
@@ -268,7 +268,7 @@ with tab_migration:
                 what="Segment migration",
             )
         if moves is not None:
-            st.markdown(moves.sentence)
+            st.markdown(ui.plain(moves.sentence))
             counts = moves.counts
             cols = st.columns(5)
             for col, (label, name) in zip(
@@ -288,8 +288,8 @@ with tab_migration:
                 "than over the whole history; compare periods with each other. Segments are ranked by mean "
                 "spend per customer to tell up from down."
             )
-            st.plotly_chart(charts.migration_heatmap(moves.matrix), key="trends__migration_heatmap")
-            st.plotly_chart(
+            ui.plotly_chart(charts.migration_heatmap(moves.matrix), key="trends__migration_heatmap")
+            ui.plotly_chart(
                 charts.migration_sankey(moves.matrix, {**colours, "new": "#999999", "inactive": "#BBBBBB"}),
                 key="trends__migration_sankey",
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -23,6 +24,64 @@ FRAUD = "pages/6_Fraud.py"
 TRENDS = "pages/7_Trends.py"
 
 T = TypeVar("T")
+
+# Markdown's active characters (links, images, emphasis, code, HTML, LaTeX, tables, headings, Streamlit's
+# `:material/...:` icons and `:red[...]` colours): a backslash before each makes it literal.
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>$~:|#!])")
+# GitHub-flavoured Markdown turns a bare `http://...`, `www.` or e-mail address into a link after escapes are
+# resolved, so a word joiner (U+2060, invisible, no line break) goes where the pattern would match.
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www|@)(?=\\:|\.|\w)")
+# Plotly renders a few HTML tags in titles, labels and hover text; user text may keep only these harmless ones.
+_PLOTLY_TAG = re.compile(r"<(?!/?(?:br|b|i|em|sub|sup)\s*/?>)", re.IGNORECASE)
+_PLOTLY_DATA_KEYS = frozenset({"x", "y", "z", "customdata", "ids", "values", "lat", "lon", "r", "theta"})
+
+
+def plain(text: object) -> str:
+    """A user's string (column name, value, file or segment name) made literal inside Markdown.
+
+    Every element that renders Markdown (markdown, caption, info/warning/error/success, expander and tab
+    labels, metric labels and values, radio options, widget labels) shows it as typed: never a link (written or
+    automatic), an image, emphasis, an icon, a colour or a formula. Selectbox and multiselect options are plain
+    text already, so they need none of this.
+    """
+    escaped = _MARKDOWN.sub(r"\\\1", " ".join(str(text).splitlines()))
+    return _AUTOLINK.sub("\\1\u2060", escaped)
+
+
+def plain_all(items: Any, sep: str = ", ") -> str:
+    """Several user strings joined with ``sep``, each made literal (see :func:`plain`)."""
+    return sep.join(plain(item) for item in items)
+
+
+def _plotly_safe(value: Any, key: str = "") -> Any:
+    if isinstance(value, str):
+        return _PLOTLY_TAG.sub("&lt;", value)
+    if isinstance(value, dict):
+        return {k: _plotly_safe(v, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        if key in _PLOTLY_DATA_KEYS and value and not isinstance(value[0], str):
+            return value  # numbers: nothing to escape, and the largest arrays
+        return [_plotly_safe(v, key) for v in value]
+    if getattr(value, "dtype", None) is not None and value.dtype.kind in "OUS":  # text in a numpy array
+        return [_plotly_safe(v, key) for v in value.tolist()]
+    return value
+
+
+def safe_figure(figure: Any) -> Any:
+    """The figure with every ``<`` that would open a link or any other non-formatting tag written as ``&lt;``.
+
+    Plotly draws ``<a href>``, ``<span style>`` and friends in titles, axis and tick labels, legends and hover
+    text; column names and values from the user's file reach all of those.
+    """
+    import plotly.graph_objects as go
+
+    spec = figure.to_plotly_json()
+    return go.Figure(_plotly_safe(spec), skip_invalid=True)
+
+
+def plotly_chart(figure: Any, **kwargs: Any) -> Any:
+    """``st.plotly_chart`` of :func:`safe_figure`: the one way pages draw a figure that may show user text."""
+    return st.plotly_chart(safe_figure(figure), **kwargs)
 
 
 def page_header(title: str, purpose: str) -> None:
@@ -128,13 +187,13 @@ def run_safely(action: Callable[[], T], *, what: str) -> T | None:
     """
     try:
         return action()
-    except DataError as error:
-        st.error(str(error), icon=":material/error:")
+    except DataError as error:  # its sentence may quote column names, values or the file's name
+        st.error(plain(error), icon=":material/error:")
     except MemoryError:
-        st.error(f"{what} ran out of memory. Try fewer rows or features, or a sampling option.")
+        st.error(f"{plain(what)} ran out of memory. Try fewer rows or features, or a sampling option.")
     except Exception as error:  # a bug: say so plainly, keep the app usable, never show a traceback
         st.error(
-            f"{what} failed unexpectedly ({type(error).__name__}). Your data and earlier results are "
+            f"{plain(what)} failed unexpectedly ({type(error).__name__}). Your data and earlier results are "
             "kept; try other settings, and please report this."
         )
     return None
@@ -174,10 +233,11 @@ def sidebar_status(where: Any, *, with_download: bool = True) -> None:
         if dataset is None and transactions is None:
             st.markdown(":material/radio_button_unchecked: No data loaded yet")
         if dataset is not None:
-            st.markdown(f":material/table: **Customers**: {dataset.name}  \n{len(dataset.frame):,} rows")
+            st.markdown(f":material/table: **Customers**: {plain(dataset.name)}  \n{len(dataset.frame):,} rows")
         if transactions is not None:
             st.markdown(
-                f":material/receipt_long: **Transactions**: {transactions.name}  \n{len(transactions.frame):,} rows"
+                f":material/receipt_long: **Transactions**: {plain(transactions.name)}  \n"
+                f"{len(transactions.frame):,} rows"
             )
         if clean is not None:
             st.markdown(
