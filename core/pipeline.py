@@ -153,6 +153,30 @@ def segment(
     return fit(matrix, algorithm, params, random_state=random_state)
 
 
+SILHOUETTE_SAMPLE = 2_000  # customers whose silhouette the Cluster page computes once per segmentation
+
+
+def diagnose(
+    matrix: pd.DataFrame, labels: np.ndarray, *, sample_size: int = SILHOUETTE_SAMPLE, random_state: int = 0
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """Return a partition's quality metrics and the silhouette of each sampled customer, in one O(n^2) pass.
+
+    The headline silhouette is the mean of the per-customer values on that seeded sample (what
+    ``silhouette_score`` computes), so the figure and the number agree and the distances are computed once.
+
+    Returns
+    -------
+    (dict, pandas.DataFrame)
+        :func:`core.cluster.segmentation_metrics` and :func:`core.cluster.silhouette_per_customer` output.
+    """
+    from core.cluster import segmentation_metrics, silhouette_per_customer
+
+    silhouettes = silhouette_per_customer(matrix, labels, sample_size=sample_size, random_state=random_state)
+    metrics = segmentation_metrics(matrix, labels, sample_size=0, random_state=random_state)  # no second pass
+    metrics["silhouette"] = float(silhouettes["silhouette"].mean()) if len(silhouettes) else float("nan")
+    return metrics, silhouettes
+
+
 def check_stability(
     matrix: pd.DataFrame, segmentation: Any, *, runs: int = STABILITY_RUNS, random_state: int = 0
 ) -> pd.DataFrame:

@@ -1,6 +1,14 @@
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from core import cluster, pipeline
 from core.charts import cluster as charts
@@ -11,6 +19,29 @@ from pages import _ui as ui
 ui.page_header("Cluster", "Segment customers, pick the number of segments, and see how far to trust them.")
 clean = ui.ensure_clean()
 matrix: pd.DataFrame = clean.matrix
+
+
+T = TypeVar("T")
+# First guesses of the slow extras on a 2-core machine (seconds); once one ran, its own duration is the guess.
+ESTIMATES = {"t-SNE": 30.0, "stability": 15.0, "comparison": 3.0}
+NUMBER = st.column_config.NumberColumn
+COMPARE_COLUMNS = {
+    "segments": NUMBER("Segments", format="%d"),
+    "noise_share": NUMBER("Noise", format="percent"),
+    "silhouette": NUMBER("Silhouette", format="%.2f"),
+    "calinski_harabasz": NUMBER("Calinski-Harabasz", format="localized"),
+    "davies_bouldin": NUMBER("Davies-Bouldin", format="%.2f"),
+    "smallest_share": NUMBER("Smallest segment", format="percent"),
+    "largest_share": NUMBER("Largest segment", format="percent"),
+}
+CRITERIA_COLUMNS = {
+    "k": NUMBER("k", format="%d"),
+    "silhouette": NUMBER("Silhouette", format="%.2f"),
+    "calinski_harabasz": NUMBER("Calinski-Harabasz", format="%.0f"),
+    "davies_bouldin": NUMBER("Davies-Bouldin", format="%.2f"),
+    "inertia": NUMBER("Inertia", format="%.0f"),
+    "bic": NUMBER("BIC", format="%.0f"),
+}
 
 
 # ---- cached core calls (keyed on the matrix and the parameters) --------------------------------------------
@@ -24,9 +55,9 @@ def cached_fit(matrix: pd.DataFrame, algorithm: str, params: tuple) -> cluster.S
     return cluster.fit(matrix, algorithm, dict(params))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_metrics(matrix: pd.DataFrame, labels: np.ndarray) -> tuple[dict, pd.DataFrame]:
-    return cluster.segmentation_metrics(matrix, labels), cluster.silhouette_per_customer(matrix, labels)
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_diagnostics(matrix: pd.DataFrame, labels: np.ndarray) -> tuple[dict, pd.DataFrame]:
+    return pipeline.diagnose(matrix, labels)  # once per segmentation: the O(n^2) silhouette in one pass
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -57,6 +88,49 @@ def cached_k_distance(matrix: pd.DataFrame, min_samples: int) -> tuple[np.ndarra
 
 def frozen(params: dict) -> tuple:
     return tuple(sorted(params.items()))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def safe_chart(builder: str, *args, **kwargs) -> go.Figure:
+    """A chart built and made safe once per content: rebuilding and re-checking every figure cost ~1 s a rerun."""
+    return ui.safe_figure(getattr(charts, builder)(*args, **kwargs))
+
+
+@st.cache_resource
+def seen_durations() -> dict[str, float]:
+    """How long each slow extra last took on this server (the next estimate)."""
+    return {}
+
+
+def with_progress(action: Callable[[], T], *, what: str, doing: str) -> T | None:
+    """Run a slow call in a worker thread with a progress bar counting against a time estimate.
+
+    A cached answer comes back at once and shows no bar; errors reach the user through ``ui.run_safely``.
+    """
+    context = get_script_run_ctx()
+
+    def work() -> T:
+        add_script_run_ctx(threading.current_thread(), context)  # st.cache_data needs the session's context
+        return action()
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(work)
+        try:
+            future.result(timeout=0.5)
+        except Exception:  # still running (or failed: run_safely below reports it)
+            pass
+        if not future.done():
+            estimate = seen_durations().get(what, ESTIMATES[what])
+            bar = st.progress(0.0, text=f"{doing} (about {estimate:.0f} s)")
+            while not future.done():
+                elapsed = time.monotonic() - start
+                left = max(estimate - elapsed, 1.0)
+                bar.progress(min(elapsed / estimate, 0.95), text=f"{doing}: about {left:.0f} s left")
+                time.sleep(0.25)
+            bar.empty()
+            seen_durations()[what] = time.monotonic() - start
+        return ui.run_safely(future.result, what=what[:1].upper() + what[1:])
 
 
 choices = dict(state.get(state.CLUSTER_PARAMS, {}))
@@ -106,11 +180,17 @@ if sweep is None or asked:
             choices["params"] = {**choices["params"], current_algorithm: {**remembered, "k": result.recommended_k}}
 if sweep is not None:
     (st.success if sweep.agree else st.warning)(sweep.sentence, icon=":material/how_to_vote:")
-    st.plotly_chart(charts.criteria_chart(sweep.table, sweep.recommended_k, sweep.votes), key="cluster__criteria")
+    st.plotly_chart(
+        safe_chart("criteria_chart", sweep.table, sweep.recommended_k, sweep.votes), key="cluster__criteria"
+    )
+    st.caption(
+        "Each criterion is scaled so that 1 is its best k; those where lower is better (Davies-Bouldin, inertia, "
+        "BIC) are turned over so that up is always better."
+    )
     for note in sweep.notes:
         st.caption(note)
     with st.expander("Criteria by k"):
-        st.dataframe(sweep.table, hide_index=True)
+        st.dataframe(sweep.table, hide_index=True, column_config=CRITERIA_COLUMNS)
 
 # ---- algorithm and parameters -------------------------------------------------------------------------------
 st.subheader("Segment")
@@ -188,7 +268,9 @@ if algorithm == "dbscan":
             key="cluster__use_eps",
             on_click=lambda: st.session_state.update({"cluster__dbscan__eps": round(float(suggested), 2)}),
         )
-        st.plotly_chart(charts.k_distance_chart(distances, suggested, params["eps"]), key="cluster__k_distance_chart")
+        st.plotly_chart(
+            safe_chart("k_distance_chart", distances, suggested, params["eps"]), key="cluster__k_distance_chart"
+        )
 
 resolved = ui.run_safely(lambda: resolve_params(algorithm, params), what="Checking the settings")
 segmentation = state.get(state.SEGMENTATION)
@@ -209,51 +291,50 @@ if segmentation.algorithm != algorithm or segmentation.params != resolved:
 names = ui.segment_names()
 for note in segmentation.notes:
     st.caption(note)
-metrics, silhouettes = cached_metrics(matrix, segmentation.labels)
+metrics, silhouettes = cached_diagnostics(matrix, segmentation.labels)
 cells = st.columns(5)
 cells[0].metric("Segments", metrics["segments"])
 cells[1].metric("Silhouette", f"{metrics['silhouette']:.2f}", help="-1..1; higher means better separated.")
 cells[2].metric("Calinski-Harabasz", f"{metrics['calinski_harabasz']:,.0f}", help="Higher is better.")
 cells[3].metric("Davies-Bouldin", f"{metrics['davies_bouldin']:.2f}", help="Lower is better.")
 cells[4].metric("Noise", f"{metrics['noise_share']:.1%}", help="Customers left out of every segment.")
-if len(matrix) > 5_000:
-    st.caption("The silhouette is computed on a seeded sample of 5,000 customers (its cost grows with the square).")
+if len(matrix) > pipeline.SILHOUETTE_SAMPLE:
+    st.caption(
+        f"The silhouette is computed on a seeded sample of {pipeline.SILHOUETTE_SAMPLE:,} customers "
+        "(its cost grows with the square)."
+    )
 sizes_column, silhouette_column = st.columns(2)
-sizes_column.plotly_chart(charts.sizes_chart(segmentation.labels, names), key="cluster__sizes")
-silhouette_column.plotly_chart(charts.silhouette_chart(silhouettes, names), key="cluster__silhouette")
-if len(matrix) > 3_000:
-    silhouette_column.caption("Silhouette plot: a seeded sample of 3,000 customers.")
+sizes_column.plotly_chart(safe_chart("sizes_chart", segmentation.labels, names), key="cluster__sizes")
+silhouette_column.plotly_chart(safe_chart("silhouette_chart", silhouettes, names), key="cluster__silhouette")
 if segmentation.algorithm == "hierarchical":
     st.plotly_chart(
-        charts.dendrogram_chart(segmentation.model["linkage"], cut_height=cluster.cut_height(segmentation)),
+        safe_chart("dendrogram_chart", segmentation.model["linkage"], cut_height=cluster.cut_height(segmentation)),
         key="cluster__dendrogram",
     )
 
 st.subheader("How far to trust the segments")
 stability = state.get(state.STABILITY)
 if st.button(f"Check stability ({pipeline.STABILITY_RUNS} bootstrap refits)", key="cluster__stability"):
-    with st.status(
-        f"Refitting on {pipeline.STABILITY_RUNS} resamples of up to {cluster.STABILITY_SAMPLE:,} customers…",
-        expanded=False,
-    ) as status:
-        stability = ui.run_safely(
-            lambda: cached_stability(matrix, segmentation.algorithm, frozen(segmentation.params)),
-            what="The stability check",
-        )
-        status.update(label="Stability computed", state="complete")
+    stability = with_progress(
+        lambda: cached_stability(matrix, segmentation.algorithm, frozen(segmentation.params)),
+        what="stability",
+        doing=f"Refitting on {pipeline.STABILITY_RUNS} resamples of up to {cluster.STABILITY_SAMPLE:,} customers",
+    )
     if stability is not None:
         state.put(state.STABILITY, stability)
 if stability is not None:
-    st.plotly_chart(charts.stability_chart(stability, names), key="cluster__stability_chart")
+    st.plotly_chart(safe_chart("stability_chart", stability, names), key="cluster__stability_chart")
     st.caption(
         f"Each resample draws up to {cluster.STABILITY_SAMPLE:,} customers with replacement. Bands after Hennig: "
         + ", ".join(f"{low:.2f} or more {band}" for low, band in cluster.HENNIG_BANDS if low > 0)
         + "; below that, do not act on it."
     )
 else:
-    st.caption("Stability refits the segmentation on resampled customers; it takes a few seconds.")
+    estimate = seen_durations().get("stability", ESTIMATES["stability"])
+    st.caption(f"Stability refits the segmentation on resampled customers; it takes about {estimate:.0f} s.")
 
-with st.expander("Compare algorithms"):
+comparing = st.expander("Compare algorithms", key="cluster__compare_open", on_change="rerun")
+with comparing:
     compared = st.multiselect(
         "Also segment with",
         [key for key in ALGORITHMS if key != segmentation.algorithm],
@@ -262,61 +343,77 @@ with st.expander("Compare algorithms"):
         help="Each runs with its default settings (and the current k where it takes one).",
     )
     choices["compare"] = compared
-    if compared:
+    if compared and comparing.open:  # closed, it costs nothing when k or the algorithm changes
         k = segmentation.n_segments
         runs = [(f"{segmentation.label} (current)", segmentation.algorithm, frozen(segmentation.params))]
         for key in compared:
             extra = {"k": k} if ALGORITHMS[key].uses_k else {}
             runs.append((ALGORITHMS[key].label, key, frozen(resolve_params(key, extra))))
-        with st.spinner("Segmenting with each algorithm…"):
-            result = ui.run_safely(lambda: cached_compare(matrix, tuple(runs)), what="The comparison")
+        result = with_progress(
+            lambda: cached_compare(matrix, tuple(runs)), what="comparison", doing="Segmenting with each algorithm"
+        )
         if result is not None:
             table, ari = result
-            st.dataframe(table, column_config={"noise_share": st.column_config.NumberColumn(format="percent")})
+            st.dataframe(table, column_config=COMPARE_COLUMNS)
             st.caption("Adjusted Rand index between the partitions: 1 = the same grouping, about 0 = unrelated.")
-            st.dataframe(ari.round(2))
+            st.dataframe(ari.style.format("{:.2f}"))
 
 # ---- see the segments --------------------------------------------------------------------------------------
 st.subheader("See the segments")
-pca_2d, pca_3d, tsne_tab, pairs = st.tabs(["PCA 2-D", "PCA 3-D", "t-SNE", "Scatter matrix"])
+# Only the open view is drawn: sending all four figures (8,950 points each) on every rerun cost the browser seconds.
+pca_2d, pca_3d, tsne_tab, pairs = st.tabs(
+    ["PCA 2-D", "PCA 3-D", "t-SNE", "Scatter matrix"], key="cluster__view", on_change="rerun"
+)
 with pca_2d:
-    coords, explained = cached_pca(matrix, 2)
-    st.plotly_chart(
-        charts.projection_chart(coords, segmentation.labels, names, explained=explained, title="PCA"),
-        key="cluster__pca2",
-    )
-with pca_3d:
-    coords, explained = cached_pca(matrix, 3)
-    st.plotly_chart(
-        charts.projection_chart(coords, segmentation.labels, names, explained=explained, title="PCA, three axes"),
-        key="cluster__pca3",
-    )
-with tsne_tab:
-    st.caption("t-SNE keeps neighbours together but not distances; it runs on a seeded sample of 2,000 customers.")
-    if st.button("Compute t-SNE", key="cluster__tsne") or choices["tsne"]:
-        with st.spinner("Embedding 2,000 customers with t-SNE (about half a minute the first time)…"):
-            embedded = ui.run_safely(lambda: cached_tsne(matrix), what="t-SNE")
-        if embedded is not None:
-            choices["tsne"] = True
-            coords, rows = embedded
-            st.plotly_chart(
-                charts.projection_chart(coords, segmentation.labels[rows], names, title="t-SNE (sample)"),
-                key="cluster__tsne_chart",
-            )
-with pairs:
-    available = [f for f in clean.features if f in clean.table.columns]
-    chosen = st.multiselect(
-        "Features",
-        available,
-        key=seeded("cluster__scatter_features", [f for f in choices["scatter_features"] if f in available]),
-        max_selections=6,
-        help="Shown in their original units.",
-    )
-    choices["scatter_features"] = chosen
-    if len(chosen) >= 2:
+    if pca_2d.open:
+        coords, explained = cached_pca(matrix, 2)
         st.plotly_chart(
-            charts.scatter_matrix_chart(clean.table[chosen], segmentation.labels, names), key="cluster__pairs"
+            safe_chart("projection_chart", coords, segmentation.labels, names, explained=explained, title="PCA"),
+            key="cluster__pca2",
         )
-    else:
-        st.caption("Pick at least two features.")
+with pca_3d:
+    if pca_3d.open:
+        coords, explained = cached_pca(matrix, 3)
+        st.plotly_chart(
+            safe_chart(
+                "projection_chart", coords, segmentation.labels, names, explained=explained, title="PCA, three axes"
+            ),
+            key="cluster__pca3",
+        )
+with tsne_tab:
+    if tsne_tab.open:
+        estimate = seen_durations().get("t-SNE", ESTIMATES["t-SNE"])
+        st.caption(
+            "t-SNE keeps neighbours together but not distances; it runs on a seeded sample of 2,000 customers "
+            f"(about {estimate:.0f} s the first time, kept afterwards)."
+        )
+        if st.button("Compute t-SNE", key="cluster__tsne") or choices["tsne"]:
+            embedded = with_progress(
+                lambda: cached_tsne(matrix), what="t-SNE", doing="Embedding 2,000 customers with t-SNE"
+            )
+            if embedded is not None:
+                choices["tsne"] = True
+                coords, rows = embedded
+                st.plotly_chart(
+                    safe_chart("projection_chart", coords, segmentation.labels[rows], names, title="t-SNE (sample)"),
+                    key="cluster__tsne_chart",
+                )
+with pairs:
+    if pairs.open:
+        available = [f for f in clean.features if f in clean.table.columns]
+        chosen = st.multiselect(
+            "Features",
+            available,
+            key=seeded("cluster__scatter_features", [f for f in choices["scatter_features"] if f in available]),
+            max_selections=6,
+            help="Shown in their original units.",
+        )
+        choices["scatter_features"] = chosen
+        if len(chosen) >= 2:
+            st.plotly_chart(
+                safe_chart("scatter_matrix_chart", clean.table[chosen], segmentation.labels, names),
+                key="cluster__pairs",
+            )
+        else:
+            st.caption("Pick at least two features.")
 st.session_state[state.CLUSTER_PARAMS] = choices

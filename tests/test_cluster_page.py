@@ -33,7 +33,7 @@ def test_first_visit_sweeps_k_and_segments_with_the_recommendation(app, clean_sa
     assert any(t.startswith("How each criterion rates every k") for t in titles)
     assert "Segment sizes" in titles
     assert any(t.startswith("Silhouette per customer") for t in titles)
-    assert any(t.startswith("Chosen features, pair by pair") for t in titles)
+    assert not any(t.startswith("Chosen features, pair by pair") for t in titles)  # only the open view is drawn
     assert any(t.startswith("PCA") for t in titles)
     pca = next(s for s in plotly_specs(app) if s["layout"]["title"]["text"] == "PCA")
     assert "of variance" in pca["layout"]["xaxis"]["title"]["text"]
@@ -101,3 +101,39 @@ def test_recommend_k_moves_k_to_the_recommendation(app, clean_sample):
     assert not app.exception
     assert app.number_input(key="cluster__kmeans__k").value == recommended
     assert app.session_state[state.SEGMENTATION].params["k"] == recommended
+
+
+def test_the_scatter_matrix_is_drawn_when_its_view_is_opened(app, clean_sample):
+    open_page(app, PAGE, {state.CLEAN: clean_sample})
+    app.session_state["cluster__view"] = "Scatter matrix"
+    app.run()
+    assert not app.exception
+    titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(app)]
+    assert any(t.startswith("Chosen features, pair by pair") for t in titles)
+    assert not any(t.startswith("PCA") for t in titles)
+
+
+def test_changing_k_refits_once_and_never_sweeps_again(app, clean_sample, monkeypatch):
+    from core import pipeline
+
+    calls = {"sweep": 0, "diagnose": 0}
+
+    def counted(name, original):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return original(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(pipeline, "recommend_k", counted("sweep", pipeline.recommend_k))
+    monkeypatch.setattr(pipeline, "diagnose", counted("diagnose", pipeline.diagnose))
+    open_page(app, PAGE, {state.CLEAN: clean_sample})
+    assert calls == {"sweep": 1, "diagnose": 1}
+    k = app.number_input(key="cluster__kmeans__k").value
+    app.number_input(key="cluster__kmeans__k").set_value(k + 1).run()
+    assert not app.exception
+    assert app.session_state[state.SEGMENTATION].n_segments == k + 1
+    assert calls == {"sweep": 1, "diagnose": 2}  # the new segmentation's diagnostics, once
+    app.number_input(key="cluster__kmeans__k").set_value(k).run()
+    app.run()
+    assert calls == {"sweep": 1, "diagnose": 2}  # back to a segmentation seen before: all cached

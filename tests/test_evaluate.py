@@ -175,3 +175,25 @@ def test_stability_refuses_a_segmentation_of_other_data(blobs):
     seg = fit(blobs[0], "kmeans", {"k": 3})
     with pytest.raises(DataError, match="other data"):
         stability(blobs[0][:100], seg)
+
+
+def test_diagnose_computes_the_silhouette_once_and_agrees_with_sklearn(blobs, monkeypatch):
+    from sklearn.metrics import silhouette_score
+
+    from core import pipeline
+    from core.cluster import _evaluate
+
+    matrix, _ = blobs
+    labels = fit(matrix, "kmeans", {"k": 3}).labels
+    passes = []
+    for name in ("silhouette_samples", "silhouette_score"):
+        original = getattr(_evaluate, name)
+        counted = lambda *a, original=original, **k: passes.append(1) or original(*a, **k)  # noqa: E731
+        monkeypatch.setattr(_evaluate, name, counted)
+    metrics, silhouettes = pipeline.diagnose(matrix, labels, sample_size=200)
+    assert len(passes) == 1, "one O(n^2) pass serves the figure and the number"
+    values = np.asarray(matrix)[silhouettes["row"]]
+    expected = silhouette_score(values, labels[silhouettes["row"]])
+    assert metrics["silhouette"] == pytest.approx(expected)
+    assert metrics["silhouette"] == pytest.approx(silhouettes["silhouette"].mean())
+    assert metrics["segments"] == 3 and metrics["calinski_harabasz"] > 0

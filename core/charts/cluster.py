@@ -57,23 +57,24 @@ def criteria_chart(table: pd.DataFrame, recommended_k: int, votes: Mapping[str, 
         if best != "max":  # lower is better (Davies-Bouldin, BIC, inertia): flip so that up is better
             scaled = 1.0 - scaled
         vote = f" (picks {votes[key]})" if key in votes else ""
+        label = f"{label[0].upper()}{label[1:]}"
         fig.add_trace(
             go.Scatter(
                 x=table["k"],
                 y=scaled,
                 mode="lines+markers",
-                name=f"{label[0].upper()}{label[1:]}{vote}",
+                name=f"{label}{vote}",
                 customdata=raw,
-                hovertemplate="k = %{x}<br>" + column + " = %{customdata:.4g}<extra></extra>",
+                hovertemplate="k = %{x}<br>" + label + ": %{customdata:,.3~f}<extra></extra>",
             )
         )
     fig.add_vline(
         x=recommended_k, line_dash="dash", line_color="#444", annotation_text=f"recommended k = {recommended_k}"
     )
     fig.update_layout(
-        title="How each criterion rates every k (1 = its best; inertia and BIC flipped so up is better)",
+        title="How each criterion rates every k",
         xaxis_title="number of segments (k)",
-        yaxis_title="rating, scaled 0-1",
+        yaxis_title="rating (1 = that criterion's best k)",
         xaxis={"dtick": 1},
         legend={"orientation": "h", "y": -0.25},
     )
@@ -109,8 +110,8 @@ def silhouette_chart(frame: pd.DataFrame, names: Mapping[int, str]) -> go.Figure
         mean = float(frame["silhouette"].mean())
         fig.add_vline(x=mean, line_dash="dash", line_color="#444", annotation_text=f"average {mean:.2f}")
     fig.update_layout(
-        title="Silhouette per customer (right = well inside its segment, below 0 = closer to another)",
-        xaxis_title="silhouette",
+        title="Silhouette per customer",
+        xaxis_title="silhouette (right: well inside its segment; below 0: closer to another)",
         yaxis={"showticklabels": False, "title": "customers (sample), grouped by segment"},
         bargap=0,
     )
@@ -196,7 +197,7 @@ def projection_chart(
                 )
             )
     if len(rows) < len(coords):
-        title += f" (a seeded sample of {len(rows):,} of {len(coords):,} customers)"
+        title += f" ({len(rows):,} of {len(coords):,} customers)"
     if three:
         fig.update_layout(scene={"xaxis_title": axis[0], "yaxis_title": axis[1], "zaxis_title": axis[2]})
     else:
@@ -223,7 +224,7 @@ def scatter_matrix_chart(frame: pd.DataFrame, labels: np.ndarray, names: Mapping
         )
     title = "Chosen features, pair by pair"
     if len(rows) < len(frame):
-        title += f" (a seeded sample of {len(rows):,} customers)"
+        title += f" ({len(rows):,} of {len(frame):,} customers)"
     fig.update_layout(title=title, height=250 + 150 * len(frame.columns), dragmode="select")
     return fig
 
@@ -243,7 +244,7 @@ def k_distance_chart(distances: np.ndarray, suggested_eps: float, current_eps: f
     if current_eps is not None:
         fig.add_hline(y=current_eps, line_dash="dot", line_color="#D55E00", annotation_text=f"eps {current_eps:.2f}")
     fig.update_layout(
-        title="k-distance curve: customers above the eps line become noise",
+        title="k-distance curve (customers above eps become noise)",
         xaxis_title="customers, sorted by distance",
         yaxis_title="distance to the k-th nearest neighbour",
     )
@@ -272,8 +273,8 @@ def dendrogram_chart(linkage: np.ndarray, *, leaves: int = 30, cut_height: float
     if cut_height is not None:
         fig.add_hline(y=cut_height, line_dash="dash", line_color="#D55E00", annotation_text="cut")
     fig.update_layout(
-        title="Dendrogram (top of the tree; the numbers in brackets are customers per branch)",
-        xaxis={"tickvals": ticks, "ticktext": tree["ivl"], "title": "branches"},
+        title="Dendrogram, top of the tree",
+        xaxis={"tickvals": ticks, "ticktext": tree["ivl"], "title": "branches (customers per branch in brackets)"},
         yaxis_title="merge distance",
         showlegend=False,
     )
@@ -308,8 +309,8 @@ def stability_chart(frame: pd.DataFrame, names: Mapping[int, str]) -> go.Figure:
         fig.add_annotation(x=1.0, xref="paper", xanchor="left", y=(lowest + upper) / 2, text=band, showarrow=False)
         upper = lowest
     fig.update_layout(
-        title="Stability per segment (mean Jaccard over bootstrap refits)",
-        yaxis={"range": [0, 1.08], "title": "mean Jaccard"},
+        title="Stability per segment",
+        yaxis={"range": [0, 1.08], "title": "mean Jaccard over bootstrap refits"},
         xaxis_title="segment",
         margin={"r": 120},
     )
