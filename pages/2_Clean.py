@@ -169,7 +169,7 @@ reports = {r.step.split(".", 1)[0]: r for r in result.reports} if result is not 
 for number, step in enumerate(recipe.steps, start=1):
     report = reports.get(str(number))
     text_col, up_col, down_col, remove_col = st.columns([12, 1, 1, 1], vertical_alignment="center")
-    text_col.markdown(f"**{number}. {step.kind}** · {ui.plain(step.describe().removeprefix(step.kind).strip(' ()'))}")
+    text_col.markdown(f"**{number}. {ui.plain(step.plain())}**")
     if report is not None:
         text_col.caption(f"{ui.plain(report.message)} Rows {report.rows_before:,} → {report.rows_after:,}.")
     steps = list(recipe.steps)
@@ -231,7 +231,24 @@ if clean is None:
 
 # ---- what changed -----------------------------------------------------------------------------------------
 st.subheader("What each step changed")
-st.dataframe(pd.DataFrame([vars(r) for r in clean.reports]), hide_index=True, width="stretch")
+changes = pd.DataFrame([vars(r) for r in clean.reports])
+plain_steps = {str(number): step.plain() for number, step in enumerate(recipe.steps, start=1)}
+if len(changes):  # "3. impute" -> "3. Fill gaps with the median, ..."; steps outside the recipe keep their label
+    number = changes["step"].str.split(".", n=1).str[0]
+    labels = zip(number, changes["step"], strict=True)
+    changes["step"] = [f"{n}. {plain_steps[n]}" if n in plain_steps else s for n, s in labels]
+st.dataframe(
+    changes,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "step": "Step",
+        "rows_before": st.column_config.NumberColumn("Rows before", format="localized"),
+        "rows_after": st.column_config.NumberColumn("Rows after", format="localized"),
+        "values_changed": st.column_config.NumberColumn("Values changed", format="localized"),
+        "message": "What it did",
+    },
+)
 outlier_columns = []
 for step in recipe.steps:
     if step.kind == "outliers" and step.resolved_params()["action"] != "keep":
@@ -257,7 +274,7 @@ if not chosen:
     st.error("Choose at least one feature; the last choice is kept until you do.")
 with st.expander("Why these features"):
     st.dataframe(cleaning.feature_reasons(clean.table, clean.fitted.roles), hide_index=True, width="stretch")
-ui.plotly_chart(charts.correlation_heatmap(clean.matrix.corr()), key="clean__heatmap")
+ui.plotly_chart(charts.correlation_chart(clean.matrix.corr()), key="clean__heatmap")
 st.caption("Correlation of the chosen features after transforms; pairs above 0.9 say much the same thing.")
 
 # ---- save and reuse ---------------------------------------------------------------------------------------

@@ -142,13 +142,20 @@ st.markdown(ui.plain(descriptions.get(segment) or automatic[segment].description
 for sentence in segment_profiles.highlights.get(segment, []):
     st.markdown(f"- {ui.plain(sentence)}")
 st.dataframe(
-    profiles.distinguishing_features(segment_profiles, segment, limit=8),
+    profiles.distinguishing_features(segment_profiles, segment, limit=8).round(
+        {"segment_mean": 2, "portfolio_mean": 2}
+    ),
     hide_index=True,
     column_config={
         "anova_p": st.column_config.NumberColumn("ANOVA p", format="%.2e"),
         "kruskal_p": st.column_config.NumberColumn("Kruskal p", format="%.2e"),
         "eta_squared": st.column_config.NumberColumn("eta²", format="%.3f"),
         "index": st.column_config.NumberColumn("index (100 = average)", format="%.0f"),
+        "segment_mean": st.column_config.NumberColumn("segment mean", format="localized"),
+        "portfolio_mean": st.column_config.NumberColumn("portfolio mean", format="localized"),
+        "zscore": st.column_config.NumberColumn("z-score", format="%.2f"),
+        "anova_f": st.column_config.NumberColumn("ANOVA F", format="%.0f"),
+        "kruskal_h": st.column_config.NumberColumn("Kruskal H", format="%.0f"),
     },
 )
 st.caption(

@@ -204,10 +204,25 @@ def feedback_tab(scored) -> None:
     )
     remember(prior_strength=float(strength))
     feedback = current_feedback()
-    accepted = int(feedback["outcome"].sum()) if len(feedback) else 0
-    st.metric("Outcomes recorded this session", f"{len(feedback):,}", help=f"{accepted:,} accepted")
+    counted = recommend.latest_outcomes(feedback)  # one per customer and offer: the last answer wins
+    accepted = int(counted["outcome"].sum()) if len(counted) else 0
+    st.metric("Outcomes that count", f"{len(counted):,}", help=f"{accepted:,} accepted")
+    if len(feedback) > len(counted):
+        st.caption(
+            f"{len(feedback) - len(counted):,} earlier answers were replaced by a later one for the same customer "
+            "and offer; the history below keeps them."
+        )
     if len(feedback):
-        st.dataframe(feedback.tail(200), hide_index=True)
+        st.dataframe(
+            feedback.tail(200),
+            hide_index=True,
+            column_config={
+                "customer_id": st.column_config.TextColumn("Customer"),
+                "offer_id": st.column_config.TextColumn("Offer"),
+                "outcome": st.column_config.NumberColumn("Accepted (1) or declined (0)", format="%d"),
+                "date": st.column_config.DateColumn("Date", format="D MMMM YYYY"),
+            },
+        )
         st.download_button(
             "Download outcomes (CSV)",
             feedback.to_csv(index=False).encode("utf-8"),

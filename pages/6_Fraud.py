@@ -114,7 +114,8 @@ def evaluation_block(scores: pd.Series, labels: pd.Series | None, budget: int, n
         return
     cols = st.columns(5)
     cols[0].metric("PR-AUC", f"{result.pr_auc:.3f}", help="Area under the precision-recall curve.")
-    cols[1].metric("Base rate", f"{result.base_rate:.2%}", help="What a random score's PR-AUC would be.")
+    rate = f"{result.base_rate:.2%}" if result.base_rate < 0.01 else f"{result.base_rate:.0%}"  # rare: 0.57%
+    cols[1].metric("Base rate", rate, help="What a random score's PR-AUC would be.")
     cols[2].metric("ROC-AUC", f"{result.roc_auc:.3f}", help="Flatters detectors when fraud is rare.")
     cols[3].metric(f"Precision in top {result.budget:,}", f"{result.precision_at_budget:.0%}")
     cols[4].metric(f"Recall in top {result.budget:,}", f"{result.recall_at_budget:.0%}")
@@ -198,7 +199,9 @@ with transactions_tab:
                 table[[c for c in shown if c in table.columns]],
                 hide_index=True,
                 column_config={
-                    "row": st.column_config.NumberColumn("file row", help="Position in the uploaded file (0 = first)"),
+                    "row": st.column_config.NumberColumn(
+                        "file row", format="%d", help="Position in the uploaded file (0 = first)"
+                    ),
                     "score": st.column_config.ProgressColumn("score", min_value=0, max_value=1),
                 },
             )

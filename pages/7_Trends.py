@@ -216,12 +216,15 @@ with tab_forecast:
         st.markdown(f"**Unusual {unit}s**: the actual value fell outside the model's 95% one-step interval.")
         table = pd.concat(unusual, ignore_index=True)[
             ["segment", "period", "actual", "expected", "surprise", "surprise_pct"]
-        ]
+        ].round({"actual": 0, "expected": 0, "surprise": 0})
         st.dataframe(
             table,
             hide_index=True,
             column_config={
-                "period": st.column_config.DateColumn("Period"),
+                "period": st.column_config.DateColumn("Period", format="D MMMM YYYY"),
+                "actual": st.column_config.NumberColumn("Actual", format="localized"),
+                "expected": st.column_config.NumberColumn("Expected", format="localized"),
+                "surprise": st.column_config.NumberColumn("Surprise", format="localized"),
                 "surprise_pct": st.column_config.NumberColumn("Surprise %", format="%+.0f"),
             },
         )

@@ -95,14 +95,34 @@ def test_feedback_changes_segment_ranking_and_customer_scores(table):
     after = recommend.rank_segments(scored, names=NAMES, feedback=feedback)
     changes = recommend.ranking_changes(before, after).set_index(["segment", "offer_id"])
     assert changes.loc[(0, "reactivation"), "change"] > 0
-    # 4 of 4 accepted lifts its rate above autopay's, but only R3 of the three qualifies: second by expected value
-    assert changes.loc[(0, "reactivation"), "rank"] == 2
+    # R1 answered twice and counts once: 3 of 3 accepted lifts the offer, though only R3 of the three qualifies
+    before_rank = before.set_index(["segment", "offer_id"]).loc[(0, "reactivation"), "rank"]
+    assert changes.loc[(0, "reactivation"), "rank"] < before_rank
     assert (changes.xs(1, level="segment")["change"] == 0).all(), "another segment's ranking is untouched"
     top = recommend.top_offers_table(
         table, LABELS, id_column="CUST_ID", names=NAMES, feedback=feedback, scored=scored, top_n=1, only=["R3"]
     )
     assert top["offer_id"].tolist() == ["reactivation"]
-    assert top["reason"].iloc[0].endswith("campaign feedback in this segment: 4 of 4 accepted")
+    assert top["reason"].iloc[0].endswith("campaign feedback in this segment: 3 of 3 accepted")  # R1 counts once
+
+
+def test_one_outcome_per_customer_and_offer_the_last_one_wins(table):
+    scored = recommend.score_customers(table, LABELS, id_column="CUST_ID")
+    history = pd.concat(
+        [
+            feedback_rows("R1", "reactivation", 1),
+            feedback_rows("R1", "reactivation", 0),  # R1 changed their mind: declined counts, accepted is history
+            feedback_rows("R2", "reactivation", 1),
+            feedback_rows("R2", "reactivation", 1),  # the same answer recorded twice counts once
+        ],
+        ignore_index=True,
+    )
+    latest = recommend.latest_outcomes(history)
+    assert latest[["customer_id", "outcome"]].values.tolist() == [["R1", 0], ["R2", 1]]
+    assert len(history) == 4, "the history is kept"
+    counted = recommend.rank_segments(scored, names=NAMES, feedback=history)
+    once = recommend.rank_segments(scored, names=NAMES, feedback=latest)
+    pd.testing.assert_frame_equal(counted, once)
 
 
 def test_ranking_changes_without_history_are_zero(table):

@@ -75,6 +75,66 @@ class Step:
             shown.append(f"{name}={value}")
         return f"{self.kind}" + (f" ({'; '.join(shown)})" if shown else "")
 
+    def plain(self) -> str:
+        """Return what the step does in plain words, for people rather than recipes.
+
+        Examples
+        --------
+        >>> Step("impute").plain()
+        'Fill gaps with the median, in every numeric behaviour column'
+        >>> Step("outliers", {"columns": ["BALANCE"], "action": "remove"}).plain()
+        'Remove outliers beyond 1.5 × IQR from the quartiles, in BALANCE'
+        """
+        p = self.resolved_params()
+        where = ", in " + _few(p["columns"]) if p.get("columns") else ", in every numeric behaviour column"
+        if self.kind == "impute":
+            how = {
+                "median": "with the median",
+                "mean": "with the mean",
+                "zero": "with 0",
+                "constant": f"with {p['fill_value']:g}",
+                "knn": f"from the {p['n_neighbors']} most similar customers",
+            }
+            if p["method"] == "drop_rows":
+                return "Drop rows with gaps" + where
+            return f"Fill gaps {how[p['method']]}" + where
+        if self.kind == "outliers":
+            found = (
+                f"beyond {p['iqr_factor']:g} × IQR from the quartiles"
+                if p["detect"] == "iqr"
+                else f"outside the {p['lower']:g}th to {p['upper']:g}th percentiles"
+            )
+            verb = {"cap": "Cap", "keep": "Mark (and keep)", "remove": "Remove"}[p["action"]]
+            return f"{verb} outliers {found}" + where
+        if self.kind == "transform":
+            if p["method"] == "auto":
+                return f"Tame skewed features (log1p where skew is above {p['skew_threshold']:g})"
+            method = "log1p" if p["method"] == "log1p" else "Yeo-Johnson"
+            return f"Tame skew with {method}" + (", in " + _few(p["columns"]) if p.get("columns") else "")
+        if self.kind == "scale":
+            scales = {"zscore": "z-scores", "robust": "robust scores (median and IQR)", "minmax": "a 0-1 range"}
+            return f"Put features on one scale: {scales[p['method']]}"
+        if self.kind == "drop_columns":
+            return "Drop columns: " + (_few(p["columns"]) if p["columns"] else "none")
+        if self.kind == "duplicate_ids":
+            keep = {"report": "Report repeated ids", "first": "Keep the first row of each repeated id"}
+            return keep.get(p["keep"], "Keep the last row of each repeated id")
+        if self.kind == "add_features":
+            return "Add card features: " + (_few(p["presets"]) if p.get("presets") else "every available one")
+        fixed = {
+            "drop_duplicate_rows": "Drop rows that repeat another row exactly",
+            "feature_duplicates": "Report customers with identical features",
+            "categories": "Let categorical features take part (one 0/1 column per level, rare levels pooled)",
+        }
+        return fixed.get(self.kind, STEP_KINDS[self.kind].description.rstrip("."))
+
+
+def _few(values: list[str], shown: int = 4) -> str:
+    """List a few names, then how many more."""
+    names = [str(v) for v in values]
+    more = f" and {len(names) - shown:,} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
 
 @dataclass(frozen=True)
 class Recipe:

@@ -14,6 +14,7 @@ from core.recommend._campaign import (
     empty_feedback,
     feedback_csv,
     feedback_rows,
+    latest_outcomes,
     read_feedback,
 )
 from core.recommend._catalogue import (
@@ -46,6 +47,7 @@ __all__ = [
     "empty_feedback",
     "feedback_csv",
     "feedback_rows",
+    "latest_outcomes",
     "learner_for",
     "load_catalogue",
     "load_stored_feedback",

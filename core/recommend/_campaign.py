@@ -24,6 +24,7 @@ __all__ = [
     "empty_feedback",
     "feedback_csv",
     "feedback_rows",
+    "latest_outcomes",
     "read_feedback",
 ]
 
@@ -79,6 +80,24 @@ def feedback_rows(customer_id: str, offer_id: str, outcome: int, date: object = 
             "date": pd.to_datetime(pd.Series([date]), errors="coerce").astype("datetime64[ns]"),
         }
     )
+
+
+def latest_outcomes(feedback: pd.DataFrame) -> pd.DataFrame:
+    """Return one outcome per customer and offer: the last one recorded wins (the frame itself is the history).
+
+    A customer who declined an offer and later accepted it counts once, as accepted; recording the same answer
+    twice does not count twice. Rows keep their recorded order.
+
+    Examples
+    --------
+    >>> history = pd.concat([feedback_rows("7", "cashback_card", 0), feedback_rows("7", "cashback_card", 1)])
+    >>> latest_outcomes(history)["outcome"].tolist()
+    [1]
+    """
+    if len(feedback) == 0:
+        return feedback
+    keys = pd.DataFrame({"customer": customer_keys(feedback["customer_id"]), "offer": feedback["offer_id"].astype(str)})
+    return feedback.loc[~keys.duplicated(keep="last").to_numpy()]
 
 
 def feedback_csv(feedback: pd.DataFrame) -> bytes:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from core.errors import DataError
 from core.recommend._bandit import ThompsonLearner
-from core.recommend._campaign import FEEDBACK_COLUMNS, FeedbackFile, customer_keys, read_feedback
+from core.recommend._campaign import FEEDBACK_COLUMNS, FeedbackFile, customer_keys, latest_outcomes, read_feedback
 from core.recommend._scores import MIN_ELIGIBLE_SHARE, OfferScores, reasons_for, score_customers
 
 __all__ = [
@@ -52,6 +52,7 @@ def _outcomes_by_segment(feedback: pd.DataFrame | None, scored: OfferScores) -> 
         return pd.DataFrame({"segment": [], "offer_id": [], "outcome": []})
     segment_of = pd.Series(scored.labels, index=scored.customer_ids)
     segment_of = segment_of[~segment_of.index.duplicated()]
+    feedback = latest_outcomes(feedback)  # one outcome per customer and offer: the last one wins
     keys = customer_keys(feedback["customer_id"])
     known = pd.Index(segment_of.index).get_indexer(keys) >= 0
     return pd.DataFrame(
