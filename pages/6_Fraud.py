@@ -8,8 +8,8 @@ from pages import _ui as ui
 
 SETTINGS = "fraud__settings"  # plain key (kept across pages): the alert budget chosen on each tab
 DEFAULT_SETTINGS = {
-    "customers": {"kind": "count", "count": 50, "percent": 1.0},
-    "transactions": {"kind": "count", "count": 100, "percent": 0.5},
+    "customers": {"kind": "count", "count": fraud.CUSTOMER_BUDGET, "percent": 1.0},
+    "transactions": {"kind": "count", "count": fraud.TRANSACTION_BUDGET, "percent": 0.5},
 }
 BUDGET_KINDS = {"count": "Review the top N", "percent": "Review the top percent"}
 

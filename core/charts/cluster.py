@@ -14,12 +14,13 @@ import plotly.graph_objects as go
 
 from core.charts import segment_colour
 from core.cluster import CRITERIA, HENNIG_BANDS
+from core.naming import display_name
 
 MAX_POINTS = 20_000  # scatter points drawn; larger tables show a seeded sample (the browser stays responsive)
 
 
 def _name(names: Mapping[int, str], segment: int) -> str:
-    return names.get(segment, "Noise" if segment < 0 else f"Segment {segment}")
+    return display_name(segment, names)
 
 
 def _segments(labels: np.ndarray) -> list[int]:

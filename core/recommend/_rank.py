@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.naming import display_name
 from core.recommend._bandit import ThompsonLearner
 from core.recommend._campaign import FEEDBACK_COLUMNS, FeedbackFile, customer_keys, latest_outcomes, read_feedback
 from core.recommend._scores import MIN_ELIGIBLE_SHARE, OfferScores, reasons_for, score_customers
@@ -43,7 +44,7 @@ __all__ = [
 
 def _names_of(segments: np.ndarray, names: Mapping[int, str]) -> np.ndarray:
     unique, inverse = np.unique(segments, return_inverse=True)
-    lookup = np.array([names.get(int(s), f"Segment {s}") for s in unique], dtype=object)
+    lookup = np.array([display_name(int(s), names) for s in unique], dtype=object)
     return lookup[inverse]
 
 
