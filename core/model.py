@@ -18,6 +18,7 @@ from sklearn.metrics import pairwise_distances_argmin_min
 
 from core.errors import DataError, excerpt
 from core.io import read_json_document
+from core.naming import display_name
 
 MODEL_FORMAT = "cardlens-model"
 MODEL_VERSION = 1
@@ -239,7 +240,7 @@ def assign_file(model: SegmentModel, frame: pd.DataFrame) -> pd.DataFrame:
         )
     out = table.copy()
     out["segment"] = labels.astype("int64")
-    out["segment_name"] = [model.names.get(int(s), f"Segment {s}") for s in labels]
+    out["segment_name"] = [display_name(int(s), model.names) for s in labels]
     out["distance"] = distance
     out["imputed"] = imputed_cells(frame, table)
     return out

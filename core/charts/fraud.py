@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 
 from core.charts import segment_colour
 from core.fraud import Evaluation
+from core.naming import display_name
 
 FLAG_COLOUR = "#D55E00"
 PLAIN_COLOUR = "#0072B2"
@@ -126,7 +127,7 @@ def alerts_by_segment(segments: pd.Series, flagged: pd.Series, names: dict[int, 
     counts = pd.Series(np.asarray(flagged, dtype=bool)).groupby(np.asarray(segments)).sum()
     figure = go.Figure(
         go.Bar(
-            x=[names.get(i, f"Segment {i}") for i in ids],
+            x=[display_name(i, names) for i in ids],
             y=[int(counts.get(i, 0)) for i in ids],
             marker_color=[segment_colour(i) for i in ids],
         )

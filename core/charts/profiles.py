@@ -9,11 +9,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.charts import segment_colour
+from core.naming import display_name
 from core.profiles import SegmentProfiles, feature_words
 
 
 def _name(names: Mapping[int, str], segment: int) -> str:
-    return names.get(int(segment), f"Segment {segment}")
+    return display_name(int(segment), names)
 
 
 def sizes_figure(profiles: SegmentProfiles, names: Mapping[int, str]) -> go.Figure:

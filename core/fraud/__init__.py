@@ -13,14 +13,16 @@ Labels are never used to fit a score; they are only read by :func:`evaluate`.
 
 from __future__ import annotations
 
-from core.fraud._config import resolve_budget
+from core.fraud._config import CUSTOMER_BUDGET, TRANSACTION_BUDGET, resolve_budget
 from core.fraud._customers import score_customers
 from core.fraud._evaluate import Evaluation, evaluate, evaluate_alerts
 from core.fraud._features import FEATURE_COLUMNS, transaction_features
 from core.fraud._transactions import score_transaction_file, score_transactions
 
 __all__ = [
+    "CUSTOMER_BUDGET",
     "FEATURE_COLUMNS",
+    "TRANSACTION_BUDGET",
     "Evaluation",
     "evaluate",
     "evaluate_alerts",

@@ -12,6 +12,8 @@ import pandas as pd
 from core.errors import DataError
 
 _DATA = Path(__file__).resolve().parents[1] / "data"
+CUSTOMER_BUDGET = 50  # customer alerts flagged unless the user chooses (the Fraud page starts here)
+TRANSACTION_BUDGET = 100  # transaction alerts flagged unless the user chooses
 
 
 @cache

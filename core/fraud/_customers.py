@@ -22,7 +22,7 @@ from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import LocalOutlierFactor
 
 from core.errors import DataError
-from core.fraud._config import flag_top, resolve_budget, setting
+from core.fraud._config import CUSTOMER_BUDGET, flag_top, resolve_budget, setting
 from core.profiles import feature_words
 
 METHODS = ("isolation_forest", "local_outlier_factor", "robust_z", "segment_distance")
@@ -180,7 +180,7 @@ def score_customers(
     labels: np.ndarray | pd.Series,
     centres: np.ndarray | None,
     *,
-    budget: int = 50,
+    budget: int = CUSTOMER_BUDGET,
     budget_percent: float | None = None,
     id_column: str | None = None,
     random_state: int = 0,

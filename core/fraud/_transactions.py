@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import IsolationForest
 
-from core.fraud._config import flag_top, resolve_budget, rules, setting
+from core.fraud._config import TRANSACTION_BUDGET, flag_top, resolve_budget, rules, setting
 from core.fraud._features import FEATURE_COLUMNS, transaction_features
 from core.transactions import TransactionColumns, parse_amounts, parse_timestamps, standardize_transactions
 
@@ -147,7 +147,7 @@ def _history_notes(features: pd.DataFrame, customers: pd.Series) -> list[str]:
 def score_transactions(
     tx_canonical: pd.DataFrame,
     *,
-    budget: int = 100,
+    budget: int = TRANSACTION_BUDGET,
     budget_percent: float | None = None,
     random_state: int = 0,
 ) -> pd.DataFrame:
@@ -245,7 +245,7 @@ def score_transaction_file(
     frame: pd.DataFrame,
     columns: TransactionColumns,
     *,
-    budget: int = 100,
+    budget: int = TRANSACTION_BUDGET,
     budget_percent: float | None = None,
     random_state: int = 0,
 ) -> pd.DataFrame:

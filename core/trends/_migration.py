@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.naming import display_name
 
 INACTIVE = "inactive"
 NEW = "new"
@@ -169,7 +170,7 @@ def migration(
     names = dict(names or {})
 
     def name_of(segment: int) -> str:
-        return names.get(segment, "Noise" if segment < 0 else f"Segment {segment}")
+        return display_name(segment, names)
 
     per_period: list[pd.Series] = []
     for row in periods.itertuples(index=False):

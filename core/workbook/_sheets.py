@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core.naming import name_segments
+from core.naming import display_name, name_segments
 from core.profiles import SegmentProfiles, feature_words, profile_segments
 from core.workbook._writer import MAX_EXCEL_ROWS, BarChart, Sheet, build_customer_export, build_workbook
 
@@ -206,7 +206,7 @@ def customers_frame(inputs: WorkbookInputs, names: Mapping[int, str] | None = No
         names = resolved_names(inputs, resolved_profiles(inputs))[0]
     out = table.rename(columns=input_renames(list(table.columns)))
     out["segment"] = labels
-    out["segment_name"] = pd.Series(labels, index=table.index).map(lambda s: names.get(int(s), f"Segment {s}"))
+    out["segment_name"] = pd.Series(labels, index=table.index).map(lambda s: display_name(int(s), names))
     confidence = getattr(inputs.segmentation, "confidence", None)
     if confidence is not None and len(confidence) == len(table):
         out["confidence"] = np.asarray(confidence, dtype="float64")
