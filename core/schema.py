@@ -24,6 +24,7 @@ from core.transactions import (
     elapsed_seconds,
     infer_transaction_columns,
     integer_date_format,
+    looks_like_timestamps,
     parse_timestamps,
 )
 
@@ -283,10 +284,11 @@ def _text_guess(name: str, values: pd.Series) -> RoleGuess:
 
 
 def _looks_like_dates(sample: pd.Series) -> bool:
+    # A cheap pattern first (separated numbers or a month's name), so codes like "12.5" never reach the parser.
     head = sample.head(200)
     if head.empty or head.str.contains(_DATE_LIKE).mean() < 0.9:
         return False
-    return bool(parse_timestamps(head)[0].notna().mean() >= 0.9)
+    return looks_like_timestamps(head)
 
 
 def _guess(name: str, values: pd.Series) -> RoleGuess:

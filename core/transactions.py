@@ -149,8 +149,17 @@ def _normalise_name(name: object) -> str:
     return re.sub(r"[\s\-./]+", "_", str(name).strip().lower())
 
 
-def _looks_like_timestamps(series: pd.Series, *, named: bool = False) -> bool:
-    """Return True when most values read as dates (``named``: the name says time, so elapsed seconds count)."""
+def looks_like_timestamps(series: pd.Series, *, named: bool = False) -> bool:
+    """Return True when most values read as dates: the one date sniffer (``core.schema`` uses it too).
+
+    Dates, integer dates (``20240131``) and, when ``named`` (the column's name says time), elapsed seconds
+    count; text counts when at least 90% of its first 200 values parse with :func:`parse_timestamps`.
+
+    Examples
+    --------
+    >>> looks_like_timestamps(pd.Series(["2024-01-31 10:00", "31/01/2024"])), looks_like_timestamps(pd.Series(["A1"]))
+    (True, False)
+    """
     if pd.api.types.is_datetime64_any_dtype(series):
         return True
     if pd.api.types.is_bool_dtype(series):
@@ -171,7 +180,7 @@ def _is_binary(series: pd.Series) -> bool:
 
 def _content_fits(role: str, series: pd.Series) -> bool:
     if role == "timestamp":
-        return _looks_like_timestamps(series, named=True)
+        return looks_like_timestamps(series, named=True)
     if role == "amount":
         if pd.api.types.is_bool_dtype(series):
             return False
@@ -242,7 +251,7 @@ def infer_transaction_columns(frame: pd.DataFrame, *, overrides: dict[str, objec
     if "timestamp" not in chosen:  # fall back on contents: the first column that parses as dates
         for column in frame.columns:
             if column not in used and not _NOT_A_TIMESTAMP.search(names[column]):
-                if _looks_like_timestamps(frame[column]) and not _clock_times(frame[column]):
+                if looks_like_timestamps(frame[column]) and not _clock_times(frame[column]):
                     chosen["timestamp"] = column
                     used.add(column)
                     break
@@ -338,7 +347,7 @@ def _key_fitness(values: pd.Series, *, named: bool, any_name: bool = True) -> fl
             return None
         return 1.0 if distinct >= 10 else 0.5
     text = present.astype("str").head(500)
-    if _looks_like_timestamps(text):
+    if looks_like_timestamps(text):
         return None
     if text.str.contains(" ", regex=False).mean() > 0.5 and not text.str.match(r"^[\d\s*-]+$").all():
         return None
@@ -508,7 +517,14 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, str]:
 
 
 def parse_amounts(values: pd.Series) -> pd.Series:
-    """Parse amounts given as numbers or text ("EUR 1.234,50", "(3.00)" for a negative); unreadable -> NaN."""
+    """Parse amounts given as numbers or text ("EUR 1.234,50", "(3.00)" for a negative); unreadable -> NaN.
+
+    Not the loader's :func:`core.io.convert_text_column`, on purpose: that one decides whether a whole column
+    is numeric (90% must parse, codes with leading zeros and dotted dates stay text, one decimal mark per
+    file, ``45%`` -> 0.45). An amount column is money by its role, so here every cell is read on its own
+    (its last separator before one or two digits is its decimal mark) and the unreadable ones become NaN for
+    the report to count. Files read with ``core.io`` arrive with such columns already numeric (fast path).
+    """
     if pd.api.types.is_numeric_dtype(values):
         return pd.to_numeric(values, errors="coerce").astype("float64")
     text = values.astype("string").str.replace(r"[^\d,.\-()]", "", regex=True)
