@@ -59,6 +59,12 @@ def cached_profile(sha256: str, _frame: pd.DataFrame) -> pd.DataFrame:
     return schema.column_profile(_frame)
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_understand(sha256: str, kind: str | None, _frame: pd.DataFrame) -> schema.Understanding:
+    """What the file is, once per content and kind: every visitor opening the sample shares one answer."""
+    return schema.understand(_frame, kind=kind)
+
+
 def choices() -> dict:
     return st.session_state.setdefault(state.UPLOAD_CHOICES, {})
 
@@ -179,7 +185,9 @@ def load_bytes(kind: str, name: str, data: bytes) -> bool:
         if loaded is None:
             return False
         forced = TRANSACTIONS if kind == TRANSACTIONS else None
-        understood = ui.run_safely(lambda: schema.understand(loaded.frame, kind=forced), what=f"Understanding {name}")
+        understood = ui.run_safely(
+            lambda: cached_understand(sha256, forced, loaded.frame), what=f"Understanding {name}"
+        )
     if understood is None:
         return False
     st.session_state[NOTICES] = []

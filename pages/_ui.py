@@ -26,8 +26,9 @@ TRENDS = "pages/7_Trends.py"
 T = TypeVar("T")
 
 # Markdown's active characters (links, images, emphasis, code, HTML, LaTeX, tables, headings, Streamlit's
-# `:material/...:` icons and `:red[...]` colours): a backslash before each makes it literal.
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>$~:|#!])")
+# `:material/...:` icons and `:red[...]` colours): a backslash before each makes it literal. `_` stays: inside
+# snake_case names it is never emphasis, and `*` is escaped; at worst `__name__` shows in bold.
+_MARKDOWN = re.compile(r"([\\`*\[\]<>$~:|#!])")
 # GitHub-flavoured Markdown turns a bare `http://...`, `www.` or e-mail address into a link after escapes are
 # resolved, so a word joiner (U+2060, invisible, no line break) goes where the pattern would match.
 _AUTOLINK = re.compile(r"(?i)(https?|ftp|www|@)(?=\\:|\.|\w)")

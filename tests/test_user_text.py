@@ -30,7 +30,7 @@ PAGES = [
         '<img src="http://h/a.png">',
         "$x^2$",
         ":red[alarm] :material/home: www.example.com mail@example.com",
-        "**bold** _it_ `code` # heading | cell",
+        "**bold** *it* `code` # heading | cell",
     ],
     ids=["image", "link", "html", "latex", "streamlit directives", "emphasis code heading table"],
 )
