@@ -27,7 +27,6 @@ from core.naming import display_name
 
 INACTIVE = "inactive"
 NEW = "new"
-DIRECTIONS: tuple[str, ...] = ("up", "down", "stayed", "changed", "inactive", "new", "returned")
 AssignFn = Callable[[pd.DataFrame], "pd.Series | np.ndarray"]
 FeaturesFn = Callable[[pd.DataFrame], pd.DataFrame]
 
