@@ -225,7 +225,7 @@ def feedback_tab(scored) -> None:
         )
         st.download_button(
             "Download outcomes (CSV)",
-            feedback.to_csv(index=False).encode("utf-8"),
+            recommend.feedback_csv(feedback),
             "campaign_outcomes.csv",
             "text/csv",
             key="recs__feedback_download",
