@@ -1,0 +1,248 @@
+"""A crowd on the public demo: ``python benchmarks/load.py [--sessions 8] [--no-write]`` (run by hand).
+
+Drives real browser sessions (Debian's chromium through Playwright's async API: one browser, one context per
+visitor) through Upload ("Use sample data") -> Clean -> Cluster -> Profiles -> Recommendations -> Fraud, and
+records how long each page takes to settle (heading shown, script run ended, no spinner) for
+
+- one visitor alone on a fresh server (cold: the first visitor computes everything),
+- one visitor alone again on that server (warm: what the shared, content-keyed caches leave to do),
+- N visitors at once on another fresh server (cold: they arrive together and share the work),
+
+and the server's peak resident memory for each. It prints a table and replaces the "Eight visitors at once"
+section of ``benchmarks/RESULTS.md`` (between its markers). ``walk`` is also what the concurrency test in
+``tests/test_concurrency.py`` drives, with each session uploading its own file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.demo_memory import CHROMIUM_ARGS, MemoryWatch, _free_port, _wait_healthy
+
+PROJECT = Path(__file__).resolve().parents[1]
+RESULTS = PROJECT / "benchmarks" / "RESULTS.md"
+START, END = "<!-- load:start -->", "<!-- load:end -->"
+SAMPLE_PAGES = ("Clean", "Cluster", "Profiles", "Recommendations", "Fraud")
+LOADED = "Upload"
+TIMEOUT_MS = 900_000
+
+
+@dataclass
+class Visit:
+    """What one browser session saw: seconds for each page to settle, the workbook it downloaded, errors."""
+
+    name: str
+    seconds: dict[str, float] = field(default_factory=dict)
+    workbook: Path | None = None
+    exceptions: list[str] = field(default_factory=list)
+
+
+async def walk(
+    browser,
+    url: str,
+    name: str,
+    *,
+    upload: Path | None = None,
+    pages: tuple[str, ...] = SAMPLE_PAGES,
+    download_dir: Path | None = None,
+    timeout_ms: int = TIMEOUT_MS,
+) -> Visit:
+    """One visitor: load the sample (or ``upload`` as the customer table), open ``pages`` in order with the
+    sidebar, and download the workbook into ``download_dir`` when given. Never raises on an exception box:
+    its text is recorded in ``Visit.exceptions``.
+    """
+    from playwright.async_api import expect
+
+    visit = Visit(name)
+    context = await browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    page = await context.new_page()
+    page.set_default_timeout(timeout_ms)
+    idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    spinners = page.locator('[data-testid="stSpinner"]')
+    boxes = page.locator('[data-testid="stException"]')
+    sidebar = page.locator('[data-testid="stSidebar"]')
+
+    async def settle(label: str, mark: float) -> None:
+        await expect(idle).to_have_count(1, timeout=timeout_ms)
+        await expect(spinners).to_have_count(0, timeout=timeout_ms)
+        visit.seconds[label] = time.perf_counter() - mark
+        print(f"{name}: {label} settled in {visit.seconds[label]:.1f} s", file=sys.stderr, flush=True)
+        if await boxes.count():
+            visit.exceptions += [f"{label}: {text[:300]}" for text in await boxes.all_inner_texts()]
+
+    try:
+        await page.goto(url)
+        await expect(page.get_by_role("heading", name="Upload", exact=True)).to_be_visible(timeout=timeout_ms)
+        mark = time.perf_counter()
+        if upload is None:
+            await page.get_by_role("button", name="Use sample data").click()
+            await expect(sidebar.get_by_text("card_portfolio").first).to_be_visible(timeout=timeout_ms)
+        else:
+            await page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(upload))
+            await expect(sidebar.get_by_text(upload.stem).first).to_be_visible(timeout=timeout_ms)
+        await settle(LOADED, mark)
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        for label in pages:
+            mark = time.perf_counter()
+            await nav.get_by_role("link", name=label, exact=True).click()
+            await expect(page.get_by_role("heading", name=label, exact=True)).to_be_visible(timeout=timeout_ms)
+            await settle(label, mark)
+        if download_dir is not None:
+            button = sidebar.locator('[data-testid="stDownloadButton"] button').first
+            async with page.expect_download(timeout=timeout_ms) as info:
+                await button.click()
+            download = await info.value
+            visit.workbook = download_dir / f"{name}.xlsx"
+            await download.save_as(visit.workbook)
+    finally:
+        await context.close()
+    return visit
+
+
+async def crowd(url: str, sessions: int, *, uploads: list[Path] | None = None, **kwargs) -> list[Visit]:
+    """``sessions`` visitors at once in one browser (one context each); ``uploads[i]`` is visitor i's file."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS
+        )
+        try:
+            return list(
+                await asyncio.gather(
+                    *(
+                        walk(browser, url, f"visitor{i + 1}", upload=uploads[i] if uploads else None, **kwargs)
+                        for i in range(sessions)
+                    )
+                )
+            )
+        finally:
+            await browser.close()
+
+
+SERVER_LOG = Path(tempfile.gettempdir()) / "cardlens_load_server.log"  # read it when an exception box was seen
+
+
+def serve() -> tuple[subprocess.Popen, str, MemoryWatch]:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]  # fmt: skip
+    with open(SERVER_LOG, "ab") as log:
+        proc = subprocess.Popen(cmd, cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    _wait_healthy(url, proc)
+    return proc, url, MemoryWatch(proc.pid)
+
+
+def stop(proc: subprocess.Popen, watch: MemoryWatch) -> float:
+    """Stop the server; return its peak resident memory in MB."""
+    watch.sample()
+    peak = max(watch.peak_tree_kib / 1024, watch.server_hwm_mb())
+    watch.stop()
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    return peak
+
+
+def measure(sessions: int) -> dict:
+    readings: dict = {"sessions": sessions}
+    SERVER_LOG.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url, watch = serve()
+        try:
+            readings["cold"] = asyncio.run(crowd(url, 1, download_dir=Path(tmp)))[0]
+            readings["warm"] = asyncio.run(crowd(url, 1, download_dir=Path(tmp)))[0]
+        finally:
+            readings["alone_peak_mb"] = stop(proc, watch)
+        proc, url, watch = serve()
+        started = time.perf_counter()
+        try:
+            readings["crowd"] = asyncio.run(crowd(url, sessions, download_dir=Path(tmp)))
+        finally:
+            readings["crowd_wall_s"] = time.perf_counter() - started
+            readings["crowd_peak_mb"] = stop(proc, watch)
+    return readings
+
+
+def table(readings: dict) -> str:
+    n = readings["sessions"]
+    cold, warm, visits = readings["cold"], readings["warm"], readings["crowd"]
+    lines = [
+        f"| page | alone, cold (s) | alone, warm (s) | {n} at once: median (s) | {n} at once: slowest (s) "
+        "| slowest / alone cold |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label in (LOADED, *SAMPLE_PAGES):
+        times = [v.seconds[label] for v in visits if label in v.seconds]
+        nan = float("nan")
+        slowest, median = (max(times), statistics.median(times)) if times else (nan, nan)
+        alone = cold.seconds.get(label, nan)
+        shown = "Upload (Use sample data)" if label == LOADED else label
+        lines.append(
+            f"| {shown} | {alone:.1f} | {warm.seconds.get(label, nan):.1f} | {median:.1f} | {slowest:.1f} "
+            f"| {slowest / alone:.1f}x |"
+        )
+    total_alone = sum(cold.seconds.values())
+    totals = [sum(v.seconds.values()) for v in visits]
+    lines.append(
+        f"| **whole walk** | {total_alone:.1f} | {sum(warm.seconds.values()):.1f} | {statistics.median(totals):.1f} "
+        f"| {max(totals):.1f} | {max(totals) / total_alone:.1f}x |"
+    )
+    exceptions = [text for v in [cold, warm, *visits] for text in v.exceptions]
+    lines += [
+        "",
+        f"Server peak resident memory: {readings['alone_peak_mb']:.0f} MB for the two lone visitors, "
+        f"{readings['crowd_peak_mb']:.0f} MB for {n} at once (wall time of the crowd: "
+        f"{readings['crowd_wall_s']:.0f} s, workbook downloads included). Exception boxes seen: "
+        f"{len(exceptions)}{': ' + '; '.join(exceptions) if exceptions else ''}.",
+    ]
+    return "\n".join(lines)
+
+
+def write(body: str) -> None:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    section = (
+        f"{START}\n## Eight visitors at once on the sample (`benchmarks/load.py`)\n\n"
+        f"Run {stamp} on this 2-core machine (other work was running on it), {os.cpu_count()} CPUs seen. Each "
+        "visitor: Use sample data -> Clean -> Cluster -> Profiles -> Recommendations -> Fraud -> workbook. "
+        "A page has settled when its heading shows, the script run has ended and no spinner is left.\n\n"
+        f"{body}\n{END}"
+    )
+    text = RESULTS.read_text()
+    if START in text and END in text:
+        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    RESULTS.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=8)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    args = parser.parse_args()
+    body = table(measure(args.sessions))
+    print(body)
+    if not args.no_write:
+        write(body)
+
+
+if __name__ == "__main__":
+    main()
