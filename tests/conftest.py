@@ -23,6 +23,20 @@ SPARKOV_15K = SHARED_DATASETS / "cc_transactions_sparkov_sample_15k.csv"
 APP_TIMEOUT = 60  # seconds per AppTest run; a 2-core CI machine is slow on first imports
 
 
+# `make test-fast` (pytest -m "not slow and not browser") leaves these out; `make test` runs everything.
+# Slow by what they do: drive the whole app (AppTest), read the real datasets, or start the command line or
+# a benchmark in another process. Individual slow tests elsewhere carry @pytest.mark.slow themselves.
+SLOW_FIXTURES = frozenset({"app", "cc_general_path", "sparkov_path", "streamlit_server"})
+SLOW_MODULES = frozenset({"test_cli.py", "test_cli_evaluation.py", "test_masking_sessions.py", "test_speed_ratio.py"})
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the slow tests (see SLOW_FIXTURES and SLOW_MODULES) so that the fast subset can leave them out."""
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())) or item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 def _shared(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent (it sits beside the checkout in CI; see ../shared/datasets/README.md)")
