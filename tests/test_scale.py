@@ -171,3 +171,18 @@ def test_spark_drops_the_same_duplicates_in_many_groups(model, portfolio, spark,
     by_spark = score(model, folder, tmp_path / "spark", engine="spark", spark=spark, rows_per_group=50)
     assert by_pandas.output_rows == by_spark.output_rows == 300
     assert by_spark.segments == by_pandas.segments
+
+
+@pytest.mark.slow
+def test_segment_fits_on_a_seeded_sample_that_the_run_sheet_reports_and_score_places_everyone(tmp_path, capsys):
+    import openpyxl
+
+    workbook, model_file = tmp_path / "fit.xlsx", tmp_path / "model.json"
+    argv = ["segment", str(sample_path("card_portfolio")), "--sample", "600", "--k", "3", "--stability", "0"]
+    assert main([*argv, "--out", str(workbook), "--model-out", str(model_file)]) == 0
+    assert "Fitted on a sample: 600 of 8,950 customers (seed 0)" in capsys.readouterr().out
+    run = openpyxl.load_workbook(workbook, read_only=True)["Run"]
+    rows = [row[:2] for row in run.iter_rows(values_only=True)]
+    assert ("parameter: sample", "600 of 8,950 customers (seed 0)") in rows
+    summary = score(model_from_json(model_file.read_text()), sample_path("card_portfolio"), tmp_path / "scores")
+    assert summary.output_rows == 8_950 and len(summary.segments) == 3
