@@ -307,5 +307,11 @@ st.caption(
     f"Clean table: {len(clean.table):,} rows × {clean.table.shape[1]} columns (original units). "
     f"Feature matrix: {clean.matrix.shape[0]:,} × {clean.matrix.shape[1]} (scaled)."
 )
-st.dataframe(clean.table.head(20), width="stretch")
+shown = clean.table.head(20)
+numeric_id = clean.id_column in shown.columns and pd.api.types.is_numeric_dtype(shown[clean.id_column])
+st.dataframe(  # amounts to the cent, an id never with thousands separators
+    shown.round(2),
+    width="stretch",
+    column_config={clean.id_column: st.column_config.NumberColumn(format="%d")} if numeric_id else None,
+)
 st.page_link(ui.CLUSTER, label="Next: find segments", icon=":material/arrow_forward:")
