@@ -192,7 +192,8 @@ def profile_and_name(clean: Any, segmentation: Any, layout: str) -> tuple[Any, d
     from core.profiles import profile_segments
 
     features = [f for f in clean.features if f in clean.table.columns]
-    profiles = profile_segments(clean.table, segmentation.labels, features)
+    categorical = [f for f in getattr(clean.fitted, "categorical", ()) if f in features]
+    profiles = profile_segments(clean.table, segmentation.labels, features, categorical=categorical)
     named = name_segments(profiles, layout)
     return profiles, {s: n.name for s, n in named.items()}, {s: n.description for s, n in named.items()}
 

@@ -20,8 +20,10 @@ choices: dict = st.session_state.setdefault(CHOICES, {})
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def cached_profiles(table: pd.DataFrame, labels: np.ndarray, features: tuple[str, ...]) -> profiles.SegmentProfiles:
-    return profiles.profile_segments(table, labels, list(features))
+def cached_profiles(
+    table: pd.DataFrame, labels: np.ndarray, features: tuple[str, ...], categorical: tuple[str, ...]
+) -> profiles.SegmentProfiles:
+    return profiles.profile_segments(table, labels, list(features), categorical=list(categorical))
 
 
 # ---- profiles and automatic names (first visit after a segmentation) ---------------------------------------
@@ -29,8 +31,9 @@ segment_profiles = st.session_state.get(state.PROFILES)
 if segment_profiles is None:
     with st.spinner("Profiling the segments ..."):
         features = tuple(f for f in clean.features if f in clean.table.columns)
+        categorical = tuple(f for f in getattr(clean.fitted, "categorical", ()) if f in features)
         segment_profiles = ui.run_safely(
-            lambda: cached_profiles(clean.table, segmentation.labels, features), what="Profiling"
+            lambda: cached_profiles(clean.table, segmentation.labels, features, categorical), what="Profiling"
         )
     if segment_profiles is None:
         st.stop()
@@ -63,7 +66,8 @@ edited = st.data_editor(
     disabled=["segment", "customers", "share"],
     column_config={
         "name": st.column_config.TextColumn("name", help="Edit to rename; names must be unique.", max_chars=60),
-        "share": st.column_config.NumberColumn("share", format="%.1f%%"),
+        "customers": st.column_config.NumberColumn("customers", format="localized"),
+        "share": st.column_config.NumberColumn("share", format="%.0f%%"),
         "description": st.column_config.TextColumn("description", width="large"),
     },
 )
