@@ -84,7 +84,7 @@ def segments_tab(ranked: pd.DataFrame) -> None:
     st.dataframe(
         rows[
             ["rank", "offer", "expected_acceptance", "low", "high", "eligible_share", "accepted", "declined", "reason"]
-        ],
+        ].round({"expected_acceptance": 2, "low": 2, "high": 2, "eligible_share": 2}),  # 25.58% reads as 26%
         hide_index=True,
         column_config=percent_columns("expected_acceptance", "low", "high", "eligible_share"),
     )
@@ -152,7 +152,7 @@ def customers_tab(scored, clean) -> None:
     else:
         st.markdown(f"**{ui.plain(customer)}** is in segment **{ui.plain(top['segment_name'].iloc[0])}**.")
         st.dataframe(
-            top[["rank", "offer", "score", "reason"]],
+            top[["rank", "offer", "score", "reason"]].round({"score": 2}),
             hide_index=True,
             column_config=percent_columns("score"),
         )
