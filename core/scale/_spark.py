@@ -11,6 +11,8 @@ import re
 import socket
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +55,24 @@ def start_session(master: str | None = None, *, shuffle_partitions: int = 2) -> 
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )
     try:
-        session = builder.getOrCreate()
+        with _known_pandas_warning_silenced():
+            session = builder.getOrCreate()
     except Exception as error:  # Java missing, the gateway dying, a master refusing us
         raise DataError(f"Spark could not start on {master} ({_first_line(error)}); {INSTALL_HINT}") from None
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+@contextmanager
+def _known_pandas_warning_silenced() -> Iterator[None]:
+    """Silence pyspark 4.3's warning that pandas >= 3 is "not fully supported".
+
+    The session start and the ``applyInPandas`` path used here are checked against the pandas engine
+    (tests/test_scale.py: same segments, distances to 1e-9), so the warning would only alarm the user.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+        yield
 
 
 def _check_reachable(master: str) -> None:
@@ -114,10 +129,7 @@ def score_spark(
         def assign(frame):  # untyped on purpose: applyInPandas reads type hints as a UDF kind
             return assign_group(frame.drop(columns=["_group"]), model, columns)
 
-        with warnings.catch_warnings():
-            # pyspark 4.3 warns that pandas >= 3 is "not fully supported"; the applyInPandas path used here is
-            # tested against the pandas engine (tests/test_scale.py) and gives the same answers.
-            warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+        with _known_pandas_warning_silenced():
             scored = keyed.groupBy("_group").applyInPandas(assign, schema=schema)
         scored.write.parquet(str(folder))
         sizes = spark.read.parquet(str(folder)).groupBy("segment_name").count().collect()
