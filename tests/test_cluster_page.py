@@ -137,3 +137,30 @@ def test_changing_k_refits_once_and_never_sweeps_again(app, clean_sample, monkey
     app.number_input(key="cluster__kmeans__k").set_value(k).run()
     app.run()
     assert calls == {"sweep": 1, "diagnose": 2}  # back to a segmentation seen before: all cached
+
+
+def test_compare_algorithms_stays_open_and_costs_nothing_while_closed(app, clean_sample):
+    open_page(app, PAGE, {state.CLEAN: clean_sample})
+    app.multiselect(key="cluster__compare").set_value(["gmm"]).run()
+    assert not app.exception
+    assert len(app.dataframe) == 1, "closed: only the criteria table, no comparison run"
+    app.session_state["cluster__compare_open"] = True
+    app.run()
+    assert app.session_state["cluster__compare_open"] is True
+    tables = [table.value for table in app.dataframe]
+    assert any("Gaussian mixture" in str(t.index.tolist()) for t in tables), "the comparison names algorithms"
+    app.multiselect(key="cluster__compare").set_value(["gmm", "kmedoids"]).run()
+    assert not app.exception
+    assert app.session_state["cluster__compare_open"] is True, "a selection does not fold the panel"
+
+
+def test_t_sne_runs_on_demand_with_progress_and_stays_cached(app, clean_sample):
+    open_page(app, PAGE, {state.CLEAN: clean_sample})
+    app.session_state["cluster__view"] = "t-SNE"
+    app.run()
+    assert not any(s["layout"]["title"]["text"].startswith("t-SNE") for s in plotly_specs(app)), "not before asked"
+    app.button(key="cluster__tsne").click().run()
+    assert not app.exception and not app.error
+    assert any(s["layout"]["title"]["text"].startswith("t-SNE") for s in plotly_specs(app))
+    app.run()  # remembered and cached: drawn again without asking
+    assert any(s["layout"]["title"]["text"].startswith("t-SNE") for s in plotly_specs(app))
