@@ -206,7 +206,7 @@ def test_assembled_workbook_has_the_documented_sheets_and_names():
     cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
     run = dict(list(book["Run"].values)[1:])
-    assert run["random_state"] == "0" and run["algorithm"] == "kmeans" and "version: pandas" in run
+    assert run["random_state"] == "0" and run["algorithm"] == "K-Means (kmeans)" and "version: pandas" in run
 
 
 def test_export_switches_to_a_zip_when_excel_cannot_hold_the_customers(monkeypatch):

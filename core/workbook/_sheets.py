@@ -269,7 +269,7 @@ def _metrics_sheet(inputs: WorkbookInputs) -> pd.DataFrame:
         )
     segmentation = inputs.segmentation
     if segmentation is not None:
-        rows.append({"section": "chosen", "item": "algorithm", "text": segmentation.algorithm})
+        rows.append({"section": "chosen", "item": "algorithm", "text": _algorithm_label(segmentation.algorithm)})
         rows.append({"section": "chosen", "item": "segments", "k": segmentation.n_segments})
         for name, value in segmentation.params.items():
             number = isinstance(value, int | float) and not isinstance(value, bool)
@@ -350,6 +350,14 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+def _algorithm_label(key: str) -> str:
+    """Return the name people use for an algorithm (``K-Means`` for ``kmeans``)."""
+    from core.cluster import ALGORITHMS
+
+    spec = ALGORITHMS.get(key)
+    return spec.label if spec is not None else str(key)
+
+
 def _run_sheet(inputs: WorkbookInputs, n_customers: int, now: dt.datetime) -> pd.DataFrame:
     rows: list[tuple[str, str]] = [
         ("dataset", inputs.dataset_name),
@@ -361,7 +369,7 @@ def _run_sheet(inputs: WorkbookInputs, n_customers: int, now: dt.datetime) -> pd
     ]
     segmentation = inputs.segmentation
     if segmentation is not None:
-        rows.append(("algorithm", segmentation.algorithm))
+        rows.append(("algorithm", f"{_algorithm_label(segmentation.algorithm)} ({segmentation.algorithm})"))
         rows.append(("algorithm parameters", json.dumps(segmentation.params, sort_keys=True, default=str)))
         rows.append(("features", ", ".join(segmentation.feature_names)))
     for name, value in (inputs.params or {}).items():
