@@ -25,7 +25,7 @@ import pandas as pd
 from core.clean._defaults import default_recipe, feature_reasons
 from core.clean._matrix import apply_guard, fit_guard, is_categorical
 from core.clean._recipe import STEP_KINDS, Recipe, Step, check_recipe
-from core.clean._steps import Context
+from core.clean._steps import Context, shareable_state
 from core.errors import DataError
 from core.schema import id_column as find_id_column
 
@@ -88,11 +88,16 @@ class FittedRecipe:
         return table, matrix
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe dict (for a model file used by ``python -m core assign``)."""
+        """Return a JSON-safe dict (for a model file used by ``python -m core assign``).
+
+        No customer's own row leaves in it: KNN imputation keeps group averages (see :func:`shareable_state`).
+        """
         return {
             "format": "cardlens-fitted-recipe",
             "version": FITTED_VERSION,
-            "steps": [{"number": s.number, "kind": s.kind, "state": dict(s.state)} for s in self.steps],
+            "steps": [
+                {"number": s.number, "kind": s.kind, "state": shareable_state(s.kind, s.state)} for s in self.steps
+            ],
             "id_column": self.id_column,
             "features": list(self.features),
             "guard": dict(self.guard),

@@ -164,6 +164,46 @@ def _fit_impute(table: pd.DataFrame, params: Mapping[str, Any], context: Context
     return state
 
 
+KNN_GROUP_ROWS = 10  # a saved KNN state keeps averages of at least about this many customers, never a row
+
+
+def shareable_state(kind: str, state: Mapping[str, Any], *, random_state: int = 0) -> dict[str, Any]:
+    """Return a step's state fit to leave the session (a model or recipe file): no customer's own row in it.
+
+    KNN imputation learns from complete rows; what is saved instead is the averages of groups of about
+    :data:`KNN_GROUP_ROWS` similar customers (k-means centres of the sample), so next month's gaps are filled
+    from prototypes. Every other state is returned as it is.
+
+    Examples
+    --------
+    >>> rows = [[float(i), float(i % 7)] for i in range(100)]
+    >>> saved = shareable_state("impute", {"method": "knn", "sample": rows, "n_neighbors": 5, "columns": ["a", "b"]})
+    >>> len(saved["sample"]) <= 10, any(row in rows for row in saved["sample"])
+    (True, False)
+    """
+    out = dict(state)
+    if kind != "impute" or out.get("method") != "knn" or not out.get("sample"):
+        return out
+    from sklearn.cluster import KMeans
+
+    sample = np.asarray(out["sample"], dtype="float64")
+    groups = max(1, len(sample) // KNN_GROUP_ROWS)
+    fitted = KMeans(n_clusters=groups, n_init=1, random_state=random_state).fit(sample)
+    labels, centres = fitted.labels_.copy(), fitted.cluster_centers_
+    sizes = np.bincount(labels, minlength=groups)
+    large = np.flatnonzero(sizes >= KNN_GROUP_ROWS)
+    if large.size == 0:  # too few rows for groups of that size: one average of them all
+        prototypes = sample.mean(axis=0, keepdims=True)
+    else:  # members of small groups join the nearest large one, so no prototype is a customer's own row
+        small = ~np.isin(labels, large)
+        nearest = ((sample[small, None, :] - centres[None, large, :]) ** 2).sum(axis=2).argmin(axis=1)
+        labels[small] = large[nearest]
+        prototypes = np.vstack([sample[labels == group].mean(axis=0) for group in large])
+    out["sample"] = prototypes.tolist()
+    out["n_neighbors"] = min(int(out.get("n_neighbors", 5)), len(prototypes))
+    return out
+
+
 def _apply_impute(table: pd.DataFrame, state: Mapping[str, Any], context: Context) -> Outcome:
     columns = state["columns"]
     method = state["method"]
