@@ -161,6 +161,7 @@ def test_calibration_reports_its_backtest_points_and_factor():
     np.testing.assert_allclose(ratio, factor[80], rtol=1e-6)
 
 
+@pytest.mark.filterwarnings("ignore:Too few observations to estimate starting parameters")  # 48 points, season 12
 @pytest.mark.parametrize(("kind", "season"), [("ETS", 12), ("ETS", None), ("SARIMAX", 12), ("SARIMAX", None)])
 def test_all_origin_paths_equal_one_prediction_per_origin(kind, season):
     series, _, _ = seasonal_series(n=48)
