@@ -13,8 +13,9 @@ imports it.
 
 from __future__ import annotations
 
+from core.scale._assign import assign_group
 from core.scale._inputs import ModelColumns, conform, input_files, model_columns
-from core.scale._score import ENGINES, ScoreSummary, assign_group, score
+from core.scale._score import ENGINES, ScoreSummary, score
 
 __all__ = [
     "ENGINES",

@@ -18,8 +18,8 @@ from typing import Any
 
 from core.errors import DataError
 from core.model import SegmentModel
+from core.scale._assign import assign_group, output_columns
 from core.scale._inputs import ModelColumns
-from core.scale._score import assign_group, output_columns
 
 INSTALL_HINT = "the Spark engine needs pyspark and Java 17: pip install -r requirements-spark.txt"
 DEFAULT_MASTER = "local[2]"
