@@ -175,6 +175,14 @@ def _key_name(name: str) -> bool:
     )
 
 
+_MANGLED = RoleGuess(
+    ID,
+    MEDIUM,
+    "long numbers in scientific notation (like 2.29E+15), probably card or account numbers cut short by a "
+    "spreadsheet: different customers may share one value; export the column as text",
+)
+
+
 def _numeric_guess(name: str, values: pd.Series) -> RoleGuess:
     sample = _sample(values).dropna()
     distinct = int(sample.nunique())
@@ -182,13 +190,6 @@ def _numeric_guess(name: str, values: pd.Series) -> RoleGuess:
     whole = _whole(sample)
     if _is_row_number(values):
         return RoleGuess(ID, HIGH, "row number (1, 2, 3 ...): identifies rows, says nothing about behaviour")
-    if spreadsheet_mangled(sample):
-        return RoleGuess(
-            ID,
-            MEDIUM,
-            "long numbers in scientific notation (like 2.29E+15), probably card or account numbers cut short by "
-            "a spreadsheet: different customers may share one value; export the column as text",
-        )
     if whole and _TIME_NAME.search(name) and (date_format := integer_date_format(sample)) is not None:
         return RoleGuess(DATETIME, HIGH, f"dates written as whole numbers ({_FORMAT_WORDS[date_format]})")
     if whole and _DATE_PART_NAME.match(name) and _date_part_fits(name, sample):
@@ -258,13 +259,6 @@ def _text_guess(name: str, values: pd.Series) -> RoleGuess:
         return RoleGuess(TEXT, LOW, "empty column")
     if bool(sample.head(200).str.match(_MASKED).mean() >= 0.9):
         return RoleGuess(CARD, HIGH, "card numbers (masked when the file was read)")
-    if spreadsheet_mangled(sample):
-        return RoleGuess(
-            ID,
-            MEDIUM,
-            "long numbers in scientific notation (like 2.29E+15), probably card or account numbers cut short by "
-            "a spreadsheet: different customers may share one value; export the column as text",
-        )
     if _looks_like_dates(sample):
         return RoleGuess(DATETIME, HIGH, "dates")
     if _TIME_NAME.search(name) and bool(sample.head(200).str.match(_CLOCK_TIME).mean() >= 0.9):
@@ -302,6 +296,8 @@ def _guess(name: str, values: pd.Series) -> RoleGuess:
         )
     if pd.api.types.is_bool_dtype(values):
         return RoleGuess(CATEGORICAL, HIGH, "yes / no")
+    if not pd.api.types.is_datetime64_any_dtype(values) and spreadsheet_mangled(_sample(values)):
+        return _MANGLED
     if pd.api.types.is_datetime64_any_dtype(values):
         return RoleGuess(DATETIME, HIGH, "dates")
     if _is_numeric(values):
@@ -746,7 +742,7 @@ def understand(
         timestamp = tx_columns.timestamp
         amount = tx_columns.amount
         outcome = tx_columns.label or outcome_column({c: g.role for c, g in guesses.items()})
-        if key is not None and guesses[key].role == ID and "scientific notation" in guesses[key].reason:
+        if key is not None and guesses[key] == _MANGLED:
             notes.append(
                 f"the customer key {key!r} holds numbers in scientific notation (like 2.29E+15): a spreadsheet cut "
                 "them short, so different cards may have merged into one customer. Export that column as text."

@@ -11,18 +11,20 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
 from core.errors import DataError
-from core.samples._files import (
+from core.samples import (
     ALLLIFE_COLUMNS,
     CATEGORIES,
     CC_GENERAL_COLUMNS,
     CUSTOMER_GROUPS,
-    DEFAULT_DIRECTORY,
     SAMPLES,
     generate_alllife,
     generate_customers,
     generate_transactions,
-    main,
     write_samples,
+)
+from core.samples._files import (
+    DEFAULT_DIRECTORY,
+    main,
 )
 
 FREQUENCIES = [

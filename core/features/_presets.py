@@ -20,16 +20,11 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core.features._transactions import JoinReport, customer_features, derived_roles, join_customers
 
 __all__ = [
-    "JoinReport",
     "Preset",
     "add_features",
     "available_presets",
-    "customer_features",
-    "derived_roles",
-    "join_customers",
     "missing_sources",
     "preset_sources",
     "presets",

@@ -21,26 +21,16 @@ from typing import Literal
 import pandas as pd
 
 from core.samples._customers import (
-    ALLLIFE_COLUMNS,
-    ALLLIFE_GROUPS,
-    CC_GENERAL_COLUMNS,
-    CUSTOMER_GROUPS,
     generate_alllife,
     generate_customers,
 )
-from core.samples._transactions import CATEGORIES, generate_transactions
+from core.samples._transactions import generate_transactions
 
 __all__ = [
-    "ALLLIFE_COLUMNS",
-    "ALLLIFE_GROUPS",
-    "CATEGORIES",
-    "CC_GENERAL_COLUMNS",
-    "CUSTOMER_GROUPS",
+    "DEFAULT_DIRECTORY",
     "SAMPLES",
     "SampleInfo",
-    "generate_alllife",
-    "generate_customers",
-    "generate_transactions",
+    "main",
     "sample_path",
     "write_samples",
 ]

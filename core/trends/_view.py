@@ -16,40 +16,22 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core.trends._forecast import Decomposition, Forecast, decompose, forecast
-from core.trends._migration import Migration, migration, split_periods, value_order_by_spend
+from core.trends._forecast import Forecast, forecast
+from core.trends._migration import Migration
 from core.trends._timeseries import (
     ALL,
-    FREQUENCIES,
     METRICS,
     SEASON_LENGTH,
     aggregate,
-    aggregate_table,
-    category_mix,
     series_of,
 )
 
 __all__ = [
-    "ALL",
-    "FREQUENCIES",
-    "METRICS",
     "SHEET_COLUMNS",
-    "Decomposition",
-    "Forecast",
-    "Migration",
     "TrendsView",
-    "aggregate",
-    "aggregate_table",
-    "category_mix",
-    "decompose",
-    "forecast",
-    "migration",
-    "series_of",
     "sheet",
-    "split_periods",
     "trends_sheet",
     "trends_view",
-    "value_order_by_spend",
 ]
 
 MAX_FORECAST_SERIES = 11  # ten segments plus everyone: the page's time budget was measured for this many
