@@ -2,13 +2,14 @@
 
 :func:`fit` runs an algorithm of :data:`ALGORITHMS` (``_registry``, fitted by ``_algorithms``); :func:`assign`
 places new customers. ``_evaluate`` scores a segmentation and sweeps k, ``_stability`` refits on bootstrap
-samples, ``_embed`` projects for charts (PCA, t-SNE) and ``_neighbours`` gives the k-distance curve.
+samples, ``_embed`` projects for charts (PCA, t-SNE, MDS on Gower distances) and ``_neighbours`` gives the
+k-distance curve.
 ``_mixed`` compares customers on numeric and categorical features together (Gower K-Medoids, k-prototypes).
 """
 
 from __future__ import annotations
 
-from core.cluster._embed import pca, tsne
+from core.cluster._embed import MDS_SAMPLE, Projection, gower_mds, pca, tsne
 from core.cluster._evaluate import (
     CRITERIA,
     SweepResult,
@@ -28,10 +29,12 @@ __all__ = [
     "ALGORITHMS",
     "CRITERIA",
     "HENNIG_BANDS",
+    "MDS_SAMPLE",
     "STABILITY_SAMPLE",
     "AlgorithmSpec",
     "MixedSpace",
     "ParamSpec",
+    "Projection",
     "Segmentation",
     "SweepResult",
     "assign",
@@ -40,6 +43,7 @@ __all__ = [
     "cut_height",
     "fit",
     "gower_distances",
+    "gower_mds",
     "k_distance",
     "pca",
     "resolve_params",
