@@ -1,0 +1,281 @@
+"""Repeated and blank customer keys: reported, then kept, reduced to the last row, or merged, as the user chooses.
+
+A customer table should hold one row per customer, but real exports repeat keys (the AllLife file has five
+keys on two rows each) and leave some blank. :func:`resolve_repeated_keys` applies the user's choice and says
+what it did in one sentence; the Upload page, the command line (``--repeated-keys``) and the workbook's
+provenance all use it, so every way into CardLens treats repeated keys the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from core.errors import DataError
+
+KEEP, LAST, MERGE = "keep", "last", "merge"
+CHOICES: tuple[str, ...] = (KEEP, LAST, MERGE)
+"""What to do with rows that share a customer key (``keep`` is the default everywhere)."""
+CHOICE_WORDS: dict[str, str] = {
+    KEEP: "Keep every row (each row is a customer)",
+    LAST: "Keep the last row of each key",
+    MERGE: "Merge the rows of each key into one customer",
+}
+BLANK_CHOICES: tuple[str, ...] = (KEEP, "drop")
+"""What to do with rows whose key is blank: keep each as a customer of its own, or drop them."""
+NUMBERS: tuple[str, ...] = ("mean", "sum")
+"""How ``merge`` combines the numbers of one key's rows (``mean`` by default, see :func:`resolve_repeated_keys`)."""
+
+_DONE = {
+    KEEP: "kept, each row as its own customer",
+    LAST: "kept the last row of each",
+    MERGE: "merged into one row each",
+}
+_NOTE = {KEEP: "kept", LAST: "last row kept", MERGE: "merged"}
+_TIMES = {2: "twice", 3: "three times"}
+# Roles whose numbers are behaviour (merged by mean or sum) and whose values are levels (merged by the most
+# common level); every other column (ids, dates, outcomes, scores, text) takes its first non-missing value.
+_NUMBER_ROLES = frozenset({"feature", "amount"})
+_LEVEL_ROLES = frozenset({"categorical"})
+
+
+@dataclass(frozen=True)
+class KeyResolution:
+    """A customer table after the user's choice for repeated and blank keys, and what was done.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The table to segment: one row per customer unless ``how`` is ``keep``.
+    key : str or None
+        The customer key column (None: the table has none, so nothing could repeat).
+    how : str
+        The choice applied to repeated keys, one of :data:`CHOICES`.
+    blank_keys : str
+        The choice applied to rows without a key, one of :data:`BLANK_CHOICES`.
+    numbers : str
+        How ``merge`` combined numbers, one of :data:`NUMBERS`.
+    rows : int
+        Rows before the choice.
+    repeated_keys : int
+        Keys found on more than one row.
+    repeated_rows : int
+        Rows holding those keys.
+    times : tuple of (int, int)
+        ``(rows per key, number of keys)`` for the repeated keys, fewest rows first.
+    blank_rows : int
+        Rows whose key is missing or blank.
+    """
+
+    frame: pd.DataFrame = field(repr=False, compare=False)
+    key: str | None
+    how: str
+    blank_keys: str
+    numbers: str
+    rows: int
+    repeated_keys: int
+    repeated_rows: int
+    times: tuple[tuple[int, int], ...]
+    blank_rows: int
+
+    @property
+    def customers(self) -> int:
+        """Rows after the choice: the customers that will be segmented."""
+        return len(self.frame)
+
+    @property
+    def found(self) -> bool:
+        """Whether any key repeats or is blank (otherwise there was nothing to choose)."""
+        return bool(self.repeated_keys or self.blank_rows)
+
+    def sentence(self) -> str:
+        """Return the one-line report, e.g. ``5 customer keys appeared twice; merged into one row each: ...``."""
+        if self.key is None:
+            return f"No customer key column: each row is a customer ({self.rows:,} rows)."
+        if not self.found:
+            return f"Every customer key is unique: {self.rows:,} customers."
+        parts = []
+        if self.repeated_keys:
+            done = _DONE[self.how]
+            if self.how == MERGE:
+                done += " (numbers added up)" if self.numbers == "sum" else " (numbers averaged)"
+            parts.append(f"{self._repeats()}; {done}")
+        if self.blank_rows:
+            rows = "1 row had" if self.blank_rows == 1 else f"{self.blank_rows:,} rows had"
+            kept = "kept, each as its own customer" if self.blank_keys == KEEP else "dropped"
+            parts.append(f"{rows} no customer key; {kept}")
+        noun = "customer" if self.customers == 1 else "customers"
+        return f"{'; '.join(parts)}: {self.rows:,} rows -> {self.customers:,} {noun}."
+
+    def note(self) -> str | None:
+        """Return the provenance note, e.g. ``repeated keys: merged (5 keys)``; None when nothing repeated."""
+        notes = []
+        if self.repeated_keys:
+            notes.append(f"repeated keys: {_NOTE[self.how]} ({_count(self.repeated_keys, 'key')})")
+        if self.blank_rows:
+            notes.append(
+                f"blank keys: {'kept' if self.blank_keys == KEEP else 'dropped'} ({_count(self.blank_rows, 'row')})"
+            )
+        return "; ".join(notes) or None
+
+    def _repeats(self) -> str:
+        keys = "1 customer key" if self.repeated_keys == 1 else f"{self.repeated_keys:,} customer keys"
+        if len(self.times) == 1:
+            per_key = self.times[0][0]
+            return f"{keys} appeared {_TIMES.get(per_key, f'{per_key:,} times')}"
+        return f"{keys} appeared more than once ({self.repeated_rows:,} rows)"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
+def _key_text(values: pd.Series) -> pd.Series:
+    """Keys compared as stripped text (``87073.0`` equals ``87073``); blank text is missing."""
+    from core.transactions import key_text
+
+    text = key_text(values)
+    return text.mask(text.eq(""))
+
+
+def resolve_repeated_keys(
+    frame: pd.DataFrame,
+    key: str | None,
+    how: Literal["keep", "last", "merge"] = "keep",
+    *,
+    blank_keys: Literal["keep", "drop"] = "keep",
+    roles: Mapping[str, str] | None = None,
+    numbers: Literal["mean", "sum"] = "mean",
+) -> KeyResolution:
+    """Apply the user's choice to rows that share a customer key, and report it in one sentence.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A customer table as loaded (:func:`core.io.load_table`): one column is the customer key. Not modified.
+    key : str or None
+        The customer key column (:func:`core.schema.id_column` of the roles); None leaves the table as it is.
+        Keys are compared as stripped text, so ``87073`` and ``87073.0`` are one key.
+    how : {"keep", "last", "merge"}
+        ``keep`` (the default, as before): every row is a customer. ``last``: the last row of each key (its
+        latest export, as files are usually appended to). ``merge``: one row per key, in place of its first
+        row: numbers of behaviour (roles ``feature`` and ``amount``) are averaged, because a repeated key in a
+        snapshot is most often the same customer exported twice, and adding up would double a balance or a
+        credit limit; categories take their most common level (the first one seen on a tie); every other
+        column (ids, dates, outcomes, other models' scores, text) takes its first non-missing value.
+    blank_keys : {"keep", "drop"}
+        Rows whose key is missing or blank belong to nobody: keep each as a customer of its own, or drop them.
+    roles : mapping of str to str, optional
+        Column -> role (:data:`core.schema.ROLES`), deciding how ``merge`` combines each column; inferred with
+        :func:`core.schema.infer_roles` when not given.
+    numbers : {"mean", "sum"}
+        How ``merge`` combines numbers of behaviour: ``sum`` when the repeated rows are parts of one customer
+        (say, one row per card) rather than copies.
+
+    Returns
+    -------
+    KeyResolution
+        The new table (row order kept; a new 0..n-1 index when rows were dropped or merged) and the counts.
+
+    Raises
+    ------
+    DataError
+        For an unknown choice or a key that is not a column of ``frame``.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"Customer Key": [11, 12, 11, None], "Avg_Credit_Limit": [1000.0, 500.0, 3000.0, 800.0],
+    ...                       "region": ["N", "S", "E", "W"]})
+    >>> merged = resolve_repeated_keys(table, "Customer Key", "merge", roles={"Avg_Credit_Limit": "amount",
+    ...                                "region": "categorical", "Customer Key": "id"})
+    >>> merged.frame
+       Customer Key  Avg_Credit_Limit region
+    0          11.0            2000.0      N
+    1          12.0             500.0      S
+    2           NaN             800.0      W
+    >>> merged.sentence()  # doctest: +NORMALIZE_WHITESPACE
+    '1 customer key appeared twice; merged into one row each (numbers averaged); 1 row had no customer key;
+     kept, each as its own customer: 4 rows -> 3 customers.'
+    >>> merged.note()
+    'repeated keys: merged (1 key); blank keys: kept (1 row)'
+    >>> resolve_repeated_keys(table, "Customer Key", "last", blank_keys="drop").frame["Avg_Credit_Limit"].tolist()
+    [500.0, 3000.0]
+    """
+    if how not in CHOICES:
+        raise DataError(f"Unknown choice for repeated customer keys: {how!r}; use keep, last or merge.")
+    if blank_keys not in BLANK_CHOICES:
+        raise DataError(f"Unknown choice for rows without a customer key: {blank_keys!r}; use keep or drop.")
+    if numbers not in NUMBERS:
+        raise DataError(f"Unknown way to merge numbers: {numbers!r}; use mean or sum.")
+    if key is None:
+        return KeyResolution(frame, None, how, blank_keys, numbers, len(frame), 0, 0, (), 0)
+    if key not in frame.columns:
+        raise DataError(
+            f"The customer key {key!r} is not a column of the table. Its columns are: "
+            f"{', '.join(map(str, frame.columns[:30]))}."
+        )
+    text = _key_text(frame[key])
+    blank = text.isna().to_numpy()
+    sizes = text.map(text.value_counts())
+    repeated = (sizes.fillna(1).to_numpy() > 1) & ~blank
+    per_key = text[repeated].value_counts()
+    times = tuple(sorted(per_key.value_counts().items()))
+    counts = {"repeated_keys": len(per_key), "repeated_rows": int(repeated.sum()), "blank_rows": int(blank.sum())}
+    drop = blank if blank_keys == "drop" else np.zeros(len(frame), dtype=bool)
+    if how == LAST:
+        drop = drop | (repeated & text.duplicated(keep="last").to_numpy())
+    if how == MERGE and repeated.any():
+        out = _merged(frame, text, repeated, drop, roles, numbers)
+    elif drop.any():
+        out = frame.loc[~drop].reset_index(drop=True)
+    else:
+        out = frame
+    return KeyResolution(
+        out, key, how, blank_keys, numbers, len(frame), counts["repeated_keys"], counts["repeated_rows"],
+        tuple((int(rows), int(keys)) for rows, keys in times), counts["blank_rows"],
+    )  # fmt: skip
+
+
+def _merged(
+    frame: pd.DataFrame,
+    text: pd.Series,
+    repeated: np.ndarray,
+    drop: np.ndarray,
+    roles: Mapping[str, str] | None,
+    numbers: str,
+) -> pd.DataFrame:
+    """One row per repeated key at the place of its first row; the other rows as they are (less ``drop``)."""
+    if roles is None:
+        from core.schema import infer_roles
+
+        roles = infer_roles(frame)
+    position = np.arange(len(frame))
+    rows = frame.loc[repeated]
+    groups = pd.Series(text[repeated].to_numpy(), index=rows.index)
+    merged = rows.groupby(groups, sort=False).first()  # pandas' first skips missing: the first non-missing
+    for column in frame.columns:
+        role = roles.get(column)
+        values = rows[column]
+        if role in _NUMBER_ROLES and pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            combined = values.groupby(groups, sort=False)
+            merged[column] = combined.sum(min_count=1) if numbers == "sum" else combined.mean()
+        elif role in _LEVEL_ROLES:
+            merged[column] = _most_common(values, groups)
+    first_row = pd.Series(position[repeated]).groupby(groups.to_numpy(), sort=False).min()
+    merged = merged[frame.columns].set_axis(first_row.reindex(merged.index).to_numpy())
+    keep = ~repeated & ~drop
+    out = pd.concat([frame.loc[keep].set_axis(position[keep]), merged]).sort_index(kind="stable")
+    return out.reset_index(drop=True)
+
+
+def _most_common(values: pd.Series, groups: pd.Series) -> pd.Series:
+    """Per group, the most common non-missing value; on a tie, the one seen first."""
+    table = pd.DataFrame({"group": groups.to_numpy(), "value": values.to_numpy(), "order": np.arange(len(values))})
+    table = table.dropna(subset=["value"])
+    stats = table.groupby(["group", "value"], sort=False).agg(n=("order", "size"), first=("order", "min"))
+    best = stats.reset_index().sort_values(["n", "first"], ascending=[False, True], kind="stable")
+    return best.drop_duplicates("group").set_index("group")["value"].reindex(pd.unique(groups.to_numpy()))
