@@ -1,4 +1,4 @@
-"""Figures of the Profiles page: segment sizes, z-score heatmap, snake chart, box plot of one feature."""
+"""Figures of the Profiles page: sizes, z-score heatmap, snake chart, box plot, and category level shares."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 from core.charts import segment_colour
 from core.naming import display_name
@@ -105,5 +106,73 @@ def feature_box(
         )
     figure.update_layout(
         title=f"{feature_words(feature).label.capitalize()} by segment", yaxis_title=feature, showlegend=False
+    )
+    return figure
+
+
+PORTFOLIO = "Portfolio"  # the bar that shows every customer's shares, for comparison
+LEVEL_PALETTE: tuple[str, ...] = (*qualitative.Safe, *qualitative.Pastel)  # levels are not segments: other colours
+
+
+def category_share_bars(profiles: SegmentProfiles, feature: str, names: Mapping[int, str]) -> go.Figure:
+    """Stacked bars of a categorical feature's level shares: one bar per segment and one for the portfolio.
+
+    Parameters
+    ----------
+    profiles : SegmentProfiles
+        With ``levels`` for ``feature`` (profiled with ``categorical=...``).
+    feature : str
+        One of ``profiles.categorical_features``.
+    names : mapping
+        Segment id -> display name.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One horizontal bar trace per level (most common in the portfolio first), segments top to bottom and the
+        portfolio last; the text is the share, the hover adds customers and the index (portfolio = 100).
+
+    Raises
+    ------
+    KeyError
+        When ``feature`` was not profiled as a category.
+    """
+    rows = profiles.levels[profiles.levels["feature"] == feature]
+    if rows.empty:
+        raise KeyError(f"{feature} was not profiled as a category")
+    portfolio = rows.groupby("level", sort=False)["portfolio_share"].first()
+    levels = sorted(portfolio.index, key=lambda level: (-portfolio[level], str(level)))
+    segments = [int(s) for s in profiles.sizes["segment"]]
+    bars = [_name(names, s) for s in segments] + [PORTFOLIO]
+    totals = rows.groupby("level")["customers"].sum()
+    figure = go.Figure()
+    for position, level in enumerate(levels):
+        of_level = rows[rows["level"] == level].set_index("segment")
+        shares = [float(of_level["share"].get(s, 0.0)) for s in segments] + [float(portfolio[level])]
+        customers = [int(of_level["customers"].get(s, 0)) for s in segments] + [int(totals.get(level, 0))]
+        index = [float(of_level["index"].get(s, np.nan)) for s in segments] + [100.0]
+        figure.add_trace(
+            go.Bar(
+                y=bars,
+                x=shares,
+                name=str(level),
+                orientation="h",
+                marker_color=LEVEL_PALETTE[position % len(LEVEL_PALETTE)],
+                text=[f"{share:.0%}" if share >= 0.05 else "" for share in shares],
+                textposition="inside",
+                customdata=np.column_stack([customers, index]),
+                hovertemplate="%{y}<br>%{fullData.name}: %{x:.0%} (%{customdata[0]:,} customers)<br>"
+                "index %{customdata[1]:.0f}<extra></extra>",  # the level as the trace's name: never a template
+            )
+        )
+    label = feature_words(feature).label
+    figure.update_layout(
+        title=f"{label[:1].upper()}{label[1:]}: share of each level per segment (last bar: every customer)",
+        barmode="stack",
+        xaxis={"tickformat": ".0%", "range": [0, 1], "title": "share of the segment's customers"},
+        yaxis={"autorange": "reversed"},
+        legend={"title": {"text": str(feature)}, "traceorder": "normal"},
+        height=max(260, 40 * len(bars) + 140),
+        margin={"t": 60},
     )
     return figure
