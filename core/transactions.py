@@ -12,7 +12,8 @@ column          meaning
 ``amount``      float; negative amounts are refunds
 ``is_refund``   bool, ``amount < 0``
 ``category``    text, when the input has one (likewise ``merchant``, ``channel``, ``transaction_id``)
-``label``       0/1 fraud label, when the input has one; never used to fit unsupervised scores
+``label``       1.0 / 0.0 fraud label (from 1/0, yes/no, true/false, fraud/legit) when present; never used to
+                fit unsupervised scores
 ``lat`` ...     ``lat``, ``lon``, ``merch_lat``, ``merch_lon`` as floats, when the input has them
 ==============  ==========================================================================
 """
@@ -173,9 +174,35 @@ def looks_like_timestamps(series: pd.Series, *, named: bool = False) -> bool:
     return bool(parsed.notna().mean() >= 0.9)
 
 
+# Fraud labels as banks write them (IBM TabFormer's "Is Fraud?" is Yes/No), compared lower-cased and stripped.
+_LABEL_WORDS = {
+    **dict.fromkeys(("1", "1.0", "yes", "y", "true", "t", "fraud", "fraudulent"), 1.0),
+    **dict.fromkeys(("0", "0.0", "no", "n", "false", "f", "legit", "legitimate", "genuine"), 0.0),
+}
+
+
+def fraud_labels(values: pd.Series) -> pd.Series:
+    """Read a fraud label column as 1.0 (fraud), 0.0 (not fraud) or NaN (missing or unreadable).
+
+    Numbers must be 0 or 1; text may also say yes / no, y / n, true / false, fraud / legit (any case).
+
+    Examples
+    --------
+    >>> fraud_labels(pd.Series(["Yes", "no", "FRAUD", "legit", "maybe", None])).tolist()
+    [1.0, 0.0, 1.0, 0.0, nan, nan]
+    >>> fraud_labels(pd.Series([0, 1, 2])).tolist()
+    [0.0, 1.0, nan]
+    """
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        return numbers.where(numbers.isin([0.0, 1.0]))
+    words = values.astype("string").str.strip().str.lower()
+    return pd.Series(words.map(_LABEL_WORDS).to_numpy(dtype="float64", na_value=np.nan), index=values.index)
+
+
 def _is_binary(series: pd.Series) -> bool:
-    values = pd.unique(series.dropna())
-    return 0 < len(values) <= 2 and set(pd.to_numeric(pd.Series(values), errors="coerce").tolist()) <= {0, 1}
+    values = pd.Series(pd.unique(series.dropna()))
+    return 0 < len(values) <= 2 and bool(fraud_labels(values).notna().all())
 
 
 def _content_fits(role: str, series: pd.Series) -> bool:
@@ -635,7 +662,7 @@ def standardize_transactions(
             continue
         values = source[column]
         if role == "label":
-            out[role] = pd.to_numeric(values, errors="coerce").to_numpy()
+            out[role] = fraud_labels(values).to_numpy()
         elif role in ("lat", "lon", "merch_lat", "merch_lon"):
             out[role] = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
         else:

@@ -20,6 +20,7 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 
 from core.errors import DataError
+from core.transactions import fraud_labels
 
 PERMUTATIONS = 2000  # label shuffles of the permutation test
 SIGNIFICANCE = 0.05  # a p-value at or above this is "no better than chance"
@@ -172,7 +173,8 @@ def evaluate(
     scores : array-like of float
         One score per row; rows with a missing score or label are left out.
     labels : array-like of 0/1
-        The fraud label per row, aligned with ``scores`` by position.
+        The fraud label per row, aligned with ``scores`` by position; yes / no, true / false, y / n and
+        fraud / legit are read too (:func:`core.transactions.fraud_labels`).
     budget : int
         How many of the highest-scored rows a team reviews; precision and recall are measured there
         (ties broken by position, first wins).
@@ -199,13 +201,14 @@ def evaluate(
     (0.8333, 0.8333, 0.5, 0.4)
     """
     score = np.asarray(scores, dtype="float64")
-    label = pd.to_numeric(pd.Series(np.asarray(labels, dtype="object")), errors="coerce").to_numpy(dtype="float64")
+    given = pd.Series(np.asarray(labels, dtype="object"))
+    label = fraud_labels(given).to_numpy(dtype="float64")
     if len(score) != len(label):
         raise DataError("Scores and labels have different lengths; evaluate them on the same rows.")
+    if (given.notna().to_numpy() & np.isnan(label)).any():
+        raise DataError("The label column must hold 0 (genuine) and 1 (fraud) only (or yes / no, fraud / legit).")
     keep = ~(np.isnan(score) | np.isnan(label))
     score, label = score[keep], label[keep]
-    if not np.isin(label, (0.0, 1.0)).all():
-        raise DataError("The label column must hold 0 (genuine) and 1 (fraud) only.")
     n = len(label)
     n_positive = int(label.sum())
     if n == 0 or n_positive in (0, n):
