@@ -9,7 +9,7 @@ from dataclasses import fields
 import pandas as pd
 import streamlit as st
 
-from core import samples, schema
+from core import cards, samples, schema
 from core import transactions as txn
 from core.charts.upload import column_distribution
 from core.io import LoadedTable, load_table
@@ -172,13 +172,14 @@ def store(kind: str, name: str, loaded: LoadedTable, sha256: str, understood: sc
         state.put(state.TX_COLUMNS, understood.transaction_columns or txn.infer_transaction_columns(loaded.frame))
 
 
-def load_bytes(kind: str, name: str, data: bytes) -> bool:
+def load_bytes(kind: str, name: str, data: bytes, *, mask_key: bytes | None = None) -> bool:
     """Load bytes into the state; on a refusal show why and leave the earlier data untouched.
 
-    A file given as the customer table that is a transaction table is stored as the transactions.
+    A file given as the customer table that is a transaction table is stored as the transactions. Card numbers
+    are masked with this session's key (tokens cannot be compared across visitors) unless ``mask_key`` is given.
     """
     sha256 = hashlib.sha256(data).hexdigest()
-    key = state.mask_key()  # this session's: card tokens cannot be compared across visitors
+    key = mask_key or state.mask_key()
     mask_id = hashlib.sha256(key).hexdigest()[:16]
     with st.spinner(f"Reading {ui.plain(name)}..."):
         loaded = ui.run_safely(lambda: cached_load(sha256, name, mask_id, data, key), what=f"Reading {name}")
@@ -210,7 +211,9 @@ def load_sample(key: str) -> bool:
         st.error(f"The sample file {info.filename} is missing from sample_data/. Run `make samples` to write it.")
         return False
     kind = CUSTOMERS if info.kind == "customers" else TRANSACTIONS
-    return load_bytes(kind, info.filename, path.read_bytes())
+    # The sample is public and the same for every visitor, so its synthetic card numbers take the server's key:
+    # with a per-session key every visitor's sample would differ, and nothing derived from it could be shared.
+    return load_bytes(kind, info.filename, path.read_bytes(), mask_key=cards.MASK_KEY)
 
 
 def load_full_sample() -> None:

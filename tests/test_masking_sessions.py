@@ -40,3 +40,26 @@ def test_two_visitors_uploading_the_same_cards_get_different_tokens():
     assert first.str[:16].tolist() == second.str[:16].tolist()  # the same last four digits
     assert set(first).isdisjoint(set(second))  # but tokens under different keys
     assert first.nunique() == 4  # distinct cards stay distinct within a session
+
+
+def sample_in_a_new_session() -> AppTest:
+    app = AppTest.from_file(str(PROJECT / "streamlit_app.py"), default_timeout=120)
+    app.run()
+    app.switch_page(ui.UPLOAD).run()
+    next(b for b in app.button if b.label == "Use sample data").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def test_the_public_sample_is_read_once_per_server_not_once_per_visitor(monkeypatch):
+    # The sample is the same synthetic file for everyone (its cards come masked already): reading it under a
+    # per-session key made every visitor's first page parse and mask it again (2.7 s of CPU each).
+    import core.io
+
+    reads = []
+    real = core.io.load_table
+    monkeypatch.setattr(core.io, "load_table", lambda *a, **k: reads.append(a[1]) or real(*a, **k))
+    first = sample_in_a_new_session().session_state[state.DATASET].frame
+    second = sample_in_a_new_session().session_state[state.DATASET].frame
+    pd.testing.assert_frame_equal(first, second)
+    assert reads.count("card_portfolio.csv") <= 1, reads
