@@ -119,16 +119,84 @@ ui.plotly_chart(charts.zscore_heatmap(segment_profiles, names), key="profiles__h
 ui.plotly_chart(charts.snake_chart(segment_profiles, names), key="profiles__snake")
 
 feature_options = segment_profiles.features
-default_feature = choices.get("box_feature")
-feature = st.selectbox(
-    "Feature to compare",
-    feature_options,
-    index=feature_options.index(default_feature) if default_feature in feature_options else 0,
-    format_func=lambda f: f"{f} ({profiles.feature_words(f).label})",
-    key="profiles__box_feature",
-)
-choices["box_feature"] = feature
-ui.plotly_chart(charts.feature_box(clean.table, segmentation.labels, feature, names), key="profiles__box_chart")
+if feature_options:
+    default_feature = choices.get("box_feature")
+    feature = st.selectbox(
+        "Feature to compare",
+        feature_options,
+        index=feature_options.index(default_feature) if default_feature in feature_options else 0,
+        format_func=lambda f: f"{f} ({profiles.feature_words(f).label})",
+        key="profiles__box_feature",
+    )
+    choices["box_feature"] = feature
+    ui.plotly_chart(charts.feature_box(clean.table, segmentation.labels, feature, names), key="profiles__box_chart")
+
+# ---- categories: level shares per segment against the portfolio (only when categorical features took part) --
+category_options = segment_profiles.categorical_features
+if category_options:
+    st.subheader("How the categories differ")
+    default_category = choices.get("category_feature")
+    category = st.selectbox(
+        "Category to compare",
+        category_options,
+        index=category_options.index(default_category) if default_category in category_options else 0,
+        key="profiles__category_feature",
+    )
+    choices["category_feature"] = category
+    ui.plotly_chart(charts.category_share_bars(segment_profiles, category, names), key="profiles__category_chart")
+    shares = segment_profiles.levels[segment_profiles.levels["feature"] == category]
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "segment": [names.get(int(s), f"Segment {s}") for s in shares["segment"]],
+                "level": shares["level"].astype(str),
+                "customers": shares["customers"],
+                "share": shares["share"],
+                "portfolio_share": shares["portfolio_share"],
+                "index": shares["index"],
+            }
+        ),
+        hide_index=True,
+        key="profiles__category_levels",
+        column_config={
+            "customers": st.column_config.NumberColumn("customers", format="localized"),
+            "share": st.column_config.NumberColumn("share of the segment", format="percent"),
+            "portfolio_share": st.column_config.NumberColumn("share of all customers", format="percent"),
+            "index": st.column_config.NumberColumn("index (100 = as common as overall)", format="%.0f"),
+        },
+    )
+    st.caption(
+        "Index 150: the level is 1.5 times as common in the segment as among all customers. Levels held by few "
+        "customers are shown as they are; segmentation pooled the rare ones."
+    )
+
+    st.markdown("**How strongly each feature separates the segments**")
+    numeric_column, category_column = st.columns(2)
+    numeric_column.dataframe(
+        segment_profiles.tests[["eta_squared", "anova_f", "anova_p"]].reset_index(),
+        hide_index=True,
+        column_config={
+            "feature": "numeric feature",
+            "eta_squared": st.column_config.NumberColumn("eta²", format="%.3f"),
+            "anova_f": st.column_config.NumberColumn("ANOVA F", format="%.0f"),
+            "anova_p": st.column_config.NumberColumn("ANOVA p", format="%.2e"),
+        },
+    )
+    category_column.dataframe(
+        segment_profiles.category_tests[["cramers_v", "chi2", "dof", "chi2_p"]].reset_index(),
+        hide_index=True,
+        column_config={
+            "feature": "categorical feature",
+            "cramers_v": st.column_config.NumberColumn("Cramér's V", format="%.3f"),
+            "chi2": st.column_config.NumberColumn("chi-square", format="%.0f"),
+            "dof": st.column_config.NumberColumn("df", format="%d"),
+            "chi2_p": st.column_config.NumberColumn("chi-square p", format="%.2e"),
+        },
+    )
+    st.caption(
+        "Eta² (numbers) and Cramér's V (categories) both run from 0 (the segments do not differ) to 1. Eta² is "
+        "read as 0.01 small, 0.06 medium, 0.14 large; Cramér's V as about 0.1 small, 0.3 medium, 0.5 large."
+    )
 
 # ---- what distinguishes one segment ------------------------------------------------------------------------
 st.subheader("What sets each segment apart")
@@ -167,6 +235,23 @@ st.caption(
     "segments explain (0.01 small, 0.06 medium, 0.14 large). With thousands of customers almost every p is tiny, "
     "so read eta² and the index."
 )
+if category_options:
+    st.dataframe(
+        profiles.distinguishing_levels(segment_profiles, segment, limit=5)[
+            ["feature", "level", "share", "portfolio_share", "index", "cramers_v", "words"]
+        ],
+        hide_index=True,
+        key="profiles__segment_levels",
+        column_config={
+            "level": st.column_config.TextColumn("level"),
+            "share": st.column_config.NumberColumn("share of the segment", format="percent"),
+            "portfolio_share": st.column_config.NumberColumn("share of all customers", format="percent"),
+            "index": st.column_config.NumberColumn("index (100 = as common as overall)", format="%.0f"),
+            "cramers_v": st.column_config.NumberColumn("Cramér's V", format="%.3f"),
+            "words": st.column_config.TextColumn("in words", width="large"),
+        },
+    )
+    st.caption("The levels most over-represented in this segment, against their share among all customers.")
 
 # ---- downloads ----------------------------------------------------------------------------------------------
 st.subheader("Download")
