@@ -25,7 +25,14 @@ from sklearn.metrics import (
 
 from core.cluster._algorithms import as_matrix, member_means, nearest, one_thread, seeded_sample
 from core.cluster._fit import Segmentation, fit
-from core.cluster._mixed import clara_draws, gower_kmedoids, gower_silhouette, mixed_space, total_cost
+from core.cluster._mixed import (
+    clara_draws,
+    gower_kmedoids,
+    gower_silhouette,
+    mixed_space,
+    sample_distances,
+    total_cost,
+)
 from core.cluster._neighbours import k_distance
 from core.cluster._registry import get_algorithm
 from core.cluster._stability import HENNIG_BANDS, stability, stability_band
@@ -307,11 +314,12 @@ def _mixed_sweep_table(
 ) -> pd.DataFrame:
     """Silhouette on Gower distances (sampled) and each fit's total cost as inertia.
 
-    Gower K-Medoids computes its (CLARA) distance matrices once for every k.
+    Gower K-Medoids computes its (CLARA) distance matrices once for every k, the silhouette its sample's too.
     """
     frame = pd.DataFrame(values, columns=list(names))
     gower = mixed_space(values, names)
     draws = clara_draws(gower, values, random_state) if algorithm == "gower-kmedoids" else None
+    sampled = sample_distances(gower, values, rows)  # once for every k
     records = []
     for k in ks:
         if draws is not None:
@@ -323,7 +331,7 @@ def _mixed_sweep_table(
         records.append(
             {
                 "k": k,
-                "silhouette": gower_silhouette(gower, values, labels, rows),
+                "silhouette": gower_silhouette(gower, values, labels, rows, sampled),
                 "calinski_harabasz": np.nan,
                 "davies_bouldin": np.nan,
                 "inertia": total_cost(space, values, labels, centres),

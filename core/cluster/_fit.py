@@ -201,6 +201,8 @@ def fit(
         model = _reorder_mixture(model, lookup)
         confidence = raw.proba.max(axis=1)
     elif isinstance(model, MixedSpace):
+        # the rule a saved model assigns by (nearest centre, lower id on ties), so re-assigning reproduces labels
+        labels = model.nearest(values, centres)[0]
         confidence = model.confidence(values, labels, centres)
     else:
         confidence = centre_confidence(values, labels, centres, _metric(algorithm, resolved))
