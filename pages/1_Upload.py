@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import pandas as pd
 import streamlit as st
 
 from core import cards, samples, schema
+from core import repeated_keys as rk
 from core import transactions as txn
 from core.charts.upload import column_distribution
 from core.io import LoadedTable, load_table
@@ -46,6 +47,7 @@ PARTS = " + "  # how a date split over several columns is shown in the transacti
 NOT_USED = "(none)"
 LABEL_TO_ROLE = {label: role for role, label in schema.ROLE_LABELS.items()}
 CONFIDENCE_WORDS = {schema.HIGH: "High", schema.MEDIUM: "Medium", schema.LOW: "Low - please check"}
+BLANK_KEY_WORDS = {"keep": "Keep each as a customer of its own", "drop": "Drop them"}
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -166,6 +168,7 @@ def store(kind: str, name: str, loaded: LoadedTable, sha256: str, understood: sc
         state.put(state.DATASET, dataset)
         state.put(state.CUSTOMERS_UNDERSTOOD, understood)
         state.put(state.ROLES, understood.roles)
+        apply_key_choices()
     else:
         state.put(state.TRANSACTIONS, dataset)
         state.put(state.TX_UNDERSTOOD, understood)
@@ -232,6 +235,74 @@ def start_with_sample() -> None:
         load_full_sample()
 
 
+# ---- repeated customer keys -------------------------------------------------------------------------------
+
+
+def resolved(dataset: state.Dataset) -> state.Dataset:
+    """The customer table after the user's choices for repeated and blank keys (recomputed only when they change)."""
+    roles = state.get(state.ROLES) or {}
+    loaded = dataset.as_loaded
+    key = schema.id_column(roles)
+    key = key if key in loaded.columns else None
+    how, blank = state.get(state.REPEATED_KEYS, rk.KEEP), state.get(state.BLANK_KEYS, rk.KEEP)
+    done = dataset.keys
+    if done is not None and (done.key, done.how, done.blank_keys) == (key, how, blank):
+        return dataset
+    keys = rk.resolve_repeated_keys(loaded, key, how, blank_keys=blank, roles=roles)
+    return replace(dataset, frame=keys.frame, loaded=None if keys.frame is loaded else loaded, keys=keys)
+
+
+def apply_key_choices() -> None:
+    """Make the shared customer table follow the choices; whatever was derived from another table is cleared."""
+    dataset = state.get(state.DATASET)
+    if dataset is None:
+        return
+    new = ui.run_safely(lambda: resolved(dataset), what="Resolving repeated customer keys")
+    if new is None or new is dataset:
+        return
+    st.session_state[state.DATASET] = new
+    if new.frame is not dataset.frame:
+        state.invalidate_after(state.REPEATED_KEYS)
+
+
+def choose_keys(key: str, widget: str) -> None:
+    """Radio callback: store the choice (clearing Clean, Cluster and what follows) and apply it."""
+    state.put(key, st.session_state[widget])
+    apply_key_choices()
+
+
+def keys_section(dataset: state.Dataset | None) -> None:
+    """Say which customer keys repeat or are blank, and let the user keep or merge them."""
+    keys = getattr(dataset, "keys", None)
+    if keys is None or not keys.found:
+        return
+    st.markdown("**Repeated customer keys**")
+    st.info(keys.sentence(), icon=":material/info:")
+    if keys.repeated_keys:
+        st.radio(
+            "Rows that share a customer key",
+            rk.CHOICES,
+            index=rk.CHOICES.index(keys.how),
+            format_func=rk.CHOICE_WORDS.get,
+            key="upload__repeated_keys",
+            on_change=choose_keys,
+            args=(state.REPEATED_KEYS, "upload__repeated_keys"),
+            help="Merging averages the behaviour numbers of a key's rows, takes the most common category and the "
+            "first id or date. Your choice is used by every page and recorded in the workbook.",
+        )
+    if keys.blank_rows:
+        st.radio(
+            "Rows without a customer key",
+            rk.BLANK_CHOICES,
+            index=rk.BLANK_CHOICES.index(keys.blank_keys),
+            format_func=BLANK_KEY_WORDS.get,
+            key="upload__blank_keys",
+            on_change=choose_keys,
+            args=(state.BLANK_KEYS, "upload__blank_keys"),
+            horizontal=True,
+        )
+
+
 # ---- what is loaded ---------------------------------------------------------------------------------------
 
 
@@ -258,7 +329,10 @@ def loaded_panel() -> None:
         return
     rows = []
     if customers is not None:
-        rows.append(("Customer table", source_words(customers), f"{len(customers.frame):,} rows", CUSTOMERS))
+        size = f"{len(customers.as_loaded):,} rows"
+        if len(customers.frame) != len(customers.as_loaded):
+            size += f", {len(customers.frame):,} customers"
+        rows.append(("Customer table", source_words(customers), size, CUSTOMERS))
     elif transactions is not None:
         understood = state.get(state.TX_UNDERSTOOD)
         count = getattr(understood, "n_customers", None)
@@ -348,7 +422,7 @@ def upload_section() -> None:
 
 
 def report_block(dataset: state.Dataset, understood: schema.Understanding | None) -> None:
-    st.success(f"Loaded {len(dataset.frame):,} rows from {ui.plain(dataset.name)}", icon=":material/check_circle:")
+    st.success(f"Loaded {len(dataset.as_loaded):,} rows from {ui.plain(dataset.name)}", icon=":material/check_circle:")
     layout = schema.detect_layout(dataset.frame)
     if layout in LAYOUT_NAMES:
         st.caption(f"Recognised {LAYOUT_NAMES[layout]}.")
@@ -475,7 +549,7 @@ def preview_and_profile(dataset: state.Dataset, kind: str) -> None:
         height=260,
         column_config={str(c): st.column_config.NumberColumn(format="%d") for c in ids if is_number(dataset, c)},
     )
-    profile = cached_profile(dataset.sha256, dataset.frame)
+    profile = cached_profile(dataset.sha256, dataset.as_loaded)
     st.dataframe(
         profile,
         hide_index=True,
@@ -509,6 +583,7 @@ def dataset_section(dataset: state.Dataset, kind: str) -> None:
     st.subheader("Customer table" if kind == CUSTOMERS else "Transaction table")
     understood = state.get(state.CUSTOMERS_UNDERSTOOD if kind == CUSTOMERS else state.TX_UNDERSTOOD)
     report_block(dataset, understood)
+    keys_slot = st.container()  # filled after the role table: a corrected key changes what repeats
     roles_tab, preview_tab = st.tabs(["Column roles", "Preview and profile"])
     with roles_tab:
         st.caption("Check what each column is used for; change a role if it is wrong. Your changes are kept.")
@@ -518,6 +593,10 @@ def dataset_section(dataset: state.Dataset, kind: str) -> None:
             tx_roles_editor(dataset)
     with preview_tab:
         preview_and_profile(dataset, kind)
+    if kind == CUSTOMERS:
+        apply_key_choices()
+        with keys_slot:
+            keys_section(state.get(state.DATASET))
 
 
 ui.page_header(

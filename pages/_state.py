@@ -36,6 +36,8 @@ TX_UNDERSTOOD = "tx_understood"  # core.schema.Understanding of TRANSACTIONS as 
 SOURCES = "sources"  # dict[str, InputRecord]: files read for the recipe, model or feedback (record_source). Any page.
 UPLOADER_ROUND = "upload__round"  # dict[str, int]: bumped to empty an uploader (its key ends with the round). Upload.
 SAMPLE_AUTOLOADED = "upload__sample_autoloaded"  # bool: `make run` loaded the sample once already. Upload.
+REPEATED_KEYS = "repeated_keys"  # str: "keep", "last" or "merge" rows sharing a customer key. Upload.
+BLANK_KEYS = "blank_keys"  # str: "keep" or "drop" rows without a customer key. Upload.
 # ---- Segment -------------------------------------------------------------------------------------------
 SWEEP = "sweep"  # core.cluster.SweepResult for the current feature matrix. Cluster.
 SEGMENTATION = "segmentation"  # core.cluster.Segmentation: labels, centres, algorithm, params. Cluster.
@@ -59,9 +61,11 @@ WORKBOOK_MEMO = "_workbook_memo"  # dict: the last workbook built for this sessi
 
 # Order of derivation: clearing a key clears every key after it in its chain.
 _DERIVED_FROM: dict[str, tuple[str, ...]] = {
-    DATASET: (ROLES, CUSTOMERS_UNDERSTOOD, RECIPE, CLEAN, CUSTOMER_SOURCE),
+    DATASET: (ROLES, CUSTOMERS_UNDERSTOOD, REPEATED_KEYS, BLANK_KEYS, RECIPE, CLEAN, CUSTOMER_SOURCE),
     TRANSACTIONS: (TX_COLUMNS, TX_UNDERSTOOD, TX_CANONICAL, RECIPE, CLEAN, CUSTOMER_SOURCE, FRAUD_TRANSACTIONS, TRENDS),
     ROLES: (CLEAN,),
+    REPEATED_KEYS: (CLEAN,),
+    BLANK_KEYS: (CLEAN,),
     TX_COLUMNS: (TX_CANONICAL, CLEAN, FRAUD_TRANSACTIONS, TRENDS),
     CLEAN: (SWEEP, SEGMENTATION, STABILITY, PROFILES, NAMES, DESCRIPTIONS, FRAUD_CUSTOMERS, TRENDS, OFFER_SCORES),
     SEGMENTATION: (STABILITY, PROFILES, NAMES, DESCRIPTIONS, FRAUD_CUSTOMERS, TRENDS, RANKING_HISTORY, OFFER_SCORES),
@@ -75,9 +79,17 @@ _DERIVED_FROM: dict[str, tuple[str, ...]] = {
 # keys without a page prefix (CLUSTER_PARAMS, CATALOGUE) are kept.
 _DOWNSTREAM_PAGES = ("clean__", "cluster__", "profiles__", "recs__", "fraud__", "trends__")
 _WIDGETS_AFTER: dict[str, tuple[str, ...]] = {
-    DATASET: (*_DOWNSTREAM_PAGES, "upload__roles_editor", "upload__customers_column"),
+    DATASET: (
+        *_DOWNSTREAM_PAGES,
+        "upload__roles_editor",
+        "upload__customers_column",
+        "upload__repeated_keys",
+        "upload__blank_keys",
+    ),
     TRANSACTIONS: (*_DOWNSTREAM_PAGES, "upload__tx_roles_editor", "upload__transactions_column"),
     ROLES: _DOWNSTREAM_PAGES,
+    REPEATED_KEYS: _DOWNSTREAM_PAGES,
+    BLANK_KEYS: _DOWNSTREAM_PAGES,
     TX_COLUMNS: _DOWNSTREAM_PAGES,
 }
 # Start over keeps only these (the sample is not loaded again, emptied uploaders stay empty).
@@ -94,17 +106,29 @@ class Dataset:
     name : str
         File name or sample name, shown in the sidebar.
     frame : pandas.DataFrame
-        The table as loaded, card numbers already masked.
+        The table the pages use: as loaded (card numbers already masked), then, for a customer table, after
+        the user's choice for repeated customer keys (``keys``).
     report : Any
         The loader's report (``core.io.LoadReport``).
     sha256 : str
         SHA-256 of the uploaded bytes, for the workbook's Run sheet.
+    loaded : pandas.DataFrame or None
+        The table as loaded, when ``frame`` differs from it (None: ``frame`` is the table as loaded).
+    keys : Any
+        The ``core.repeated_keys.KeyResolution`` that made ``frame`` (None until a choice was applied).
     """
 
     name: str
     frame: pd.DataFrame
     report: Any
     sha256: str
+    loaded: pd.DataFrame | None = None
+    keys: Any = None
+
+    @property
+    def as_loaded(self) -> pd.DataFrame:
+        """The table as read from the file, before any choice about repeated keys."""
+        return self.frame if self.loaded is None else self.loaded
 
     @property
     def is_sample(self) -> bool:
@@ -215,7 +239,10 @@ def _customer_record(values: Mapping[str, Any]) -> InputRecord | None:
     if not derived:
         if dataset is None:
             return None
-        return InputRecord("customer table", dataset.name, len(dataset.frame), dataset.sha256, dataset.is_sample)
+        note = dataset.keys.note() if dataset.keys is not None else None
+        return InputRecord(
+            "customer table", dataset.name, len(dataset.as_loaded), dataset.sha256, dataset.is_sample, note
+        )
     clean, canonical = values.get(CLEAN), values.get(TX_CANONICAL)
     if clean is not None:
         rows: int | None = len(clean.table)

@@ -123,7 +123,8 @@ class InputRecord:
 
     ``input`` is ``customer table``, ``transactions``, ``recipe``, ``model`` or ``feedback``; ``name`` the file
     name or how it was made; ``rows`` its rows (None where rows mean nothing); ``sha256`` of its bytes (None
-    when made in the app); ``sample`` whether it is (or was derived from) the bundled sample.
+    when made in the app); ``sample`` whether it is (or was derived from) the bundled sample; ``note`` what was
+    done to it on the way in (``repeated keys: merged (5 keys)``), if anything.
     """
 
     input: str
@@ -131,16 +132,26 @@ class InputRecord:
     rows: int | None
     sha256: str | None
     sample: bool
+    note: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the record as one row: input, name, rows, sha256, sample."""
-        return {"input": self.input, "name": self.name, "rows": self.rows, "sha256": self.sha256, "sample": self.sample}
+        """Return the record as one row: input, name, rows, sha256, sample, note."""
+        return {
+            "input": self.input,
+            "name": self.name,
+            "rows": self.rows,
+            "sha256": self.sha256,
+            "sample": self.sample,
+            "note": self.note,
+        }
 
     def describe(self) -> str:
-        """Return one line: name, rows, sample or file, SHA-256."""
+        """Return one line: name, rows, what was done to it, sample or file, SHA-256."""
         parts = [self.name]
         if self.rows is not None:
             parts.append(f"{self.rows:,} rows")
+        if self.note:
+            parts.append(self.note)
         parts.append("the bundled sample" if self.sample else "your file" if self.sha256 else "made in CardLens")
         if self.sha256:
             parts.append(f"SHA-256 {self.sha256}")
