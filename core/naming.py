@@ -13,7 +13,8 @@
 Personas are matched to segments one to one (the assignment with the largest total score, scipy's
 ``linear_sum_assignment``), so two segments never get the same persona. A segment no persona fits well is
 named after its most unusual feature ("high online visits"); names that still collide get the next trait or
-the credit-limit tier, never a number.
+the credit-limit tier, never a number. When categorical features took part, a segment where a level is clearly
+the usual one says so: ``Premium high-limit, mostly M (gender) and $80K - $120K``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ MIN_SCORE = 0.3  # average weighted z-score a persona needs to name a segment
 MIN_COVERAGE = 0.5  # share of a persona's weight whose features must be present
 Z_CLIP = 2.0  # one extreme feature must not carry a persona alone
 NOISE_NAME = "Unassigned (noise)"  # the one name of segment -1 everywhere: pages, charts, workbook, trends
+MOSTLY_SHARE = 0.6  # a level held by at least this share of a segment ...
+MOSTLY_LIFT = 0.15  # ... and this many points more than among all customers goes into the name
+MAX_NAME_LEVELS = 2
+# Levels that mean nothing without their feature ("mostly Unknown"): named with the feature's label.
+_VAGUE_LEVELS = frozenset({"unknown", "other", "(other)", "(missing)", "missing", "none", "n/a", "yes", "no"})
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,36 @@ def _traits(profiles: SegmentProfiles, segment: int) -> list[str]:
     return [f"{'high' if z[f] >= 0 else 'low'} {feature_words(f).label}" for f in order if z[f] != 0]
 
 
+def level_tag(feature: str, level: str) -> str:
+    """Return how a level reads in a name: as is when it speaks for itself, else with its feature's label.
+
+    Examples
+    --------
+    >>> level_tag("Card_Category", "Platinum"), level_tag("Gender", "F"), level_tag("Education_Level", "Unknown")
+    ('Platinum', 'F (gender)', 'Unknown (education level)')
+    """
+    text = str(level)
+    if len(text) <= 3 or text.strip().lower() in _VAGUE_LEVELS or not re.search(r"[A-Za-z]{3}", text):
+        return f"{text} ({feature_words(feature).label})"
+    return text
+
+
+def category_tags(profiles: SegmentProfiles, segment: int) -> list[str]:
+    """Return the levels that are clearly usual in a segment, for its name (largest lift first, one per feature).
+
+    A level qualifies when it holds at least :data:`MOSTLY_SHARE` of the segment and :data:`MOSTLY_LIFT` more of
+    it than of all customers; empty without categorical features.
+    """
+    levels = profiles.levels
+    if levels.empty:
+        return []
+    rows = levels[levels["segment"] == segment]
+    rows = rows.assign(lift=rows["share"] - rows["portfolio_share"])
+    rows = rows[(rows["share"] >= MOSTLY_SHARE) & (rows["lift"] >= MOSTLY_LIFT)]
+    rows = rows.sort_values("lift", ascending=False, kind="stable").drop_duplicates("feature")
+    return [level_tag(r.feature, r.level) for r in rows.head(MAX_NAME_LEVELS).itertuples(index=False)]
+
+
 def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -205,6 +241,9 @@ def name_segments(profiles: SegmentProfiles, layout: str = "generic") -> dict[in
             trait = traits[0] if traits else "average customers"
             base = f"{tier} customers, {trait}" if tier else trait
             leads[segment] = f"Customers with {trait}" if traits else "Customers close to the portfolio average"
+        tags = category_tags(profiles, segment)
+        if tags:
+            base = f"{base}, mostly {' and '.join(tags)}"
         names[segment] = _capitalise(base)
     names = _disambiguate(profiles, names)
 
@@ -234,7 +273,7 @@ def _disambiguate(profiles: SegmentProfiles, names: dict[int, str]) -> dict[int,
                 if step == 0 and tier and tier not in names[segment].lower():
                     extra = tier
                 elif step < len(traits):
-                    extra = next((t for t in traits if t not in names[segment]), "")
+                    extra = next((t for t in traits if t not in names[segment].lower()), "")
                 else:
                     extra = ""
                 if extra:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from core.charts import profiles as charts
+from core.naming import category_tags, name_segments
 from core.profiles import profile_segments
 
 
@@ -46,3 +47,19 @@ def test_share_bars_refuse_a_feature_profiled_as_a_number(card_table):
     profiles = profile_segments(table, labels, ["spend", "Gender"], categorical=["Gender"])
     with pytest.raises(KeyError):
         charts.category_share_bars(profiles, "spend", {})
+
+
+def test_names_say_which_levels_a_segment_mostly_holds(card_table):
+    table, labels = card_table
+    profiles = profile_segments(table, labels, list(table.columns), categorical=["Gender", "Card_Category"])
+    names = {s: n.name for s, n in name_segments(profiles).items()}
+    assert names[0] == "High spend, mostly Platinum and F (gender)"  # 75% Platinum vs 30%, 75% F vs 40%
+    assert names[1].startswith("Low spend, mostly M (gender)")  # 83% M vs 60%; Blue 83% vs 60% too
+    assert category_tags(profiles, 1) == ["M (gender)", "Blue"]
+
+
+def test_names_of_numeric_segments_carry_no_category_words(card_table):
+    table, labels = card_table
+    profiles = profile_segments(table, labels, ["spend"])
+    assert [n.name for n in name_segments(profiles).values()] == ["High spend", "Low spend"]
+    assert category_tags(profiles, 0) == []
