@@ -10,6 +10,7 @@ import argparse
 import hashlib
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -64,6 +65,13 @@ def _corrections(args: argparse.Namespace) -> dict[str, str]:
             raise InputError(f"--columns takes ROLE=COLUMN pairs such as customer=user_id, not {item.strip()!r}")
         corrections[role.strip().lower()] = column.strip()
     return corrections
+
+
+def _repeated_keys(choice: str, frame: Any, key: str | None, roles: Any) -> Any:
+    """Apply ``--repeated-keys`` to a customer table; return the ``KeyResolution`` (its ``frame`` and sentence)."""
+    from core.repeated_keys import resolve_repeated_keys
+
+    return resolve_repeated_keys(frame, key if key in frame.columns else None, choice, roles=roles)
 
 
 def _for_table(corrections: dict[str, str], frame: Any) -> dict[str, str]:
@@ -124,6 +132,10 @@ def _segment(args: argparse.Namespace) -> int:
         tx_columns = tx_understood.transaction_columns
         report += tx_understood.lines(Path(args.transactions).name)
     full_customers, full_transactions = customers, transactions
+    keys = None if customers is None else _repeated_keys(args.repeated_keys, customers, understood.key, roles)
+    if keys is not None:
+        customers = keys.frame
+        report += [f"- {keys.sentence()}"] if keys.found else []
     customers, transactions, sample_note = _sample(args, customers, transactions, roles, tx_columns)
     recipe = None
     if args.recipe:
@@ -151,6 +163,8 @@ def _segment(args: argparse.Namespace) -> int:
     if sample_note:
         options["sample"] = sample_note
     records = _provenance(args, full_customers, full_transactions)
+    if keys is not None and keys.note():  # the workbook says what was done to repeated keys
+        records = tuple(replace(r, note=keys.note()) if r.input == "customer table" else r for r in records)
     inputs = result.workbook_inputs(sha256=sha, params=options, provenance=records)
     export = assemble_export(inputs, stem=Path(args.out).stem)
     out = Path(args.out)
@@ -282,14 +296,19 @@ def _assign(args: argparse.Namespace) -> int:
         given = next(iter(corrections.values()))
         if model_id is not None and given != model_id:
             frame = frame.drop(columns=[model_id], errors="ignore").rename(columns={given: model_id})
-    assigned = assign_file(model, frame)
+    fitted = FittedRecipe.from_dict(model.fitted_recipe)
+    keys = _repeated_keys(args.repeated_keys, frame, fitted.id_column, fitted.roles)
+    assigned = assign_file(model, keys.frame)
     if args.out.lower().endswith(".xlsx"):
         data = build_workbook([Sheet("Customers", assigned.reset_index(drop=True), "Customers with their segment.")])
     else:
         data = customers_csv(assigned)
     _write(args.out, data)
     counts = assigned["segment_name"].value_counts()
-    lines = [f"{len(assigned):,} customers assigned to {len(counts)} segments:"]
+    lines = [
+        *([keys.sentence()] if keys.found else []),
+        f"{len(assigned):,} customers assigned to {len(counts)} segments:",
+    ]
     lines += [f"  {name}: {count:,}" for name, count in counts.items()]
     filled = assigned["imputed"].ne("")  # issue 15: imputed values are never passed off as observed
     if filled.any():
@@ -372,6 +391,16 @@ def _role_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _repeated_keys_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--repeated-keys",
+        choices=("keep", "last", "merge"),
+        default="keep",
+        help="rows that share a customer key: keep each as a customer (default, as in the app), keep the last row "
+        "of each key, or merge them into one (behaviour averaged, the most common category, the first id or date)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of every command (``segment``, ``assign``, ``score``, ``fraud``, ``samples``)."""
     parser = _Parser(prog=PROG, description="CardLens: credit-card customer segments from the command line.")
@@ -399,6 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="what INPUT is, when the guess (a repeated key + a date + an amount = transactions) is wrong",
     )
+    _repeated_keys_argument(segment)
     segment.add_argument("--recipe", metavar="RECIPE.json", help="cleaning recipe downloaded from the Clean page")
     segment.add_argument(
         "--algorithm",
@@ -441,6 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="id=COLUMN",
         help="the customer id column of NEWFILE when it is named differently from the model's",
     )
+    _repeated_keys_argument(assign)
     assign.set_defaults(run=_assign)
 
     score = commands.add_parser(

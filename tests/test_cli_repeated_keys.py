@@ -1,0 +1,56 @@
+"""``segment`` and ``assign --repeated-keys keep|last|merge`` on the AllLife layout (five repeated keys)."""
+
+from __future__ import annotations
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from core.__main__ import build_parser, main
+from tests.layouts import alllife_customers
+
+
+@pytest.fixture(scope="module")
+def alllife_file(tmp_path_factory):
+    layout = alllife_customers()
+    path = tmp_path_factory.mktemp("alllife") / layout.filename
+    path.write_bytes(layout.data)
+    return path
+
+
+def run_info(book: openpyxl.Workbook) -> str:
+    return "\n".join(str(cell) for row in book["Run"].iter_rows(values_only=True) for cell in row if cell)
+
+
+def test_both_commands_take_the_choice_and_default_to_keep_as_the_app_does():
+    parser = build_parser()
+    assert parser.parse_args(["segment", "x.csv"]).repeated_keys == "keep"
+    assert parser.parse_args(
+        ["assign", "m.json", "x.csv", "--out", "o.csv", "--repeated-keys", "merge"]
+    ).repeated_keys == ("merge")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["segment", "x.csv", "--repeated-keys", "sum"])
+
+
+@pytest.mark.slow
+def test_segment_merges_repeated_keys_says_so_and_records_it_then_assign_keeps_the_last(alllife_file, tmp_path, capsys):
+    out, model = tmp_path / "segments.xlsx", tmp_path / "model.json"
+    args = ["segment", str(alllife_file), "--k", "3", "--stability", "0", "--out", str(out), "--model-out", str(model)]
+    assert main([*args, "--repeated-keys", "merge"]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        "- 5 customer keys appeared twice; merged into one row each (numbers averaged): 660 rows -> 655 customers."
+        in printed
+    )
+    book = openpyxl.load_workbook(out, read_only=True)
+    assert book["Customers"].max_row == 655 + 1
+    assert "660 rows; repeated keys: merged (5 keys); your file" in run_info(book)
+
+    assigned = tmp_path / "assigned.csv"
+    assert main(["assign", str(model), str(alllife_file), "--out", str(assigned), "--repeated-keys", "last"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("5 customer keys appeared twice; kept the last row of each: 660 rows -> 655 customers.")
+    assert len(pd.read_csv(assigned)) == 655
+    assert main(["assign", str(model), str(alllife_file), "--out", str(assigned)]) == 0
+    assert "kept, each row as its own customer: 660 rows -> 660 customers." in capsys.readouterr().out
+    assert len(pd.read_csv(assigned)) == 660
