@@ -272,6 +272,47 @@ if chosen and tuple(chosen) != tuple(current):
     st.rerun()
 if not chosen:
     st.error("Choose at least one feature; the last choice is kept until you do.")
+encoded = next((step.state for step in clean.fitted.steps if step.kind == "categories"), None)
+fitted_roles = clean.fitted.roles
+reasons = cleaning.feature_reasons(clean.table, fitted_roles)
+left_out = reasons[~reasons["used"] & reasons["column"].map(lambda c: fitted_roles.get(c) in ("categorical", "text"))]
+if encoded is not None and encoded["columns"]:
+    st.markdown("**Categories taking part**")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "feature": [str(c) for c in encoded["columns"]],
+                "levels": [len(encoded["levels"][c]) for c in encoded["columns"]],
+                "level names": [", ".join(encoded["levels"][c]) for c in encoded["columns"]],
+                "pooled into (other)": [", ".join(encoded["pooled"][c]) for c in encoded["columns"]],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        "Each category becomes one 0/1 column per level; levels rarer than the step's minimum share (1% of "
+        "customers unless you changed it) are pooled into (other). Gower K-Medoids and k-prototypes on the "
+        "Cluster page compare customers by category match or mismatch."
+    )
+if len(left_out):
+    st.markdown("**Text columns left out**")
+    st.dataframe(
+        left_out.assign(
+            values=[int(clean.table[c].nunique()) for c in left_out["column"]],
+            reason=lambda t: t["reason"].where(
+                t["values"] <= cleaning.MAX_LEVELS,
+                f"more than {cleaning.MAX_LEVELS} different values: names or free text, not a category",
+            ),
+        )[["column", "values", "reason"]],
+        hide_index=True,
+        width="stretch",
+        column_config={"values": st.column_config.NumberColumn("different values", format="localized")},
+    )
+    st.caption(
+        f"A column with more than {cleaning.MAX_LEVELS} different values reads as names or free text, not as a "
+        "category a segment could be described by; its role can be changed in the role table on the Upload page."
+    )
 with st.expander("Why these features"):
     st.dataframe(cleaning.feature_reasons(clean.table, clean.fitted.roles), hide_index=True, width="stretch")
 ui.plotly_chart(charts.correlation_chart(clean.matrix.corr()), key="clean__heatmap")

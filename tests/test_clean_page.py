@@ -37,6 +37,8 @@ def test_first_visit_applies_the_recommended_recipe(app, customers):
     assert np.isfinite(clean.matrix.to_numpy()).all()
     assert "CUST_ID" not in clean.features and "utilisation" in clean.features
     assert any("applied automatically" in info.value for info in app.info)
+    shown = [m.value for m in app.markdown]
+    assert "**Categories taking part**" not in shown and "**Text columns left out**" not in shown  # numbers only
     assert app.session_state[state.CUSTOMER_SOURCE] == "customers"
     correlation = json.loads(app.get("plotly_chart")[0].proto.spec)
     if len(clean.features) > 12:  # a grid this large is unreadable: the strongest pairs instead
@@ -115,3 +117,32 @@ def test_joined_source_reports_matches_and_uses_both_tables(app, sparkov_path):
     assert any("40 customers matched. 1 customers in the customer table" in c.value for c in app.caption)
     clean = app.session_state[state.CLEAN]
     assert len(clean.table) == 40 and {"credit_limit", "monetary"} <= set(clean.features)
+
+
+def test_a_churn_table_says_which_categories_take_part_and_which_text_is_left_out(app):
+    import layouts
+
+    from core.io import load_table
+
+    churn = load_table(layouts.bank_churners(n=600).data, "BankChurners.csv").frame
+    # a bank's export often carries the branch: 80 names, too many to read as a category
+    churn["Branch"] = np.random.default_rng(1).choice([f"Branch {i:03d}" for i in range(80)], size=len(churn))
+    app.run()
+    _load_customers(app, churn)
+    app.switch_page(CLEAN_PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    shown = [m.value for m in app.markdown]
+    assert "**Categories taking part**" in shown and "**Text columns left out**" in shown
+    frames = [frame.value for frame in app.dataframe]
+    taking_part = next(f for f in frames if "pooled into (other)" in f.columns).set_index("feature")
+    assert list(taking_part.index) == [
+        "Gender",
+        "Education_Level",
+        "Marital_Status",
+        "Income_Category",
+        "Card_Category",
+    ]
+    assert taking_part.loc["Gender", "levels"] == 2
+    left_out = next(f for f in frames if list(f.columns) == ["column", "values", "reason"]).set_index("column")
+    assert left_out.loc["Branch", "values"] == 80
+    assert left_out.loc["Branch", "reason"].startswith("more than 50 different values")
