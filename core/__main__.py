@@ -278,7 +278,7 @@ def _feedback(path: str, customers: Any) -> tuple[Any, str]:
 
 def _assign(args: argparse.Namespace) -> int:
     from core.clean import FittedRecipe
-    from core.model import assign_file, model_from_json
+    from core.model import assign_file, model_from_json, unseen_level_lines, unseen_levels
     from core.workbook import Sheet, build_workbook, customers_csv
 
     model = model_from_json(_read(args.model)[0])
@@ -317,6 +317,7 @@ def _assign(args: argparse.Namespace) -> int:
             f"{cells:,} blank values in {int(filled.sum()):,} rows were filled in by the model's recipe; "
             "the 'imputed' column names them."
         )
+    lines += unseen_level_lines(unseen_levels(model, assigned))  # mismatched with every segment's level
     print("\n".join([*lines, f"Written to {args.out}"]))
     return 0
 

@@ -3,11 +3,19 @@
 The model file is JSON: the fitted cleaning recipe (``FittedRecipe.to_dict``: every learned imputation value,
 cap, transform and scaler), the feature names, the segment centres in matrix space, the algorithm and its
 parameters, and the segment names and descriptions. Nothing is pickled, so a model file is safe to open.
+
+A mixed-data model (Gower K-Medoids, k-prototypes) also holds a ``mixed`` section: the distance (``gower`` or
+``prototypes``), each numeric column's position, range and weight, each categorical feature's one-hot columns,
+levels, weight and the rare levels pooled at fit time, and ``gamma``; its centres are the medoids or prototypes.
+New customers are then placed by that distance, exactly as the fit placed its own; a level not seen at fit time
+mismatches every centre and is counted (:func:`unseen_levels`). Files without the section (saved before it
+existed) still load and assign by euclidean distance to the centres.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +24,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import pairwise_distances_argmin_min
 
+from core.cluster._mixed import LEVEL_SEPARATOR, MixedSpace
 from core.errors import DataError, excerpt
 from core.io import read_json_document
 from core.naming import display_name
@@ -27,6 +36,30 @@ MAX_SEGMENTS = 1_000
 MAX_FEATURES = 10_000
 MAX_CENTRE = 1e12  # beyond any amount or scaled score; squared distances from 1e154 on overflow to infinity
 _SAVE_AGAIN = "Save the model again (python -m core segment ... --model-out, or the Profiles page)."
+MIXED_METHODS = {"gower": "medoids", "prototypes": "prototypes"}  # distance -> what the centres are
+
+
+@dataclass(frozen=True)
+class MixedModel:
+    """How a mixed-data model compares customers with its medoids or prototypes.
+
+    Attributes
+    ----------
+    space : MixedSpace
+        The distance as fitted: method, numeric positions, ranges and weights, category blocks and weights, gamma.
+    levels : dict[str, tuple of str]
+        Categorical feature -> the levels of its one-hot columns, in column order.
+    pooled : dict[str, tuple of str]
+        Categorical feature -> the rare levels seen at fit time and counted as ``(other)``.
+    """
+
+    space: MixedSpace
+    levels: dict[str, tuple[str, ...]]
+    pooled: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def seen(self, feature: str) -> set[str]:
+        """Return the levels of a categorical feature known at fit time (its columns' and the pooled ones)."""
+        return {*self.levels[feature], *self.pooled.get(feature, ())}
 
 
 @dataclass(frozen=True)
@@ -47,6 +80,8 @@ class SegmentModel:
         Its parameters.
     names, descriptions : dict[int, str]
         Segment id -> display name / description.
+    mixed : MixedModel or None
+        For Gower K-Medoids and k-prototypes: the distance that places customers (None: euclidean).
     """
 
     fitted_recipe: dict[str, Any]
@@ -56,21 +91,60 @@ class SegmentModel:
     params: dict[str, Any] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
     descriptions: dict[int, str] = field(default_factory=dict)
+    mixed: MixedModel | None = None
 
 
 def model_from_run(
     clean: Any, segmentation: Any, names: Mapping[int, str] | None = None, descriptions: Mapping[int, str] | None = None
 ) -> SegmentModel:
     """Build a model from a ``CleanResult`` and a ``Segmentation`` (and the names shown to users)."""
+    features = tuple(segmentation.feature_names)
+    space = getattr(segmentation, "model", None)
+    mixed = None
+    if isinstance(space, MixedSpace):
+        pooled = next((step.state["pooled"] for step in clean.fitted.steps if step.kind == "categories"), {})
+        mixed = MixedModel(
+            space,
+            {name: _block_levels(features, positions) for name, positions in space.blocks},
+            {name: tuple(str(v) for v in pooled.get(name, ())) for name, _ in space.blocks if pooled.get(name)},
+        )
     return SegmentModel(
         fitted_recipe=clean.fitted.to_dict(),
-        features=tuple(segmentation.feature_names),
+        features=features,
         centres=np.asarray(segmentation.centres, dtype="float64"),
         algorithm=segmentation.algorithm,
         params=dict(segmentation.params),
         names={int(k): str(v) for k, v in (names or {}).items()},
         descriptions={int(k): str(v) for k, v in (descriptions or {}).items()},
+        mixed=mixed,
     )
+
+
+def _block_levels(features: tuple[str, ...], positions: tuple[int, ...]) -> tuple[str, ...]:
+    return tuple(features[p].split(LEVEL_SEPARATOR, 1)[1] for p in positions)
+
+
+def _mixed_document(mixed: MixedModel) -> dict[str, Any]:
+    space = mixed.space
+    return {
+        "method": space.method,
+        "centres": MIXED_METHODS[space.method],
+        "numeric": [
+            {"column": int(c), "range": r, "weight": w}
+            for c, r, w in zip(space.numeric, space.ranges, space.numeric_weights, strict=True)
+        ],
+        "categories": [
+            {
+                "feature": name,
+                "columns": [int(c) for c in positions],
+                "levels": list(mixed.levels[name]),
+                "weight": weight,
+                "pooled": list(mixed.pooled.get(name, ())),
+            }
+            for (name, positions), weight in zip(space.blocks, space.category_weights, strict=True)
+        ],
+        "gamma": space.gamma,
+    }
 
 
 def model_to_json(model: SegmentModel) -> str:
@@ -86,6 +160,8 @@ def model_to_json(model: SegmentModel) -> str:
         "names": {str(k): v for k, v in model.names.items()},
         "descriptions": {str(k): v for k, v in model.descriptions.items()},
     }
+    if model.mixed is not None:
+        document["mixed"] = _mixed_document(model.mixed)
     return json.dumps(document, indent=1, default=str)
 
 
@@ -98,7 +174,9 @@ def model_from_json(text: str | bytes) -> SegmentModel:
         With one sentence when the text is not a CardLens model (not JSON, empty, truncated, another format,
         a newer version) or is damaged: a missing or malformed part, centres that are not a k x p table of
         finite numbers within :data:`MAX_CENTRE` (1e308 centres would put every customer in one segment),
-        centres that do not match the features, a cleaning recipe that cannot be read.
+        centres that do not match the features, a cleaning recipe that cannot be read, a mixed-data section
+        that does not describe every feature once (positions, positive finite ranges, levels that match the
+        one-hot column names, non-negative finite weights and gamma).
     """
     document = read_json_document(
         text,
@@ -128,7 +206,71 @@ def model_from_json(text: str | bytes) -> SegmentModel:
         params=dict(params or {}),
         names=_segment_texts(document.get("names"), "names", len(centres)),
         descriptions=_segment_texts(document.get("descriptions"), "descriptions", len(centres)),
+        mixed=None if document.get("mixed") is None else _mixed_section(document["mixed"], features),
     )
+
+
+def _mixed_section(value: Any, features: tuple[str, ...]) -> MixedModel:
+    """Return the mixed-data section as a :class:`MixedModel`, or refuse it in one sentence."""
+    if not isinstance(value, dict):
+        raise _damaged("its mixed-data section is not a mapping")
+    method = value.get("method")
+    if method not in MIXED_METHODS:
+        raise _damaged(f"its mixed-data distance must be one of {', '.join(MIXED_METHODS)}")
+    numeric, categories = value.get("numeric"), value.get("categories")
+    if not isinstance(numeric, list) or not isinstance(categories, list):
+        raise _damaged("its mixed-data section must list the numeric columns and the categorical features")
+    if not all(isinstance(item, dict) for item in [*numeric, *categories]):
+        raise _damaged("each numeric column and categorical feature of its mixed-data section must be a mapping")
+    columns = [item.get("column") for item in numeric]
+    blocks = [item.get("columns") for item in categories]
+    if not all(isinstance(b, list) and b for b in blocks):
+        raise _damaged("each categorical feature of its mixed-data section must list its one-hot columns")
+    positions = [*columns, *(c for b in blocks for c in b)]
+    if not all(isinstance(c, int) and not isinstance(c, bool) for c in positions) or sorted(positions) != list(
+        range(len(features))
+    ):
+        raise _damaged("its mixed-data section must place every feature exactly once, by its column number")
+    ranges = [item.get("range") for item in numeric]
+    if not all(_finite(r) and r > 0 for r in ranges):
+        raise _damaged("the ranges of its numeric columns must be positive numbers")
+    weights = [item.get("weight", 1.0) for item in [*numeric, *categories]]
+    gamma = value.get("gamma", 2.0)
+    if not all(_finite(w) and w >= 0 for w in [*weights, gamma]):
+        raise _damaged("its mixed-data weights and gamma must be non-negative numbers")
+    if method == "gower" and not sum(weights) > 0:
+        raise _damaged("its Gower weights must not all be zero")
+    levels, pooled = {}, {}
+    for item, block in zip(categories, blocks, strict=True):
+        name, named, rare = item.get("feature"), item.get("levels"), item.get("pooled", [])
+        if not isinstance(name, str) or name in levels:
+            raise _damaged("its categorical features must have distinct names (text)")
+        if not isinstance(named, list) or [f"{name}{LEVEL_SEPARATOR}{level}" for level in named] != [
+            features[c] for c in block
+        ]:
+            raise _damaged(f"the levels of {excerpt(name)} in its mixed-data section do not match the feature columns")
+        if not isinstance(rare, list) or not all(isinstance(level, str) for level in rare):
+            raise _damaged(f"the pooled levels of {excerpt(name)} must be a list of texts")
+        levels[name] = tuple(named)
+        if rare:
+            pooled[name] = tuple(rare)
+    space = MixedSpace(
+        numeric=tuple(columns),
+        blocks=tuple((name, tuple(block)) for name, block in zip(levels, blocks, strict=True)),
+        method=method,
+        ranges=tuple(float(r) for r in ranges),
+        numeric_weights=tuple(float(w) for w in weights[: len(numeric)]),
+        category_weights=tuple(float(w) for w in weights[len(numeric) :]),
+        gamma=float(gamma),
+    )
+    return MixedModel(space, levels, pooled)
+
+
+def _finite(number: Any) -> bool:
+    try:
+        return isinstance(number, (int, float)) and not isinstance(number, bool) and math.isfinite(number)
+    except OverflowError:  # integers beyond float range
+        return False
 
 
 def _damaged(what: str) -> DataError:
@@ -207,7 +349,10 @@ def assign_file(model: SegmentModel, frame: pd.DataFrame) -> pd.DataFrame:
         row the recipe filled in (``"PURCHASES; MINIMUM_PAYMENTS"``, ``""`` when every value was observed), so
         filled-in values are never mistaken for observed ones. Features computed from a filled-in column
         (utilisation, ...) are not listed separately. For mixtures and density-based algorithms the nearest
-        centre approximates the app's own assignment.
+        centre approximates the app's own assignment. A mixed-data model places customers by the fit's own rule:
+        the nearest medoid by Gower distance (``distance`` in ``[0, 1]``) or the cheapest prototype
+        (``distance`` is the k-prototypes cost); a level not seen at fit time mismatches every centre (count
+        them with :func:`unseen_levels`).
 
     Raises
     ------
@@ -232,7 +377,13 @@ def assign_file(model: SegmentModel, frame: pd.DataFrame) -> pd.DataFrame:
     values = matrix[list(model.features)].to_numpy(dtype="float64")
     if len(values) == 0:
         raise DataError("The new file has no customers left after cleaning.")
-    labels, distance = pairwise_distances_argmin_min(values, model.centres)
+    if model.mixed is not None:
+        for feature, unseen in _unseen_rows(model.mixed, table).items():
+            positions = dict(model.mixed.space.blocks)[feature]
+            values[np.ix_(unseen, positions)] = 0.0  # no level set: a mismatch with every centre
+        labels, distance = model.mixed.space.nearest(values, model.centres)
+    else:
+        labels, distance = pairwise_distances_argmin_min(values, model.centres)
     if not np.isfinite(distance).all():
         raise DataError(
             "Some customers are infinitely far from every segment centre, so segments cannot be assigned: the "
@@ -244,6 +395,63 @@ def assign_file(model: SegmentModel, frame: pd.DataFrame) -> pd.DataFrame:
     out["distance"] = distance
     out["imputed"] = imputed_cells(frame, table)
     return out
+
+
+def _unseen_rows(mixed: MixedModel, table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Categorical feature -> rows (positions) of the cleaned table whose level was not seen at fit time."""
+    from core.clean import as_levels
+
+    out = {}
+    for feature in mixed.levels:
+        if feature in table.columns:
+            unseen = np.flatnonzero(~as_levels(table[feature]).isin(mixed.seen(feature)).to_numpy())
+            if len(unseen):
+                out[feature] = unseen
+    return out
+
+
+def unseen_levels(model: SegmentModel, table: pd.DataFrame) -> pd.DataFrame:
+    """Count the customers whose category level was not seen when a mixed-data model was fitted.
+
+    Parameters
+    ----------
+    model : SegmentModel
+        The saved model (a model without a ``mixed`` section has nothing to count).
+    table : pandas.DataFrame
+        The cleaned customers, e.g. :func:`assign_file`'s output. Not modified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``feature, level, customers``: one row per unseen level, most customers first within a feature.
+    """
+    rows = []
+    if model.mixed is not None:
+        from core.clean import as_levels
+
+        for feature, unseen in _unseen_rows(model.mixed, table).items():
+            counts = as_levels(table[feature]).iloc[unseen].value_counts(sort=False)
+            for level, count in sorted(counts.items(), key=lambda item: (-item[1], str(item[0]))):
+                rows.append({"feature": feature, "level": str(level), "customers": int(count)})
+    return pd.DataFrame(rows, columns=["feature", "level", "customers"]).astype({"customers": "int64"})
+
+
+def unseen_level_lines(unseen: pd.DataFrame) -> list[str]:
+    """Say per feature how many customers hold a level not seen at fit time, naming the levels.
+
+    Examples
+    --------
+    >>> unseen = pd.DataFrame({"feature": ["Card_Category"] * 2, "level": ["Titanium", "Black"], "customers": [9, 3]})
+    >>> unseen_level_lines(unseen)
+    ['Card_Category: 12 customers with a level not seen when the model was fitted (Titanium, Black)']
+    """
+    lines = []
+    for feature, group in unseen.groupby("feature", sort=False):
+        total = int(group["customers"].sum())
+        levels = excerpt(", ".join(group["level"]))
+        who = "customer" if total == 1 else "customers"
+        lines.append(f"{feature}: {total:,} {who} with a level not seen when the model was fitted ({levels})")
+    return lines
 
 
 def imputed_cells(frame: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
