@@ -194,6 +194,14 @@ if sweep is not None:
 
 # ---- algorithm and parameters -------------------------------------------------------------------------------
 st.subheader("Segment")
+categories = [f for f in clean.fitted.categorical if f in clean.features]
+if categories:
+    suited = " and ".join(a.label for a in ALGORITHMS.values() if a.mixed)
+    st.info(
+        f"Your features include {len(categories)} categories ({ui.plain_all(categories)}). {suited} compare "
+        "customers by category match or mismatch; the other algorithms use the categories' 0/1 columns.",
+        icon=":material/category:",
+    )
 algorithm = st.selectbox(
     "Algorithm",
     list(ALGORITHMS),
@@ -202,6 +210,8 @@ algorithm = st.selectbox(
 )
 spec = ALGORITHMS[algorithm]
 st.caption(spec.description)
+if categories:
+    st.caption(spec.categories)
 stored = dict(choices["params"].get(algorithm, {}))
 if spec.uses_k and "k" not in stored and sweep is not None:
     stored["k"] = sweep.recommended_k
@@ -360,6 +370,31 @@ with comparing:
 
 # ---- see the segments --------------------------------------------------------------------------------------
 st.subheader("See the segments")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_gower_mds(matrix: pd.DataFrame) -> cluster.Projection:
+    return cluster.gower_mds(matrix)
+
+
+if categories:  # PCA would draw the categories' 0/1 columns as numbers: a map by Gower distances instead
+    projected = ui.run_safely(lambda: cached_gower_mds(matrix), what="The map of the customers")
+    if projected is not None:
+        st.plotly_chart(
+            safe_chart(
+                "projection_chart",
+                projected.coords,
+                segmentation.labels[projected.rows],
+                names,
+                explained=projected.explained,
+                title=projected.method,
+            ),
+            key="cluster__gower_map",
+        )
+        st.caption(
+            f"{projected.method}: numbers count by their share of the range, categories by match or mismatch, as "
+            "Gower K-Medoids compares customers. The tabs below treat the categories' 0/1 columns as numbers."
+        )
 # Only the open view is drawn: sending all four figures (8,950 points each) on every rerun cost the browser seconds.
 pca_2d, pca_3d, tsne_tab, pairs = st.tabs(
     ["PCA 2-D", "PCA 3-D", "t-SNE", "Scatter matrix"], key="cluster__view", on_change="rerun"

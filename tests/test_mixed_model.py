@@ -203,3 +203,17 @@ def test_the_silhouette_from_a_distance_matrix_matches_scikit_learn():
     labels[0] = 4  # a segment of one customer scores 0, as in scikit-learn
     expected = silhouette_score(distances.astype(np.float64), labels, metric="precomputed")
     assert silhouette_of(distances, labels) == pytest.approx(expected, abs=1e-6)
+
+
+def test_metrics_and_the_sweep_say_their_silhouette_is_on_gower_distances_for_mixed_algorithms(planted, fitted):
+    segmentation, _ = fitted
+    matrix = apply_recipe(planted, default_recipe(planted, ROLES), ROLES).matrix
+    gower = cluster.segmentation_metrics(matrix, segmentation.labels, algorithm=segmentation.algorithm)
+    plain = cluster.segmentation_metrics(matrix, segmentation.labels)
+    assert (gower["silhouette_distance"], plain["silhouette_distance"]) == ("Gower", "euclidean")
+    expected = silhouette_score(cluster.gower_distances(matrix), segmentation.labels, metric="precomputed")
+    assert gower["silhouette"] == pytest.approx(expected, abs=1e-4)
+    table, _ = cluster.compare(matrix, {"mixed": segmentation})
+    assert table.loc["mixed", "silhouette_distance"] == "Gower"
+    sweep = cluster.sweep_k(matrix, segmentation.algorithm, range(2, 4), sample_size=500)
+    assert sweep.silhouette_distance == "Gower"

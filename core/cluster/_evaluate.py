@@ -82,6 +82,8 @@ class SweepResult:
         The algorithm swept.
     notes : tuple of str
         How the sweep was computed (samples).
+    silhouette_distance : {"euclidean", "Gower"}
+        The distance the silhouette column was computed on (Gower for the mixed-data algorithms).
     """
 
     table: pd.DataFrame
@@ -91,6 +93,7 @@ class SweepResult:
     agree: bool
     algorithm: str = "kmeans"
     notes: tuple[str, ...] = ()
+    silhouette_distance: str = "euclidean"
 
 
 def _silhouette(values: np.ndarray, labels: np.ndarray, rows: np.ndarray, random_state: int) -> float:
@@ -280,7 +283,8 @@ def sweep_k(
             f"BIC comes from Gaussian mixtures fitted for each k on a seeded sample of "
             f"{min(len(values), BIC_SAMPLE):,} customers; the elbow is where the fall in inertia slows most."
         )
-    return SweepResult(table, best, votes, sentence, agree, algorithm, tuple(notes))
+    distance = "Gower" if spec.mixed else "euclidean"
+    return SweepResult(table, best, votes, sentence, agree, algorithm, tuple(notes), distance)
 
 
 def _sweep_table(
@@ -342,8 +346,13 @@ def _mixed_sweep_table(
 
 
 def segmentation_metrics(
-    matrix: pd.DataFrame | np.ndarray, labels: np.ndarray, *, sample_size: int = 5_000, random_state: int = 0
-) -> dict[str, float]:
+    matrix: pd.DataFrame | np.ndarray,
+    labels: np.ndarray,
+    *,
+    sample_size: int = 5_000,
+    random_state: int = 0,
+    algorithm: str | None = None,
+) -> dict[str, float | str]:
     """Return quality metrics of one partition (noise customers left out of the scores).
 
     Parameters
@@ -356,28 +365,38 @@ def segmentation_metrics(
         Customers used for the silhouette.
     random_state : int
         Seed of that sample.
+    algorithm : str, optional
+        The algorithm that found the labels: for ``"gower-kmedoids"`` and ``"kprototypes"`` the silhouette is
+        computed on Gower distances (categories by match or mismatch), as those algorithms compare customers.
 
     Returns
     -------
     dict
         ``segments, noise_share, silhouette, calinski_harabasz, davies_bouldin, smallest_share,
-        largest_share`` (scores are NaN when fewer than two segments remain).
+        largest_share`` (scores are NaN when fewer than two segments remain) and ``silhouette_distance``
+        (``"Gower"`` or ``"euclidean"``), so the silhouette can be labelled.
     """
-    values, _ = as_matrix(matrix)
+    values, names = as_matrix(matrix)
     labels = np.asarray(labels, dtype=np.int64)
     if len(labels) != len(values):
         raise DataError("The labels do not match the customers: segment the current data again.")
     rows = seeded_sample(len(values), sample_size, random_state)
     ch, db = _partition_scores(values, labels)
     sizes = np.bincount(labels[labels >= 0]) if (labels >= 0).any() else np.array([0])
+    gower = algorithm is not None and get_algorithm(algorithm).mixed
+    if gower:
+        silhouette = gower_silhouette(mixed_space(values, names), values, labels, rows)
+    else:
+        silhouette = _silhouette(values, labels, rows, random_state)
     return {
         "segments": int((sizes > 0).sum()),
         "noise_share": float(np.mean(labels < 0)),
-        "silhouette": _silhouette(values, labels, rows, random_state),
+        "silhouette": silhouette,
         "calinski_harabasz": ch,
         "davies_bouldin": db,
         "smallest_share": float(sizes[sizes > 0].min() / len(labels)) if sizes.any() else 0.0,
         "largest_share": float(sizes.max() / len(labels)),
+        "silhouette_distance": "Gower" if gower else "euclidean",
     }
 
 
@@ -417,7 +436,12 @@ def compare(
     """
     names = list(segmentations)
     metrics = pd.DataFrame(
-        [segmentation_metrics(matrix, segmentations[n].labels, random_state=random_state) for n in names],
+        [
+            segmentation_metrics(
+                matrix, segmentations[n].labels, random_state=random_state, algorithm=segmentations[n].algorithm
+            )
+            for n in names
+        ],
         index=pd.Index(names, name="segmentation"),
     )
     ari = pd.DataFrame(
