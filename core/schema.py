@@ -24,6 +24,7 @@ from core.transactions import (
     elapsed_seconds,
     infer_transaction_columns,
     integer_date_format,
+    integer_date_placeholders,
     looks_like_timestamps,
     parse_timestamps,
 )
@@ -426,6 +427,7 @@ def outcome_column(roles: Mapping[str, str]) -> str | None:
     return next((column for column, role in roles.items() if role == LABEL), None)
 
 
+_PICK = {"timestamp": "date column", "amount": "amount column"}  # the Upload page's words for missing roles
 _OVERRIDE_ALIASES = {"key": "customer", "outcome": "label", "date": "timestamp", "time": "timestamp"}
 _TX_ROLE_FOR_COLUMN_ROLE = {"customer": ID, "timestamp": DATETIME, "amount": AMOUNT, "label": LABEL}
 
@@ -734,7 +736,7 @@ def understand(
             guesses[column] = RoleGuess(TEXT, HIGH, "excluded by you")
     tx_columns = infer_transaction_columns(frame, overrides=tx_overrides)
     is_transactions = kind == TRANSACTIONS or (kind is None and _transaction_shaped(frame, tx_columns))
-    notes = []
+    notes = _placeholder_notes(frame, guesses)
     if is_transactions and tx_columns.amount is not None and guesses[tx_columns.amount].role == LEAKAGE:
         guesses[tx_columns.amount] = RoleGuess(AMOUNT, HIGH, "the amount of each transaction")
     if is_transactions:
@@ -760,9 +762,12 @@ def understand(
                 flags = ",".join(f"{role}=COLUMN" for role in missing)
                 notes.append(
                     f"the key {key!r} repeats a lot (about {len(keys) / max(keys.nunique(), 1):,.1f} rows per value): "
-                    "if each row is a transaction, say so with --kind transactions"
-                    + (f" and --columns {flags}" if missing else "")
-                    + " (or in the column-role table)."
+                    "if each row is a transaction, read it as one: on the Upload page set 'Read this file as' to "
+                    "Transaction table"
+                    + (f" and pick its {' and '.join(_PICK[role] for role in missing)} there" if missing else "")
+                    + ", or on the command line add --kind transactions"
+                    + (f" --columns {flags}" if missing else "")
+                    + "."
                 )
         tx_columns = None
     return Understanding(
@@ -777,6 +782,19 @@ def understand(
         notes=tuple(notes),
         frame=frame,
     )
+
+
+def _placeholder_notes(frame: pd.DataFrame, guesses: Mapping[str, RoleGuess]) -> list[str]:
+    """Say how many "no date" placeholders (``99991231``, ``0``) each whole-number date column holds."""
+    notes = []
+    for column, guess in guesses.items():
+        if guess.role == DATETIME and _is_numeric(frame[column]):
+            found = integer_date_placeholders(frame[column])
+            if found is not None:
+                count, example = found
+                values = "value was a placeholder" if count == 1 else "values were placeholders"
+                notes.append(f"{count:,} {values} for no date in {column!r}, e.g. {example}; treated as missing.")
+    return notes
 
 
 def _keyless_transactions(frame: pd.DataFrame, columns: TransactionColumns) -> bool:

@@ -454,13 +454,23 @@ def elapsed_seconds(values: pd.Series) -> bool:
     return len(present) > 1 and float(present.iloc[0]) < 86_400 and bool(present.is_monotonic_increasing)
 
 
+def _no_date_numbers(whole: pd.Series) -> pd.Series:
+    """Mark ``yyyymmdd`` placeholders for "no date": 0, 00010101 and any day of the year 9999 (99991231, 99999999)."""
+    return whole.eq(0) | whole.eq(10_101) | (whole // 10_000).eq(9_999)
+
+
 def integer_date_format(values: pd.Series) -> str | None:
     """Return ``"%Y%m%d"`` or ``"%y%m%d"`` when whole numbers read as dates in that layout, else None.
+
+    ``yyyymmdd`` columns may hold placeholders for "no date" (``99991231``, ``0``, ``10101``) besides real
+    dates: they are read as missing by :func:`parse_timestamps` and counted by :func:`integer_date_placeholders`.
 
     Examples
     --------
     >>> integer_date_format(pd.Series([930101, 931231, 950615])), integer_date_format(pd.Series([20240131]))
     ('%y%m%d', '%Y%m%d')
+    >>> integer_date_format(pd.Series([20240131, 99991231, 20190704, 99991231]))
+    '%Y%m%d'
     >>> integer_date_format(pd.Series([1250.0, 99.5]))
     """
     if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
@@ -473,12 +483,32 @@ def integer_date_format(values: pd.Series) -> str | None:
         return None
     whole = sample.astype("int64")
     for date_format, low, high, width in (("%Y%m%d", 19000101, 21001231, 8), ("%y%m%d", 101, 991231, 6)):
-        if not whole.between(low, high).all():
+        dates = whole[~_no_date_numbers(whole)] if date_format == "%Y%m%d" else whole  # placeholders aside
+        if dates.empty or not dates.between(low, high).all():
             continue
-        parsed = pd.to_datetime(whole.astype("str").str.zfill(width), format=date_format, errors="coerce")
+        parsed = pd.to_datetime(dates.astype("str").str.zfill(width), format=date_format, errors="coerce")
         if parsed.notna().all():
             return date_format
     return None
+
+
+def integer_date_placeholders(values: pd.Series) -> tuple[int, str] | None:
+    """Count the "no date" placeholders of a ``yyyymmdd`` column (read as missing); return (count, first one).
+
+    Examples
+    --------
+    >>> integer_date_placeholders(pd.Series([20240131, 99991231, None, 99991231, 0]))
+    (3, '99991231')
+    >>> integer_date_placeholders(pd.Series([20240131, 20240201])), integer_date_placeholders(pd.Series([1.5]))
+    (None, None)
+    """
+    if integer_date_format(values) != "%Y%m%d":
+        return None
+    whole = pd.to_numeric(values, errors="coerce").dropna().astype("int64")
+    found = whole[_no_date_numbers(whole)]
+    if found.empty:
+        return None
+    return len(found), str(found.iloc[0])
 
 
 def nanosecond_dates(parsed: pd.Series) -> pd.Series:

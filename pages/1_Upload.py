@@ -48,6 +48,7 @@ NOT_USED = "(none)"
 LABEL_TO_ROLE = {label: role for role, label in schema.ROLE_LABELS.items()}
 CONFIDENCE_WORDS = {schema.HIGH: "High", schema.MEDIUM: "Medium", schema.LOW: "Low - please check"}
 BLANK_KEY_WORDS = {"keep": "Keep each as a customer of its own", "drop": "Drop them"}
+KIND_WORDS = {"customers": "Customer table (one row per customer)", "transactions": "Transaction table"}
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -233,6 +234,26 @@ def start_with_sample() -> None:
     st.session_state[state.SAMPLE_AUTOLOADED] = True
     if state.get(state.DATASET) is None and state.get(state.TRANSACTIONS) is None:
         load_full_sample()
+
+
+def read_as(kind: str, widget: str) -> None:
+    """Radio callback of "Read this file as": understand the table as the other kind and move it there."""
+    new_kind = st.session_state[widget]
+    dataset = state.get(state.DATASET if kind == CUSTOMERS else state.TRANSACTIONS)
+    if new_kind == kind or dataset is None:
+        return
+    frame = dataset.as_loaded
+    understood = ui.run_safely(
+        lambda: cached_understand(dataset.sha256, new_kind, frame), what=f"Understanding {dataset.name}"
+    )
+    if understood is None:
+        return
+    remove_table(kind)
+    empty_uploader(new_kind)  # whatever file it showed is replaced by this one
+    st.session_state[NOTICES] = []
+    say("info", f"{ui.plain(dataset.name)} is now read as the {KIND_WORDS[new_kind].split(' (')[0].lower()}.")
+    store(new_kind, dataset.name, LoadedTable(frame, dataset.report), dataset.sha256, understood)
+    reconcile(new_kind)
 
 
 # ---- repeated customer keys -------------------------------------------------------------------------------
@@ -583,6 +604,18 @@ def dataset_section(dataset: state.Dataset, kind: str) -> None:
     st.subheader("Customer table" if kind == CUSTOMERS else "Transaction table")
     understood = state.get(state.CUSTOMERS_UNDERSTOOD if kind == CUSTOMERS else state.TX_UNDERSTOOD)
     report_block(dataset, understood)
+    st.radio(
+        "Read this file as",
+        (CUSTOMERS, TRANSACTIONS),
+        index=0 if kind == CUSTOMERS else 1,
+        format_func=KIND_WORDS.get,
+        key=f"upload__{kind}_kind",
+        horizontal=True,
+        on_change=read_as,
+        args=(kind, f"upload__{kind}_kind"),
+        help="A file with one row per transaction (a customer key that repeats, a date and an amount) is read as "
+        "transactions, and its customers are derived from it.",
+    )
     keys_slot = st.container()  # filled after the role table: a corrected key changes what repeats
     roles_tab, preview_tab = st.tabs(["Column roles", "Preview and profile"])
     with roles_tab:

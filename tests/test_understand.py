@@ -245,5 +245,9 @@ def test_a_customer_table_whose_key_repeats_a_lot_says_how_to_read_it_as_transac
     )
     u = understand(frame)
     assert u.kind == "customers"
-    assert any("--kind transactions and --columns timestamp=COLUMN,amount=COLUMN" in line for line in u.lines())
+    assert any("--kind transactions --columns timestamp=COLUMN,amount=COLUMN." in line for line in u.lines())
+    assert any(
+        "set 'Read this file as' to Transaction table and pick its date column and amount column" in line
+        for line in u.lines()
+    )
     assert not [line for line in understand(frame, kind="customers").lines() if "--kind" in line]
