@@ -8,6 +8,7 @@ import streamlit as st
 
 from pages import _state as state
 from pages import _ui as ui
+from pages import _work as work
 
 MEMORY_TEMP = Path("/dev/shm")  # memory-backed on Linux: upload spools and workbook parts never touch the disk
 if MEMORY_TEMP.is_dir() and os.access(MEMORY_TEMP, os.W_OK):
@@ -15,6 +16,8 @@ if MEMORY_TEMP.is_dir() and os.access(MEMORY_TEMP, os.W_OK):
 
 st.set_page_config(page_title="CardLens: card customer segments", page_icon="💳", layout="wide")
 state.init_defaults()
+if os.environ.get("CARDLENS_WARM_SAMPLE", "1") != "0":
+    work.warm_sample()  # once per server process: the sample's Cluster page then answers from the cache
 
 navigation = st.navigation(
     {

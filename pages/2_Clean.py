@@ -356,3 +356,4 @@ st.dataframe(  # amounts to the cent, an id never with thousands separators
     column_config={clean.id_column: st.column_config.NumberColumn(format="%d")} if numeric_id else None,
 )
 st.page_link(ui.CLUSTER, label="Next: find segments", icon=":material/arrow_forward:")
+ui.prefetch_next_step()  # the Cluster page's k sweep starts while the visitor reads this page

@@ -1,20 +1,18 @@
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from core import cluster, pipeline
 from core.charts import cluster as charts
 from core.cluster import ALGORITHMS, resolve_params
+from pages import _cached as cached
 from pages import _state as state
 from pages import _ui as ui
+from pages import _work as work
+from pages._cached import frozen
 
 ui.page_header("Cluster", "Segment customers, pick the number of segments, and see how far to trust them.")
 clean = ui.ensure_clean()
@@ -22,8 +20,6 @@ matrix: pd.DataFrame = clean.matrix
 
 
 T = TypeVar("T")
-# First guesses of the slow extras on a 2-core machine (seconds); once one ran, its own duration is the guess.
-ESTIMATES = {"t-SNE": 30.0, "stability": 15.0, "comparison": 3.0}
 NUMBER = st.column_config.NumberColumn
 COMPARE_COLUMNS = {
     "segments": NUMBER("Segments", format="%d"),
@@ -44,93 +40,15 @@ CRITERIA_COLUMNS = {
 }
 
 
-# ---- cached core calls (keyed on the matrix and the parameters) --------------------------------------------
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_sweep(matrix: pd.DataFrame, algorithm: str, k_max: int) -> cluster.SweepResult:
-    return pipeline.recommend_k(matrix, algorithm, k_max=k_max)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_fit(matrix: pd.DataFrame, algorithm: str, params: tuple) -> cluster.Segmentation:
-    return cluster.fit(matrix, algorithm, dict(params))
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def cached_diagnostics(matrix: pd.DataFrame, labels: np.ndarray) -> tuple[dict, pd.DataFrame]:
-    return pipeline.diagnose(matrix, labels)  # once per segmentation: the O(n^2) silhouette in one pass
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_stability(matrix: pd.DataFrame, algorithm: str, params: tuple) -> pd.DataFrame:
-    return pipeline.check_stability(matrix, cached_fit(matrix, algorithm, params))
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_compare(matrix: pd.DataFrame, runs: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
-    fitted = {label: cached_fit(matrix, algorithm, params) for label, algorithm, params in runs}
-    return cluster.compare(matrix, fitted)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_pca(matrix: pd.DataFrame, n_components: int) -> tuple[pd.DataFrame, np.ndarray]:
-    return cluster.pca(matrix, n_components)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_tsne(matrix: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    return cluster.tsne(matrix)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_k_distance(matrix: pd.DataFrame, min_samples: int) -> tuple[np.ndarray, float]:
-    return cluster.k_distance(matrix, min_samples)
-
-
-def frozen(params: dict) -> tuple:
-    return tuple(sorted(params.items()))
-
-
 @st.cache_resource(max_entries=64, show_spinner=False)
 def safe_chart(builder: str, *args, **kwargs) -> go.Figure:
     """A chart built and made safe once per content: rebuilding and re-checking every figure cost ~1 s a rerun."""
     return ui.safe_figure(getattr(charts, builder)(*args, **kwargs))
 
 
-@st.cache_resource
-def seen_durations() -> dict[str, float]:
-    """How long each slow extra last took on this server (the next estimate)."""
-    return {}
-
-
-def with_progress(action: Callable[[], T], *, what: str, doing: str) -> T | None:
-    """Run a slow call in a worker thread with a progress bar counting against a time estimate.
-
-    A cached answer comes back at once and shows no bar; errors reach the user through ``ui.run_safely``.
-    """
-    context = get_script_run_ctx()
-
-    def work() -> T:
-        add_script_run_ctx(threading.current_thread(), context)  # st.cache_data needs the session's context
-        return action()
-
-    start = time.monotonic()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(work)
-        try:
-            future.result(timeout=0.5)
-        except Exception:  # still running (or failed: run_safely below reports it)
-            pass
-        if not future.done():
-            estimate = seen_durations().get(what, ESTIMATES[what])
-            bar = st.progress(0.0, text=f"{doing} (about {estimate:.0f} s)")
-            while not future.done():
-                elapsed = time.monotonic() - start
-                left = max(estimate - elapsed, 1.0)
-                bar.progress(min(elapsed / estimate, 0.95), text=f"{doing}: about {left:.0f} s left")
-                time.sleep(0.25)
-            bar.empty()
-            seen_durations()[what] = time.monotonic() - start
-        return ui.run_safely(future.result, what=what[:1].upper() + what[1:])
+def heavy(action: Callable[[], T], *, what: str, doing: str) -> T | None:
+    """A heavy cached call: queued behind other visitors' jobs if need be, with progress; errors reported."""
+    return ui.run_safely(lambda: work.run(action, what=what, doing=doing), what=what[:1].upper() + what[1:])
 
 
 choices = dict(state.get(state.CLUSTER_PARAMS, {}))
@@ -167,9 +85,11 @@ choices.update(sweep_algorithm=sweep_algorithm, k_max=int(k_max))
 asked = right.button("Recommend k", key="cluster__sweep", help="Fit every k and let five criteria vote.")
 sweep = state.get(state.SWEEP)
 if sweep is None or asked:
-    with st.status(f"Trying k = 2 to {int(k_max)} with {ALGORITHMS[sweep_algorithm].label}…", expanded=False) as status:
-        result = ui.run_safely(lambda: cached_sweep(matrix, sweep_algorithm, int(k_max)), what="The k sweep")
-        status.update(label="Criteria computed" if result else "The k sweep failed", state="complete")
+    result = heavy(
+        lambda: cached.sweep(matrix, sweep_algorithm, int(k_max)),
+        what="k sweep",
+        doing=f"Trying k = 2 to {int(k_max)} with {ALGORITHMS[sweep_algorithm].label}",
+    )
     if result is not None:
         state.put(state.SWEEP, result)
         sweep = result
@@ -269,7 +189,9 @@ choices["params"] = {**choices["params"], algorithm: params}
 st.session_state[state.CLUSTER_PARAMS] = choices
 
 if algorithm == "dbscan":
-    found = ui.run_safely(lambda: cached_k_distance(matrix, params["min_samples"]), what="The k-distance curve")
+    found = heavy(
+        lambda: cached.k_distance(matrix, params["min_samples"]), what="k-distance curve", doing="Measuring distances"
+    )
     if found is not None:
         distances, suggested = found
         st.caption(f"Suggested eps: {suggested:.2f}, the knee of the k-distance curve (computed on a sample).")
@@ -287,8 +209,11 @@ segmentation = state.get(state.SEGMENTATION)
 if resolved is not None and (
     segmentation is None or segmentation.algorithm != algorithm or segmentation.params != resolved
 ):
-    with st.spinner(f"Segmenting {len(matrix):,} customers with {spec.label}…"):
-        fitted = ui.run_safely(lambda: cached_fit(matrix, algorithm, frozen(resolved)), what="Segmentation")
+    fitted = heavy(
+        lambda: cached.fit(matrix, algorithm, frozen(resolved)),
+        what="segmentation",
+        doing=f"Segmenting {len(matrix):,} customers with {spec.label}",
+    )
     if fitted is not None:
         state.put(state.SEGMENTATION, fitted)
         segmentation = fitted
@@ -301,7 +226,12 @@ if segmentation.algorithm != algorithm or segmentation.params != resolved:
 names = ui.segment_names()
 for note in segmentation.notes:
     st.caption(note)
-metrics, silhouettes = cached_diagnostics(matrix, segmentation.labels)
+diagnosed = heavy(
+    lambda: cached.diagnostics(matrix, segmentation.labels), what="diagnostics", doing="Measuring the segments"
+)
+if diagnosed is None:
+    st.stop()
+metrics, silhouettes = diagnosed
 cells = st.columns(5)
 cells[0].metric("Segments", metrics["segments"])
 cells[1].metric("Silhouette", f"{metrics['silhouette']:.2f}", help="-1..1; higher means better separated.")
@@ -325,8 +255,8 @@ if segmentation.algorithm == "hierarchical":
 st.subheader("How far to trust the segments")
 stability = state.get(state.STABILITY)
 if st.button(f"Check stability ({pipeline.STABILITY_RUNS} bootstrap refits)", key="cluster__stability"):
-    stability = with_progress(
-        lambda: cached_stability(matrix, segmentation.algorithm, frozen(segmentation.params)),
+    stability = heavy(
+        lambda: cached.stability(matrix, segmentation.algorithm, frozen(segmentation.params)),
         what="stability",
         doing=f"Refitting on {pipeline.STABILITY_RUNS} resamples of up to {cluster.STABILITY_SAMPLE:,} customers",
     )
@@ -340,7 +270,7 @@ if stability is not None:
         + "; below that, do not act on it."
     )
 else:
-    estimate = seen_durations().get("stability", ESTIMATES["stability"])
+    estimate = work.estimate("stability")
     st.caption(f"Stability refits the segmentation on resampled customers; it takes about {estimate:.0f} s.")
 
 comparing = st.expander("Compare algorithms", key="cluster__compare_open", on_change="rerun")
@@ -359,8 +289,8 @@ with comparing:
         for key in compared:
             extra = {"k": k} if ALGORITHMS[key].uses_k else {}
             runs.append((ALGORITHMS[key].label, key, frozen(resolve_params(key, extra))))
-        result = with_progress(
-            lambda: cached_compare(matrix, tuple(runs)), what="comparison", doing="Segmenting with each algorithm"
+        result = heavy(
+            lambda: cached.compare(matrix, tuple(runs)), what="comparison", doing="Segmenting with each algorithm"
         )
         if result is not None:
             table, ari = result
@@ -401,14 +331,14 @@ pca_2d, pca_3d, tsne_tab, pairs = st.tabs(
 )
 with pca_2d:
     if pca_2d.open:
-        coords, explained = cached_pca(matrix, 2)
+        coords, explained = cached.pca(matrix, 2)
         st.plotly_chart(
             safe_chart("projection_chart", coords, segmentation.labels, names, explained=explained, title="PCA"),
             key="cluster__pca2",
         )
 with pca_3d:
     if pca_3d.open:
-        coords, explained = cached_pca(matrix, 3)
+        coords, explained = cached.pca(matrix, 3)
         st.plotly_chart(
             safe_chart(
                 "projection_chart", coords, segmentation.labels, names, explained=explained, title="PCA, three axes"
@@ -417,15 +347,13 @@ with pca_3d:
         )
 with tsne_tab:
     if tsne_tab.open:
-        estimate = seen_durations().get("t-SNE", ESTIMATES["t-SNE"])
+        estimate = work.estimate("t-SNE")
         st.caption(
             "t-SNE keeps neighbours together but not distances; it runs on a seeded sample of 2,000 customers "
             f"(about {estimate:.0f} s the first time, kept afterwards)."
         )
         if st.button("Compute t-SNE", key="cluster__tsne") or choices["tsne"]:
-            embedded = with_progress(
-                lambda: cached_tsne(matrix), what="t-SNE", doing="Embedding 2,000 customers with t-SNE"
-            )
+            embedded = heavy(lambda: cached.tsne(matrix), what="t-SNE", doing="Embedding 2,000 customers with t-SNE")
             if embedded is not None:
                 choices["tsne"] = True
                 coords, rows = embedded

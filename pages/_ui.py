@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import pandas as pd
 import streamlit as st
 
 from core import pipeline
@@ -108,12 +107,6 @@ def _default_clean(customers, tx_canonical, source: str, roles_json: str):
     return recipe, clean
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _default_segments(matrix: pd.DataFrame):
-    sweep = pipeline.recommend_k(matrix)
-    return sweep, pipeline.segment(matrix, sweep=sweep)
-
-
 def _said(message: str, page: str, label: str) -> None:
     st.caption(message)
     st.page_link(page, label=label, icon=":material/tune:")
@@ -156,6 +149,7 @@ def ensure_clean() -> Any:
     state.put(state.RECIPE, recipe)
     state.put(state.CLEAN, clean)
     st.session_state[state.CUSTOMER_SOURCE] = source
+    prefetch_next_step()
     _said("The data was cleaned with the default recipe.", CLEAN, "Change the recipe on Clean")
     return clean
 
@@ -167,7 +161,9 @@ def ensure_segments() -> tuple[Any, Any]:
     if segmentation is not None and len(segmentation.labels) == len(clean.table):
         return clean, segmentation
     with st.spinner("Segmenting with K-Means and the recommended number of segments ..."):
-        done = run_safely(lambda: _default_segments(clean.matrix), what="Segmentation with the defaults")
+        from pages import _cached  # here, not at the top: the first page should not wait for scikit-learn
+
+        done = run_safely(lambda: _cached.default_segments(clean.matrix), what="Segmentation with the defaults")
     if done is None:
         st.stop()
     sweep, segmentation = done
@@ -254,3 +250,20 @@ def sidebar_status(where: Any, *, with_download: bool = True) -> None:
             from pages import _workbook
 
             _workbook.sidebar_download()
+
+
+def prefetch_next_step() -> None:
+    """Start the k sweep in the background as soon as the data is cleaned and nothing is segmented yet.
+
+    It is the Cluster page's first and slowest result; by the time the visitor opens that page it is done, or
+    under way and waited for rather than started again.
+    """
+    clean = st.session_state.get(state.CLEAN)
+    if clean is None or st.session_state.get(state.SWEEP) is not None:
+        return
+    choices = st.session_state.get(state.CLUSTER_PARAMS) or {}
+    algorithm, k_max = choices.get("sweep_algorithm", "kmeans"), int(choices.get("k_max", pipeline.K_MAX))
+    matrix = clean.matrix
+    from pages import _cached, _work
+
+    _work.prefetch(f"sweep-{id(matrix)}-{algorithm}-{k_max}", lambda: _cached.sweep(matrix, algorithm, k_max))

@@ -21,6 +21,9 @@ SHARED_DATASETS = PROJECT.parent / "shared" / "datasets"
 CC_GENERAL = SHARED_DATASETS / "cc_general.csv"
 SPARKOV_15K = SHARED_DATASETS / "cc_transactions_sparkov_sample_15k.csv"
 APP_TIMEOUT = 60  # seconds per AppTest run; a 2-core CI machine is slow on first imports
+# AppTest runs the app in this process: no background warm-up of the sample competing with the tests (the
+# browser tests' servers are started with it on, as a deployment runs; tests/test_work.py warms on purpose).
+os.environ.setdefault("CARDLENS_WARM_SAMPLE", "0")
 
 
 # `make test-fast` (pytest -m "not slow and not browser") leaves these out; `make test` runs everything.
@@ -148,7 +151,10 @@ def streamlit_server(tmp_path_factory):
         "none",
     ]
     with open(log, "wb") as fh:
-        proc = subprocess.Popen(cmd, cwd=PROJECT, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        env = {**os.environ, "CARDLENS_WARM_SAMPLE": "1"}
+        proc = subprocess.Popen(
+            cmd, cwd=PROJECT, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
         try:
             deadline = time.monotonic() + 60
             while True:

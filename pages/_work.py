@@ -1,0 +1,234 @@
+"""Heavy work on a shared server: a few jobs at a time, in arrival order, each visitor shown their place.
+
+Streamlit runs every visitor's script in a thread of one process. Eight visitors who each start a k sweep would
+split the cores eight ways, wait eight times as long and hold eight working sets in memory at once. Here every
+heavy computation (the bodies of the cached calls in ``pages/_cached.py``, which only run on a cache miss)
+first takes a slot of one process-wide :class:`Gate` (``with GATE.slot():``): at most :data:`SLOTS` run at a
+time, the rest wait in arrival order. :func:`run` calls such a computation from a page in a worker thread and
+keeps the page informed: its place in the queue while it waits, a progress bar against a time estimate while
+it runs. A visitor who leaves the page (another page, another setting) while queued gives up the place; a job
+that already started finishes, and its result is cached for whoever asks next. A visitor who asks for a result
+another visitor is computing takes no slot: Streamlit's per-key compute lock makes them wait for that result.
+
+:func:`prefetch` starts the computation a visitor will most likely ask for next (the k sweep once the data is
+cleaned), and :func:`warm_sample` computes the bundled sample's default segmentation once per server process,
+so the public demo's Cluster page answers from the cache for every visitor.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+T = TypeVar("T")
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+SLOTS = max(1, int(os.environ.get("CARDLENS_WORKERS", "0") or 0) or _cores())
+# First guesses of the slow jobs on a 2-core machine (seconds); once one ran, its own duration is the guess.
+ESTIMATES = {"k sweep": 6.0, "segmentation": 1.0, "t-SNE": 30.0, "stability": 15.0, "comparison": 3.0}
+POLL_SECONDS = 0.25
+QUIET_SECONDS = 0.4  # a job done this fast shows no bar at all
+
+
+class Cancelled(Exception):
+    """The visitor left the page while their job was still waiting for a slot."""
+
+
+@dataclass
+class _Ticket:
+    number: int
+    thread: int
+    cancelled: bool = False
+
+
+class Gate:
+    """At most ``slots`` jobs at a time, started in arrival order.
+
+    A thread that holds a slot and enters again (a cached call calling another) does not queue behind itself.
+    """
+
+    def __init__(self, slots: int) -> None:
+        self.slots = slots
+        self._condition = threading.Condition()
+        self._waiting: deque[_Ticket] = deque()
+        self._running: dict[int, int] = {}  # thread id -> how deep it entered
+        self._numbers = itertools.count()
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold a slot for the duration of the block; raise :class:`Cancelled` if cancelled while queued."""
+        me = threading.get_ident()
+        with self._condition:
+            if me in self._running:
+                self._running[me] += 1
+            else:
+                ticket = _Ticket(next(self._numbers), me)
+                self._waiting.append(ticket)
+                while self._waiting[0] is not ticket or len(self._running) >= self.slots:
+                    if ticket.cancelled:
+                        self._waiting.remove(ticket)
+                        self._condition.notify_all()
+                        raise Cancelled
+                    self._condition.wait(POLL_SECONDS)
+                self._waiting.popleft()
+                self._running[me] = 1
+                self._condition.notify_all()
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._running[me] -= 1
+                if not self._running[me]:
+                    del self._running[me]
+                self._condition.notify_all()
+
+    def ahead(self, thread: int) -> int | None:
+        """Jobs ahead of ``thread``'s (running ones included); None when it is not waiting."""
+        with self._condition:
+            for place, ticket in enumerate(self._waiting):
+                if ticket.thread == thread:
+                    return place + len(self._running)
+        return None
+
+    def cancel(self, thread: int) -> None:
+        """Give up ``thread``'s place in the queue (a job that already started runs on)."""
+        with self._condition:
+            for ticket in self._waiting:
+                if ticket.thread == thread:
+                    ticket.cancelled = True
+            self._condition.notify_all()
+
+    @property
+    def busy(self) -> tuple[int, int]:
+        """``(running, waiting)`` jobs now."""
+        with self._condition:
+            return len(self._running), len(self._waiting)
+
+
+GATE = Gate(SLOTS)
+
+
+_durations: dict[str, float] = {}
+
+
+def estimate(what: str) -> float:
+    """Seconds ``what`` took last on this server, or a first guess."""
+    return _durations.get(what, ESTIMATES.get(what, 5.0))
+
+
+def _start(action: Callable[[], T], name: str) -> tuple[Future, threading.Thread]:
+    """Run ``action`` in a daemon thread that carries this script run's context (``st.cache_data`` needs it)."""
+    context = get_script_run_ctx()
+    future: Future = Future()
+
+    def work() -> None:
+        if context is not None:
+            add_script_run_ctx(threading.current_thread(), context)
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(action())
+        except BaseException as error:
+            future.set_exception(error)
+
+    thread = threading.Thread(target=work, name=f"cardlens-{name}", daemon=True)
+    thread.start()
+    return future, thread
+
+
+def _waiting_words(ahead: int) -> str:
+    jobs = "job" if ahead == 1 else "jobs"
+    return (
+        f"Waiting for a free worker: {ahead} {jobs} ahead of yours (this server runs {SLOTS} at a time "
+        "for all visitors). Leaving the page gives up the place."
+    )
+
+
+def run(action: Callable[[], T], *, what: str, doing: str) -> T:
+    """Run ``action`` (a heavy cached call) and show the visitor where it stands until it is done.
+
+    A cached answer comes back at once and shows nothing. Otherwise the page shows the place in the queue
+    while the job waits for a slot, then a progress bar counting against :func:`estimate`. Errors are raised
+    here, in the script thread, like a direct call would (pages wrap this in ``ui.run_safely``).
+    """
+    future, thread = _start(action, what)
+    try:
+        future.exception(timeout=QUIET_SECONDS)
+    except TimeoutError:
+        pass
+    if future.done():
+        return future.result()
+    slot = st.empty()
+    began: float | None = None
+    try:
+        while not future.done():
+            ahead = GATE.ahead(thread.ident or 0)
+            if ahead is not None:
+                slot.info(_waiting_words(ahead), icon=":material/hourglass_top:")
+            else:
+                began = began or time.monotonic()
+                guess, elapsed = estimate(what), time.monotonic() - began
+                left = max(guess - elapsed, 1.0)
+                slot.progress(min(elapsed / guess, 0.95), text=f"{doing}: about {left:.0f} s left")
+            time.sleep(POLL_SECONDS)
+    finally:
+        if not future.done():  # the visitor left (a rerun or a page switch stopped this script)
+            GATE.cancel(thread.ident or 0)
+        slot.empty()
+    if began is not None and future.exception() is None:
+        _durations[what] = time.monotonic() - began
+    return future.result()
+
+
+_prefetching: set[str] = set()
+_prefetch_lock = threading.Lock()
+
+
+def prefetch(name: str, action: Callable[[], Any]) -> None:
+    """Start ``action`` (a cached call) in the background unless a prefetch called ``name`` is running.
+
+    The page that later asks for the same result waits on Streamlit's compute lock for it (or reads the cache).
+    Failures are left for that page to meet and report.
+    """
+    with _prefetch_lock:
+        if name in _prefetching:
+            return
+        _prefetching.add(name)
+
+    def quietly() -> None:
+        try:
+            action()
+        except Exception:
+            pass
+        finally:
+            with _prefetch_lock:
+                _prefetching.discard(name)
+
+    _start(quietly, f"prefetch-{name}")
+
+
+@st.cache_resource(show_spinner=False)
+def warm_sample() -> threading.Thread:
+    """Once per server process: compute the bundled sample's default segmentation in the background."""
+    from pages import _cached
+
+    _, thread = _start(_cached.warm_sample, "warm-sample")
+    return thread
