@@ -60,3 +60,27 @@ def test_merging_repeated_keys_reaches_every_page_and_survives_page_switches(app
     assert state.CLEAN not in app.session_state, "the segments of the merged table are forgotten"
     assert customers_on_every_page(app) == {"Clean": 660, "Cluster": 660, "Profiles": 660}
     assert state.provenance(app.session_state)[0].note == "repeated keys: kept (5 keys)"
+
+
+def test_rows_without_a_key_can_be_dropped_and_the_workbook_says_so(app):
+    from tests.test_repeated_keys import alllife_with_blank_keys, csv
+
+    customers = alllife_with_blank_keys()  # 240 rows: 12 without a key, 5 keys repeated
+    app.run()
+    visit(app, UPLOAD)
+    app.get("file_uploader")[0].set_value(("blank.csv", csv(customers), "text/csv")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.radio(key="upload__blank_keys").value == "keep"
+    app.radio(key="upload__blank_keys").set_value("drop").run()
+    app.radio(key="upload__repeated_keys").set_value("last").run()
+    assert not app.exception, [e.value for e in app.exception]
+    dataset = app.session_state[state.DATASET]
+    assert len(dataset.as_loaded) == 240
+    assert dataset.frame["Customer Key"].notna().all() and dataset.frame["Customer Key"].is_unique
+    assert dataset.keys.sentence().endswith("12 rows had no customer key; dropped: 240 rows -> 223 customers.")
+    assert (
+        state.provenance(app.session_state)[0].note
+        == "repeated keys: last row kept (5 keys); blank keys: dropped (12 rows)"
+    )
+    visit(app, CLEAN)
+    assert len(app.session_state[state.CLEAN].table) == 223
