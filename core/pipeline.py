@@ -642,6 +642,7 @@ def workbook_inputs(
         stability=stability,
         recipe=recipe,
         clean_reports=clean.reports,
+        fitted_recipe=getattr(clean, "fitted", None),
         params=params,
         random_state=getattr(segmentation, "random_state", 0),
         layout=layout,

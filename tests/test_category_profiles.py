@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import json
+
+import layouts
 import numpy as np
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 
 from core.charts import profiles as charts
 from core.naming import category_tags, name_segments
@@ -63,3 +68,114 @@ def test_names_of_numeric_segments_carry_no_category_words(card_table):
     profiles = profile_segments(table, labels, ["spend"])
     assert [n.name for n in name_segments(profiles).values()] == ["High spend", "Low spend"]
     assert category_tags(profiles, 0) == []
+
+
+def _sheet(book, name: str) -> pd.DataFrame:
+    rows = list(book[name].values)
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+@pytest.fixture(scope="module")
+def churn_run():
+    from core import pipeline
+    from core.cluster import fit
+    from core.io import load_table
+    from core.schema import detect_layout, infer_roles
+
+    churn = layouts.bank_churners(n=800)
+    frame = load_table(churn.data, churn.filename).frame
+    recipe, clean = pipeline.prepare(frame, infer_roles(frame))
+    segmentation = fit(clean.matrix, "gower-kmedoids", {"k": 3})
+    profiles, names, descriptions = pipeline.profile_and_name(clean, segmentation, detect_layout(frame))
+    return pipeline.workbook_inputs(
+        dataset_name=churn.filename,
+        clean=clean,
+        segmentation=segmentation,
+        profiles=profiles,
+        names=names,
+        descriptions=descriptions,
+        layout=detect_layout(frame),
+        acted=None,
+        recipe=recipe,
+    )
+
+
+@pytest.fixture(scope="module")
+def churn_book(churn_run):
+    from core.workbook import assemble_workbook
+
+    return load_workbook(io.BytesIO(assemble_workbook(churn_run)))
+
+
+@pytest.mark.slow
+def test_the_workbook_has_a_row_per_segment_feature_and_level_with_the_chi_square_tests(churn_run, churn_book):
+    book = churn_book
+    assert book.sheetnames[:5] == ["README", "Summary", "Profiles", "Category profiles", "Customers"]
+    levels = _sheet(book, "Category profiles")
+    assert list(levels.columns) == [
+        "segment",
+        "segment_name",
+        "feature",
+        "label",
+        "level",
+        "customers",
+        "share",
+        "portfolio_share",
+        "index",
+        "chi2",
+        "chi2_p",
+        "dof",
+        "cramers_v",
+    ]
+    profiles = churn_run.profiles
+    assert len(levels) == len(profiles.levels)
+    assert levels["customers"].sum() == len(churn_run.table) * len(profiles.categorical_features)
+    assert set(levels["segment_name"]) == set(churn_run.names.values())
+    assert levels.groupby(["segment", "feature"])["share"].sum().round(9).eq(1).all()
+    first = levels.iloc[0]  # segment 0, the feature with the largest Cramér's V, its most common level
+    assert first["feature"] == profiles.category_tests.index[0]
+    assert first["cramers_v"] == pytest.approx(profiles.category_tests["cramers_v"].iloc[0])
+    sheet = book["Category profiles"]
+    formats = {sheet.cell(1, c).value: sheet.cell(2, c).number_format for c in range(1, sheet.max_column + 1)}
+    assert formats["share"] == formats["portfolio_share"] == "0.0%"
+    assert (formats["index"], formats["customers"], formats["cramers_v"]) == ("0", "#,##0", "0.000")
+    readme = _sheet(book, "README")
+    assert "Category profiles" in set(readme["item"])
+
+
+@pytest.mark.slow
+def test_the_recipe_sheet_shows_how_each_category_was_encoded(churn_run, churn_book):
+    recipe = _sheet(churn_book, "Recipe")
+    encoding = recipe[recipe["kind"] == "category encoding"]
+    assert list(encoding["what it did"].str.split(":").str[0]) == list(churn_run.fitted_recipe.categorical)
+    card = encoding[encoding["what it did"].str.startswith("Card_Category")].iloc[0]
+    assert json.loads(card["params"])["levels"][-1] == "(other)"
+    assert "pooled into (other): Platinum" in card["what it did"]  # 0.2% of customers hold Platinum cards
+
+
+@pytest.mark.slow
+def test_a_numeric_table_gets_no_category_sheet_and_no_encoding_rows():
+    from core import pipeline
+    from core.cluster import fit
+    from core.samples import generate_alllife
+    from core.schema import infer_roles
+    from core.workbook import assemble_workbook
+
+    frame = generate_alllife()
+    recipe, clean = pipeline.prepare(frame, infer_roles(frame))
+    segmentation = fit(clean.matrix, "kmeans", {"k": 3})
+    profiles, names, descriptions = pipeline.profile_and_name(clean, segmentation, "alllife")
+    inputs = pipeline.workbook_inputs(
+        dataset_name="alllife.csv",
+        clean=clean,
+        segmentation=segmentation,
+        profiles=profiles,
+        names=names,
+        descriptions=descriptions,
+        layout="alllife",
+        acted=None,
+        recipe=recipe,
+    )
+    book = load_workbook(io.BytesIO(assemble_workbook(inputs)))
+    assert book.sheetnames[:4] == ["README", "Summary", "Profiles", "Customers"]
+    assert "category encoding" not in set(_sheet(book, "Recipe")["kind"])

@@ -2,8 +2,9 @@
 
 Both the app (``pages/_workbook.py``) and ``python -m core segment`` call :func:`assemble_workbook`, so they
 write the same layout; ``docs/workbook.md`` documents every sheet and column. Sheets, in order: ``README``,
-``Summary``, ``Profiles``, ``Customers``, ``Metrics``, ``Recipe``, ``Run``, then ``Offers``, ``Feedback``,
-``Fraud`` and ``Trends`` when those parts are given.
+``Summary``, ``Profiles``, ``Category profiles`` (when categorical features took part), ``Customers``,
+``Metrics``, ``Recipe``, ``Run``, then ``Offers``, ``Feedback``, ``Fraud`` and ``Trends`` when those parts are
+given.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ class WorkbookInputs:
         Every input (customer table, transactions, recipe, model, feedback) with its name, rows and SHA-256.
     warnings, outcome_lines : sequence of str
         Checks of the segments (:mod:`core.guards`) and the outcome rate per segment: README (and Run) sheets.
+    fitted_recipe : core.clean.FittedRecipe or None
+        What the recipe learned (``CleanResult.fitted``): the Recipe sheet shows its category encoding.
     """
 
     dataset_name: str = "customers"
@@ -115,6 +118,7 @@ class WorkbookInputs:
     warnings: Sequence[str] = ()
     outcome_lines: Sequence[str] = ()
     provenance: Sequence[InputRecord] = ()
+    fitted_recipe: Any = None
 
 
 @dataclass(frozen=True)
@@ -264,6 +268,67 @@ def _profiles_sheet(profiles: SegmentProfiles, names: dict[int, str]) -> pd.Data
     return long.sort_values(["segment", "feature"], key=lambda c: c.map(order) if c.name == "feature" else c)
 
 
+CATEGORY_PROFILE_COLUMNS = [
+    "segment",
+    "segment_name",
+    "feature",
+    "label",
+    "level",
+    "customers",
+    "share",
+    "portfolio_share",
+    "index",
+    "chi2",
+    "chi2_p",
+    "dof",
+    "cramers_v",
+]
+
+
+def _category_profiles_sheet(profiles: SegmentProfiles, names: dict[int, str]) -> pd.DataFrame:
+    """Segment x categorical feature x level: shares against the portfolio, then the feature's chi-square tests.
+
+    Features come in order of Cramér's V (the most distinguishing first), levels by their portfolio share.
+    """
+    levels = profiles.levels
+    if levels.empty:
+        return pd.DataFrame(columns=CATEGORY_PROFILE_COLUMNS)
+    long = levels.assign(
+        segment_name=levels["segment"].map(lambda s: display_name(int(s), names)),
+        label=levels["feature"].map(lambda f: feature_words(f).label),
+        level=levels["level"].astype(str),
+    ).merge(profiles.category_tests, left_on="feature", right_index=True, how="left")
+    feature_order = {f: i for i, f in enumerate(profiles.category_tests.index)}
+    long = long.assign(
+        _feature=long["feature"].map(feature_order).fillna(len(feature_order)),
+        _common=-long["portfolio_share"],
+    )
+    long = long.sort_values(["segment", "_feature", "_common", "level"], kind="stable")
+    return long[CATEGORY_PROFILE_COLUMNS].astype({"dof": "Int64"}).reset_index(drop=True)
+
+
+def _encoding_rows(fitted: Any) -> list[dict[str, Any]]:
+    """Rows for the Recipe sheet: per categorical feature, the levels it was encoded with and those pooled."""
+    rows = []
+    for step in getattr(fitted, "steps", ()):
+        if step.kind != "categories":
+            continue
+        for feature in step.state.get("columns", []):
+            levels = [str(level) for level in step.state["levels"][feature]]
+            pooled = [str(level) for level in step.state.get("pooled", {}).get(feature, [])]
+            text = f"{feature}: one 0/1 column per level ({len(levels)}: {', '.join(levels)})"
+            text += f"; {len(pooled)} rare level(s) pooled into (other): {', '.join(pooled)}" if pooled else ""
+            rows.append(
+                {
+                    "step": step.number,
+                    "kind": "category encoding",
+                    "params": json.dumps({"feature": feature, "levels": levels, "pooled": pooled}),
+                    "what it did": text,
+                }
+            )
+    return rows
+
+
 def _metrics_sheet(inputs: WorkbookInputs) -> pd.DataFrame:
     """Long layout: ``section, item, k, value, text``."""
     rows: list[dict[str, Any]] = []
@@ -345,6 +410,7 @@ def _recipe_sheet(inputs: WorkbookInputs) -> pd.DataFrame:
         )
     if features is not None:
         rows.append({"kind": "features", "params": json.dumps(list(features))})
+    rows += _encoding_rows(inputs.fitted_recipe)
     columns = ["step", "kind", "params", "rows_before", "rows_after", "values_changed", "what it did"]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.astype({c: "Int64" for c in ("step", "rows_before", "rows_after", "values_changed")})
@@ -425,7 +491,11 @@ _SHEET_TEXT = {
     "Customers": "One row per customer: every input column, the segment id and name, and the confidence.",
     "Metrics": "How the number of segments was chosen (criteria per k, votes), the algorithm and its parameters, "
     "and stability. Columns: section, item, k, value, text.",
-    "Recipe": "The cleaning steps in order, their parameters and what each changed.",
+    "Category profiles": "One row per segment, categorical feature and level: customers, the level's share of "
+    "the segment and of the portfolio, the index (portfolio = 100), and the tests that say how strongly the "
+    "feature separates the segments (chi-square, its p-value and degrees of freedom, Cramér's V).",
+    "Recipe": "The cleaning steps in order, their parameters and what each changed; then the chosen features and "
+    "how each categorical feature was encoded (its levels, and the rare ones pooled into (other)).",
     "Run": "How to reproduce the run: seed, parameters, library versions, the input's SHA-256, time (UTC).",
     "Offers": "Each customer's top offers with a score and the reason.",
     "Feedback": "Campaign outcomes used to learn which offers work.",
@@ -465,6 +535,24 @@ def workbook_sheets(inputs: WorkbookInputs, *, now: dt.datetime | None = None) -
             colour_scale=("index", "zscore"),
         ),
     ]
+    if not profiles.levels.empty:
+        sheets.append(
+            Sheet(
+                "Category profiles",
+                _category_profiles_sheet(profiles, names),
+                _SHEET_TEXT["Category profiles"],
+                number_formats={
+                    "customers": "#,##0",
+                    "share": "0.0%",
+                    "portfolio_share": "0.0%",
+                    "index": "0",
+                    "chi2": "0.0",
+                    "chi2_p": "0.00E+00",
+                    "cramers_v": "0.000",
+                },
+                colour_scale=("index",),
+            )
+        )
     customer_sheet = Sheet("Customers", customers, _SHEET_TEXT["Customers"], number_formats={"confidence": "0.00"})
     sheets.append(customer_sheet)
     sheets.append(Sheet("Metrics", _metrics_sheet(inputs), _SHEET_TEXT["Metrics"]))
@@ -492,8 +580,12 @@ def workbook_sheets(inputs: WorkbookInputs, *, now: dt.datetime | None = None) -
     return sheets, customer_sheet, readme
 
 
+PROFILE_SHEETS = ("Summary", "Profiles", "Category profiles")  # the Customers sheet follows these
+
+
 def _with_customers(sheets: list[Sheet], customers: Sheet) -> list[Sheet]:
-    return [*sheets[:2], customers, *sheets[2:]]
+    position = sum(sheet.name in PROFILE_SHEETS for sheet in sheets)
+    return [*sheets[:position], customers, *sheets[position:]]
 
 
 def assemble_workbook(inputs: WorkbookInputs) -> bytes:
