@@ -21,6 +21,9 @@ from core.cluster._neighbours import k_distance
 from core.errors import DataError
 
 SCIPY_METRIC = {"euclidean": "euclidean", "manhattan": "cityblock", "cosine": "cosine"}
+# Above GMM_SAMPLE customers the mixture is fitted on a seeded sample of that many, then everyone is assigned
+# (its fit on all 1,000,000 rows took 57 s here); smaller tables are fitted whole, exactly as before.
+GMM_SAMPLE = 100_000
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class RawFit:
     proba: np.ndarray | None = None
     model: Any = None
     notes: list[str] = field(default_factory=list)
+    sample_rows: int | None = None  # customers the model was fitted on, when a sample of them
 
 
 def one_thread():
@@ -202,17 +206,24 @@ def fit_gmm(matrix: np.ndarray, params: dict[str, Any], random_state: int) -> Ra
     model = GaussianMixture(
         n_components=params["k"], covariance_type=params["covariance_type"], random_state=random_state
     )
+    rows = seeded_sample(len(matrix), GMM_SAMPLE, random_state)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(matrix)
+        model.fit(matrix[rows] if len(rows) < len(matrix) else matrix)
     notes = []
+    if len(rows) < len(matrix):
+        notes.append(
+            f"The mixture was fitted on a seeded sample of {len(rows):,} of the {len(matrix):,} customers (its "
+            "time grows with the rows); everyone was then placed in their most likely segment."
+        )
     if not model.converged_:
         notes.append(
             f"The mixture did not settle within {model.max_iter} rounds, so segments may shift between runs "
             "of different data; try fewer segments or a simpler segment shape (diag or spherical)."
         )
     proba = model.predict_proba(matrix)
-    return RawFit(proba.argmax(axis=1), model.means_, proba=proba, model=model, notes=notes)
+    sample_rows = len(rows) if len(rows) < len(matrix) else None
+    return RawFit(proba.argmax(axis=1), model.means_, proba=proba, model=model, notes=notes, sample_rows=sample_rows)
 
 
 def fit_hierarchical(matrix: np.ndarray, params: dict[str, Any], random_state: int) -> RawFit:
@@ -247,7 +258,7 @@ def fit_hierarchical(matrix: np.ndarray, params: dict[str, Any], random_state: i
         f"The tree was built on a seeded sample of {len(rows):,} customers (it needs memory that grows with "
         "the square of the rows); the rest were assigned to the nearest segment centre."
     )
-    return RawFit(labels, model=model, notes=[note])
+    return RawFit(labels, model=model, notes=[note], sample_rows=len(rows))
 
 
 def _eps_hint(matrix: np.ndarray, min_samples: int, random_state: int) -> str:
@@ -301,7 +312,7 @@ def _rest_from_reference(
         return RawFit(raw, model=reference)
     labels = reference.predict(matrix)
     labels[rows] = raw
-    return RawFit(labels, model=reference, notes=[note])
+    return RawFit(labels, model=reference, notes=[note], sample_rows=len(rows))
 
 
 def fit_hdbscan(matrix: np.ndarray, params: dict[str, Any], random_state: int) -> RawFit:

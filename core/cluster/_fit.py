@@ -61,6 +61,10 @@ class Segmentation:
         What :func:`assign` needs beyond the centres (the mixture, reference customers, the linkage tree).
     random_state : int
         Seed used.
+    sampled_rows : int or None
+        Customers the model was fitted on when it was fitted on a seeded sample (Gaussian mixture above
+        ``GMM_SAMPLE``, hierarchical, DBSCAN, HDBSCAN on large tables), the rest then assigned; ``None`` when
+        fitted on everyone. ``notes`` says so in words.
     """
 
     labels: np.ndarray
@@ -72,6 +76,7 @@ class Segmentation:
     notes: tuple[str, ...] = ()
     model: Any = field(default=None, repr=False, compare=False)
     random_state: int = 0
+    sampled_rows: int | None = None
 
     @property
     def n_segments(self) -> int:
@@ -223,6 +228,7 @@ def fit(
         notes=tuple(raw.notes),
         model=model,
         random_state=random_state,
+        sampled_rows=raw.sample_rows,
     )
 
 

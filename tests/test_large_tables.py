@@ -1,0 +1,79 @@
+"""Large tables: the k sweep and the Gaussian mixture fit on seeded samples above a threshold, say so, and agree
+with the whole-table computation; below the threshold nothing changes.
+
+The thresholds are lowered with the functions' own parameters (or module constants) so that a few thousand
+planted customers stand in for a million.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+
+from core.cluster import _algorithms
+from core.cluster._evaluate import sweep_k
+from core.cluster._fit import fit
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """6,000 customers in four well-separated groups of different sizes."""
+    values, truth = make_blobs(
+        n_samples=[2_400, 1_800, 1_200, 600], n_features=6, cluster_std=0.8, center_box=(-12, 12), random_state=7
+    )
+    return values, truth
+
+
+@pytest.mark.slow
+def test_the_sweep_on_a_sample_reports_it_and_picks_the_planted_k(planted):
+    values, _ = planted
+    whole = sweep_k(values, k_range=range(2, 7))
+    sampled = sweep_k(values, k_range=range(2, 7), fit_sample=2_000, fit_sample_above=5_000)
+    assert whole.recommended_k == sampled.recommended_k == 4
+    assert whole.sampled_rows is None and whole.sample_sentence == "" and whole.total_rows == 6_000
+    assert sampled.sampled_rows == 2_000 and sampled.total_rows == 6_000
+    assert "seeded sample of 2,000 of the 6,000 customers" in sampled.sample_sentence
+    assert sampled.notes[0] == sampled.sample_sentence
+
+
+@pytest.mark.slow
+def test_the_sampled_sweep_is_deterministic_with_its_seed(planted):
+    values, _ = planted
+    first = sweep_k(values, k_range=range(2, 6), fit_sample=1_500, fit_sample_above=5_000, random_state=3)
+    again = sweep_k(values, k_range=range(2, 6), fit_sample=1_500, fit_sample_above=5_000, random_state=3)
+    other = sweep_k(values, k_range=range(2, 6), fit_sample=1_500, fit_sample_above=5_000, random_state=4)
+    assert first.table.equals(again.table) and first.votes == again.votes
+    assert not first.table["inertia"].equals(other.table["inertia"])
+
+
+@pytest.mark.slow
+def test_a_table_under_the_threshold_is_swept_whole_as_before(planted):
+    values, _ = planted
+    default = sweep_k(values, k_range=range(2, 5))
+    explicit = sweep_k(values, k_range=range(2, 5), fit_sample=2_000, fit_sample_above=6_000)
+    assert default.table.equals(explicit.table) and default.sampled_rows is None
+
+
+@pytest.mark.slow
+def test_the_segmentation_of_the_sampled_sweeps_k_matches_the_whole_sweeps(planted):
+    values, _ = planted
+    whole = fit(values, "kmeans", {"k": sweep_k(values, k_range=range(2, 7)).recommended_k})
+    k = sweep_k(values, k_range=range(2, 7), fit_sample=2_000, fit_sample_above=5_000).recommended_k
+    assert adjusted_rand_score(whole.labels, fit(values, "kmeans", {"k": k}).labels) >= 0.9
+
+
+def test_a_mixture_on_a_large_table_is_fitted_on_a_sample_and_agrees_with_the_whole_fit(planted, monkeypatch):
+    values, truth = planted
+    whole = fit(values, "gmm", {"k": 4})
+    assert whole.sampled_rows is None and not any("seeded sample" in note for note in whole.notes)
+    monkeypatch.setattr(_algorithms, "GMM_SAMPLE", 2_000)
+    sampled = fit(values, "gmm", {"k": 4})
+    again = fit(values, "gmm", {"k": 4})
+    assert sampled.sampled_rows == 2_000
+    assert any("seeded sample of 2,000 of the 6,000 customers" in note for note in sampled.notes)
+    assert np.array_equal(sampled.labels, again.labels)
+    assert len(sampled.labels) == len(values) and sampled.confidence.shape == (len(values),)
+    assert adjusted_rand_score(whole.labels, sampled.labels) >= 0.9
+    assert adjusted_rand_score(truth, sampled.labels) >= 0.9
