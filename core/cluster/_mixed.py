@@ -296,7 +296,7 @@ def gower_kmedoids(
     for draw, (sample, distances) in enumerate(draws):
         result = _pam(distances, k, random_state + draw)
         rows = sample[np.asarray(result.medoids, dtype=np.int64)]
-        cost = space.nearest(evaluation, values[rows])[1].sum()
+        cost = space.distances(evaluation, values[rows]).min(axis=1).sum(dtype=np.float64)  # to judge draws
         if cost < best_cost:
             best_rows, best_cost = rows, cost
     labels, _ = space.nearest(values, values[best_rows])
