@@ -7,6 +7,7 @@ from core.charts import recommend as charts
 from core.recommend import empty_feedback, feedback_rows
 from pages import _state as state
 from pages import _ui as ui
+from pages import _work as work
 
 SETTINGS = "recs__settings"  # plain key (kept across pages): every choice made on this page
 SIMULATION = "recs__simulation"  # plain key: the last simulation run (its true rates and result)
@@ -26,7 +27,8 @@ MATCHES_SHOWN = 200
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def cached_scores(table, labels, id_column, catalogue):
-    return recommend.score_customers(table, labels, id_column=id_column, catalogue=catalogue)
+    with work.GATE.slot():
+        return recommend.score_customers(table, labels, id_column=id_column, catalogue=catalogue)
 
 
 def settings() -> dict:
@@ -380,8 +382,13 @@ if STORE is not None:
         "so the learner starts from all earlier campaigns."
     )
 with st.spinner("Scoring offers for every customer ..."):
+    catalogue = st.session_state[state.CATALOGUE]
     scored = ui.run_safely(
-        lambda: cached_scores(clean.table, segmentation.labels, clean.id_column, st.session_state[state.CATALOGUE]),
+        lambda: work.run(
+            lambda: cached_scores(clean.table, segmentation.labels, clean.id_column, catalogue),
+            what="offers",
+            doing="Scoring offers for every customer",
+        ),
         what="Scoring offers",
     )
 if scored is not None:

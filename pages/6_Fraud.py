@@ -5,6 +5,7 @@ from core import fraud, pipeline
 from core.charts import fraud as charts
 from pages import _state as state
 from pages import _ui as ui
+from pages import _work as work
 
 SETTINGS = "fraud__settings"  # plain key (kept across pages): the alert budget chosen on each tab
 DEFAULT_SETTINGS = {
@@ -17,17 +18,20 @@ BUDGET_KINDS = {"count": "Review the top N", "percent": "Review the top percent"
 @st.cache_data(max_entries=4, show_spinner=False)
 def cached_customers(_clean, _segmentation, table, matrix, labels, names, budget, budget_percent):
     """Score customers; keyed on the table, matrix, labels and names the scores depend on."""
-    return pipeline.customer_alerts(_clean, _segmentation, names, budget=budget, budget_percent=budget_percent)
+    with work.GATE.slot():
+        return pipeline.customer_alerts(_clean, _segmentation, names, budget=budget, budget_percent=budget_percent)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def cached_transactions(canonical, budget, budget_percent):
-    return pipeline.transaction_alerts(canonical, budget=budget, budget_percent=budget_percent)
+    with work.GATE.slot():
+        return pipeline.transaction_alerts(canonical, budget=budget, budget_percent=budget_percent)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def cached_evaluation(scores, labels, budget):
-    return fraud.evaluate(scores, labels, budget=budget)
+    with work.GATE.slot():
+        return fraud.evaluate(scores, labels, budget=budget)
 
 
 def budget_control(tab: str, what: str) -> tuple[int, float | None]:
@@ -131,16 +135,14 @@ with customers_tab:
     clean, segmentation = ui.ensure_segments()
     count, percent = budget_control("customers", "customers")
     with st.spinner("Scoring customers ..."):
+        names_now = ui.segment_names()
         scored = ui.run_safely(
-            lambda: cached_customers(
-                clean,
-                segmentation,
-                clean.table,
-                clean.matrix,
-                segmentation.labels,
-                ui.segment_names(),
-                count,
-                percent,
+            lambda: work.run(
+                lambda: cached_customers(
+                    clean, segmentation, clean.table, clean.matrix, segmentation.labels, names_now, count, percent
+                ),
+                what="customer scores",
+                doing="Scoring customers",
             ),
             what="Customer anomaly scoring",
         )
@@ -186,7 +188,14 @@ with transactions_tab:
     else:
         count, percent = budget_control("transactions", "transactions")
         with st.spinner("Scoring transactions ..."):
-            scored = ui.run_safely(lambda: cached_transactions(canonical, count, percent), what="Transaction scoring")
+            scored = ui.run_safely(
+                lambda: work.run(
+                    lambda: cached_transactions(canonical, count, percent),
+                    what="transaction scores",
+                    doing="Scoring transactions",
+                ),
+                what="Transaction scoring",
+            )
         if scored is not None:
             state.put(state.FRAUD_TRANSACTIONS, scored)
             show_notes(scored)

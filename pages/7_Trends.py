@@ -9,6 +9,7 @@ from core.charts import trends as charts
 from core.transactions import infer_transaction_columns, standardize_transactions
 from pages import _state as state
 from pages import _ui as ui
+from pages import _work as work
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "card_transactions.csv"
 CHOICES = "trends_choices"  # plain key: this page's choices, kept when the user leaves and comes back
@@ -28,17 +29,19 @@ def _canonical(frame: pd.DataFrame, columns) -> pd.DataFrame:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _view(tx, segment_by_customer, freq, metric, segments, horizon):
-    return trends.trends_view(
-        tx, segment_by_customer, freq=freq, metric=metric, segments=list(segments), horizon=horizon
-    )
+    with work.GATE.slot():
+        return trends.trends_view(
+            tx, segment_by_customer, freq=freq, metric=metric, segments=list(segments), horizon=horizon
+        )
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _migration(tx, _clean, _segmentation, segments_by_customer, names, n_periods, cut):
     """Keyed on the transactions, each customer's segment, the names and the split."""
-    return pipeline.migration(
-        tx, _clean, _segmentation, names, n_periods=n_periods, cut_dates=[cut] if cut is not None else None
-    )
+    with work.GATE.slot():
+        return pipeline.migration(
+            tx, _clean, _segmentation, names, n_periods=n_periods, cut_dates=[cut] if cut is not None else None
+        )
 
 
 def _load_sample() -> None:
@@ -129,7 +132,12 @@ choices.update(freq=freq, metric=metric, segments=chosen if segment_list else ch
 
 with st.spinner("Aggregating and forecasting (the model is chosen per segment by a backtest)..."):
     view = ui.run_safely(
-        lambda: _view(tx, segment_by_customer, freq, metric, tuple(chosen), horizon), what="The trends"
+        lambda: work.run(
+            lambda: _view(tx, segment_by_customer, freq, metric, tuple(chosen), horizon),
+            what="trends",
+            doing="Aggregating and forecasting",
+        ),
+        what="The trends",
     )
 if view is None:
     st.stop()
