@@ -77,3 +77,25 @@ def test_a_mixture_on_a_large_table_is_fitted_on_a_sample_and_agrees_with_the_wh
     assert len(sampled.labels) == len(values) and sampled.confidence.shape == (len(values),)
     assert adjusted_rand_score(whole.labels, sampled.labels) >= 0.9
     assert adjusted_rand_score(truth, sampled.labels) >= 0.9
+
+
+def test_profiles_of_a_large_table_test_on_a_sample_and_say_so(planted):
+    import pandas as pd
+
+    from core.profiles import profile_segments
+
+    values, truth = planted
+    table = pd.DataFrame(values, columns=[f"f{i}" for i in range(values.shape[1])])
+    whole = profile_segments(table, truth, list(table.columns))
+    sampled = profile_segments(table, truth, list(table.columns), test_sample=3_000)
+    again = profile_segments(table, truth, list(table.columns), test_sample=3_000)
+    assert whole.test_rows is None and whole.notes == ()
+    assert sampled.test_rows == 3_000
+    assert "seeded sample of 3,000 of the 6,000 customers" in sampled.notes[0]
+    pd.testing.assert_frame_equal(sampled.tests, again.tests)
+    pd.testing.assert_frame_equal(sampled.means, whole.means)  # everything but the tests uses everyone
+    pd.testing.assert_frame_equal(sampled.medians, whole.medians)
+    assert sampled.highlights == whole.highlights
+    ordered = sampled.tests["eta_squared"].reindex(whole.tests.index)
+    assert np.allclose(ordered, whole.tests["eta_squared"], atol=0.03)
+    assert (sampled.tests["kruskal_p"] < 1e-6).sum() == (whole.tests["kruskal_p"] < 1e-6).sum()
