@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core import schema
 from core.io import load_table
@@ -138,3 +140,32 @@ def test_the_upload_page_reads_such_a_file_as_transactions_when_asked(app):
     assert any(w.value.startswith("Pick a column for: Date / time") for w in app.warning)
     assert any("postings.csv is now read as the transaction table." in i.value for i in app.info)
     assert app.radio(key="upload__transactions_kind").value == "transactions"
+
+
+@pytest.mark.slow  # about 5 s on the shared machine
+@settings(max_examples=40, deadline=None)
+@given(
+    days=st.lists(st.integers(0, 40_000), min_size=1, max_size=40),
+    placeholders=st.lists(st.sampled_from([99991231, 99999999, 0, 10101]), max_size=20),
+    order=st.randoms(use_true_random=False),
+)
+def test_placeholders_are_missing_and_every_real_date_is_read(days, placeholders, order):
+    dates = (pd.Timestamp("1950-01-01") + pd.to_timedelta(days, unit="D")).strftime("%Y%m%d").astype(int).tolist()
+    values = dates + placeholders
+    order.shuffle(values)
+    column = pd.Series(values)
+    parsed, how = parse_timestamps(column)
+    assert how == "whole numbers written yyyymmdd"
+    assert parsed.isna().tolist() == [value in (99991231, 99999999, 0, 10101) for value in values]
+    expected = (len(placeholders), str(next(v for v in values if v in placeholders))) if placeholders else None
+    assert integer_date_placeholders(column) == expected
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[0, 0, 150, 2_000], [0, 99991231], [0, 0, 125.5, 300.0], [20240131, 20241301]],
+    ids=["counts with zeros", "placeholders only", "amounts with zeros", "a month 13"],
+)
+def test_numbers_that_are_not_dates_stay_numbers(values):
+    assert integer_date_placeholders(pd.Series(values)) is None
+    assert parse_timestamps(pd.Series(values))[1] != "whole numbers written yyyymmdd"
