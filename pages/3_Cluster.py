@@ -308,7 +308,9 @@ def cached_gower_mds(matrix: pd.DataFrame) -> cluster.Projection:
 
 
 if categories:  # PCA would draw the categories' 0/1 columns as numbers: a map by Gower distances instead
-    projected = ui.run_safely(lambda: cached_gower_mds(matrix), what="The map of the customers")
+    projected = heavy(
+        lambda: cached_gower_mds(matrix), what="Gower map", doing="Placing customers by their Gower distances"
+    )
     if projected is not None:
         st.plotly_chart(
             safe_chart(
