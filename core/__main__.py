@@ -226,13 +226,30 @@ def _score(args: argparse.Namespace) -> int:
     if args.master and args.engine != "spark":
         raise InputError("--master is for --engine spark")
     model = model_from_json(_read(args.model)[0])
-    summary = score(model, args.customers, args.out, engine=args.engine, master=args.master)
+    summary = score(
+        model,
+        args.customers,
+        args.out,
+        transactions=args.transactions,
+        engine=args.engine,
+        master=args.master,
+        budget=args.budget,
+        budget_percent=args.budget_percent,
+    )
     lines = [
         f"{summary.output_rows:,} of {summary.input_rows:,} customers scored with {summary.engine} in "
         f"{summary.seconds:,.1f} s, {len(summary.segments)} segments:"
     ]
     lines += [f"  {name}: {count:,}" for name, count in summary.segments.items()]
-    lines.append(f"Written to {args.out} (customers/ as Parquet, summary.json)")
+    written = "customers/ as Parquet, summary.json"
+    if summary.transactions_in is not None:
+        lines.append(
+            f"{summary.transactions_scored:,} of {summary.transactions_in:,} transactions scored for fraud, "
+            f"{summary.alerts:,} flagged."
+        )
+        lines += [f"Note: {note}" for note in summary.notes]
+        written = "customers/ and transactions/ as Parquet, summary.json"
+    lines.append(f"Written to {args.out} ({written})")
     print("\n".join(lines))
     return 0
 
@@ -479,14 +496,21 @@ def build_parser() -> argparse.ArgumentParser:
         "score",
         help="place a whole portfolio into saved segments, on pandas or Spark (Parquet out)",
         description="Apply a saved model to CSV or Parquet customers (a file or a folder of files) and write OUT/ "
-        "customers/ (Parquet: id, segment, segment_name, distance) and OUT/summary.json. --engine spark runs the same "
+        "customers/ (Parquet: id, segment, segment_name, distance), with --transactions OUT/transactions/ (fraud "
+        "score, rank, flagged, reasons), and OUT/summary.json. --engine spark runs the same "
         "functions with Spark (pip install -r requirements-spark.txt; Java 17).",
     )
     score.add_argument("model", metavar="MODEL", help="model file written by `segment --model-out`")
     score.add_argument("--customers", required=True, metavar="PATH", help="CSV or Parquet file, or a folder of them")
+    score.add_argument(
+        "--transactions", metavar="PATH", help="also score these transactions for fraud (CSV or Parquet, file, folder)"
+    )
     score.add_argument("--out", required=True, metavar="DIR", help="a new folder for the scores")
     score.add_argument("--engine", choices=("pandas", "spark"), default="pandas", help="default: pandas")
     score.add_argument("--master", metavar="URL", help="Spark master (default local[2]; spark://HOST:7077, yarn, ...)")
+    alerts = score.add_mutually_exclusive_group()
+    alerts.add_argument("--budget", type=int, default=100, metavar="N", help="transaction alerts to flag (default 100)")
+    alerts.add_argument("--budget-percent", type=float, metavar="P", help="or flag this percentage of transactions")
     score.set_defaults(run=_score)
 
     fraud = commands.add_parser(

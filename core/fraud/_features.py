@@ -15,6 +15,8 @@ previous transaction, velocity, first use of a category or merchant) use **prior
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from pandas.api.indexers import BaseIndexer
@@ -44,6 +46,125 @@ _IQR_TO_SIGMA = 1.349  # IQR of a normal distribution in standard deviations
 _MAD_TO_SIGMA = 1.4826  # 1 / (MAD of a standard normal)
 _MIN_LOG_SCALE = 0.1  # spread floor in log units (about 10%), so identical histories do not divide by 0
 _EARTH_KM = 6371.0088
+
+
+NO_CATEGORY, ALL_CATEGORIES = "(none)", "(all)"  # a missing category, and the one category of a file without
+
+
+def _categories(tx: pd.DataFrame) -> pd.Series:
+    if "category" in tx.columns:
+        return tx["category"].astype("object").where(tx["category"].notna(), NO_CATEGORY)
+    return pd.Series(ALL_CATEGORIES, index=tx.index, dtype="object")
+
+
+def amount_counts(tx_canonical: pd.DataFrame) -> pd.DataFrame:
+    """Count the transactions of each (category, absolute amount): all that the category features need.
+
+    Parameters
+    ----------
+    tx_canonical : pandas.DataFrame
+        The canonical frame (``amount``, and ``category`` when present). Not modified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``category`` (text; ``"(none)"`` when missing, ``"(all)"`` without a category column), ``amount``
+        (float, absolute) and ``count`` (int64), one row per distinct pair. Counts of parts of a table add up
+        to the whole table's (the Spark engine counts with one aggregation and calls :func:`category_norms`).
+    """
+    pairs = pd.DataFrame({"category": _categories(tx_canonical), "amount": tx_canonical["amount"].abs()})
+    return pairs.groupby(["category", "amount"], sort=True).size().rename("count").reset_index()
+
+
+@dataclass(frozen=True)
+class CategoryNorms:
+    """Each category's distribution of ``log1p(|amount|)``: median, MAD, size, and each amount's rank.
+
+    Attributes
+    ----------
+    summary : pandas.DataFrame
+        Indexed by category: ``median``, ``mad`` (median absolute deviation, log units) and ``size``.
+    levels : pandas.DataFrame
+        Indexed by (category, log amount): ``below`` (transactions of the category with a smaller log amount)
+        and ``ties`` (with the same one).
+    """
+
+    summary: pd.DataFrame
+    levels: pd.DataFrame
+
+
+def _weighted_median(values: np.ndarray, counts: np.ndarray) -> float:
+    """Return the median of ``values`` repeated ``counts`` times (``values`` sorted), as pandas averages it."""
+    total = int(counts.sum())
+    ends = np.cumsum(counts)
+    upper = values[np.searchsorted(ends, total // 2, side="right")]
+    if total % 2:
+        return float(upper)
+    lower = values[np.searchsorted(ends, total // 2 - 1, side="right")]
+    return float((upper + lower) / 2)
+
+
+def category_norms(counts: pd.DataFrame) -> CategoryNorms:
+    """Turn :func:`amount_counts` (of a whole table) into the category norms of every transaction in it.
+
+    The values equal pandas' own group medians and average percentile ranks over the table's rows exactly: the
+    same floats are sorted and the same middle pair averaged, so the pandas engine and the Spark engine agree.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        ``category, amount, count`` as :func:`amount_counts` returns; pairs may repeat (they are added).
+
+    Returns
+    -------
+    CategoryNorms
+    """
+    table = pd.DataFrame(
+        {
+            "category": counts["category"].astype("object").to_numpy(),
+            "log": np.log1p(counts["amount"].to_numpy(dtype="float64")),
+            "count": counts["count"].to_numpy(dtype="int64"),
+        }
+    )
+    table = table.groupby(["category", "log"], sort=True)["count"].sum().reset_index()
+    summary = {}
+    below = np.zeros(len(table), dtype="int64")
+    start = 0
+    for category, part in table.groupby("category", sort=True):
+        logs, n = part["log"].to_numpy(), part["count"].to_numpy()
+        median = _weighted_median(logs, n)
+        deviation = np.abs(logs - median)
+        order = np.argsort(deviation, kind="stable")
+        mad = _weighted_median(deviation[order], n[order])
+        summary[category] = (median, mad, int(n.sum()))
+        below[start : start + len(part)] = np.concatenate([[0], np.cumsum(n)[:-1]])
+        start += len(part)
+    levels = pd.DataFrame(
+        {"below": below, "ties": table["count"].to_numpy()},
+        index=pd.MultiIndex.from_arrays([table["category"], table["log"]], names=["category", "log"]),
+    )
+    frame = pd.DataFrame.from_dict(summary, orient="index", columns=["median", "mad", "size"])
+    return CategoryNorms(summary=frame, levels=levels)
+
+
+def _category_features(
+    category: pd.Series, log_amount: np.ndarray, amount: np.ndarray, norms: CategoryNorms
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Robust z, ratio to the median, and rarity of each amount within its category's norms."""
+    found = norms.levels.index.get_indexer(pd.MultiIndex.from_arrays([category.to_numpy(), log_amount]))
+    if (found < 0).any():
+        raise DataError("The category norms do not cover these transactions; compute them from the whole table.")
+    summary = norms.summary.loc[category.to_numpy()]
+    cat_median = summary["median"].to_numpy(dtype="float64")
+    cat_scale = np.maximum(summary["mad"].to_numpy(dtype="float64") * _MAD_TO_SIGMA, _MIN_LOG_SCALE)
+    size = summary["size"].to_numpy(dtype="float64")
+    level = norms.levels.iloc[found]
+    # pandas' average rank of tied values, as a share of the category: (rows below + (ties + 1) / 2) / size
+    share_below = (level["below"].to_numpy(float) + (level["ties"].to_numpy(float) + 1.0) / 2.0) / size
+    category_z = (log_amount - cat_median) / cat_scale
+    category_ratio = amount / np.maximum(np.expm1(cat_median), 0.01)
+    rarity = -np.log10(np.minimum(share_below, 1.0 - share_below + 1.0 / size))
+    return category_z, category_ratio, rarity
 
 
 def _check(tx: pd.DataFrame) -> None:
@@ -149,7 +270,7 @@ def _velocity(codes: np.ndarray, tx: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=tx.index)
 
 
-def transaction_features(tx_canonical: pd.DataFrame) -> pd.DataFrame:
+def transaction_features(tx_canonical: pd.DataFrame, norms: CategoryNorms | None = None) -> pd.DataFrame:
     """Engineer one row of fraud features per transaction, relative to its customer and its category.
 
     Parameters
@@ -158,6 +279,10 @@ def transaction_features(tx_canonical: pd.DataFrame) -> pd.DataFrame:
         The canonical frame of :func:`core.transactions.standardize_transactions`: ``row, customer_id,
         timestamp, amount`` required; ``category``, ``merchant``, ``lat, lon, merch_lat, merch_lon`` used when
         present; ``label`` is never read. Not modified.
+    norms : CategoryNorms, optional
+        The category norms of the whole table (:func:`category_norms` of :func:`amount_counts`), when
+        ``tx_canonical`` is one group of customers of a larger table (the Spark engine). Computed from
+        ``tx_canonical`` when omitted. Every other feature looks only at the customer's own transactions.
 
     Returns
     -------
@@ -210,17 +335,8 @@ def transaction_features(tx_canonical: pd.DataFrame) -> pd.DataFrame:
     customer_ratio = np.where(enough, amount / np.maximum(np.expm1(q50), 0.01), np.nan)
 
     # Amount against the category's norm (the whole category, this row included: categories are large).
-    category = tx["category"].fillna("(none)") if "category" in tx.columns else pd.Series("(all)", index=tx.index)
-    logs = pd.Series(log_amount, index=tx.index)
-    by_category = logs.groupby(category, sort=False)
-    cat_median = by_category.transform("median").to_numpy()
-    cat_mad = (logs - cat_median).abs().groupby(category, sort=False).transform("median").to_numpy()
-    cat_scale = np.maximum(cat_mad * _MAD_TO_SIGMA, _MIN_LOG_SCALE)
-    category_z = (log_amount - cat_median) / cat_scale
-    category_ratio = amount / np.maximum(np.expm1(cat_median), 0.01)
-    share_below = logs.groupby(category, sort=False).rank(pct=True).to_numpy()
-    size = category.map(category.value_counts()).to_numpy(float)
-    rarity = -np.log10(np.minimum(share_below, 1.0 - share_below + 1.0 / size))
+    norms = category_norms(amount_counts(tx)) if norms is None else norms
+    category_z, category_ratio, rarity = _category_features(_categories(tx), log_amount, amount, norms)
 
     # Time-ordered features: prior history only.
     seconds = tx["timestamp"].groupby(customer, sort=False).diff().dt.total_seconds()

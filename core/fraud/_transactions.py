@@ -22,10 +22,15 @@ from core.fraud._features import FEATURE_COLUMNS, transaction_features
 from core.transactions import TransactionColumns, parse_amounts, parse_timestamps, standardize_transactions
 
 _MODEL_NOTE = "an unusual combination of amount, time and history (isolation forest)"
+FOREST_ROWS = 100_000  # above this many input rows the forest is fitted on a seeded sample of them
 
 
-def _model_matrix(features: pd.DataFrame) -> np.ndarray:
-    """Build the Isolation Forest's inputs: chosen from domain knowledge, extremes capped, gaps filled neutrally."""
+def model_matrix(features: pd.DataFrame, with_distance: bool | None = None) -> np.ndarray:
+    """Build the Isolation Forest's inputs: chosen from domain knowledge, extremes capped, gaps filled neutrally.
+
+    Each row depends on its own features only. ``with_distance`` says whether the table has any
+    ``distance_km`` (decided over the whole table); by default, whether ``features`` has.
+    """
     customer_z = features["amount_vs_customer_z"].fillna(0.0).clip(0.0, 5.0)
     columns = [
         features["amount_category_rarity"],
@@ -35,12 +40,12 @@ def _model_matrix(features: pd.DataFrame) -> np.ndarray:
         features["count_1h"],
         features["first_category"].astype("float64"),
     ]
-    if features["distance_km"].notna().any():
+    if features["distance_km"].notna().any() if with_distance is None else with_distance:
         columns.append(features["distance_km"].fillna(0.0))
     return np.column_stack([c.to_numpy(dtype="float64") for c in columns])
 
 
-def _rule_scores(features: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+def rule_scores(features: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     """Total rule points (after multipliers) and, per rule, its points where it fired (NaN where not)."""
     points = np.zeros(len(features))
     multiplier = np.ones(len(features))
@@ -126,20 +131,70 @@ def _history_caveat(size: float) -> str:
     return f"{others} by this customer: judged on category norms"
 
 
-def _history_notes(features: pd.DataFrame, customers: pd.Series) -> list[str]:
+def forest_rows(rows: np.ndarray, random_state: int = 0) -> np.ndarray:
+    """Mark the transactions the Isolation Forest is fitted on: all, or a seeded sample of a large input.
+
+    The forest looks at 256 rows per tree, so a sample of :data:`FOREST_ROWS` input positions loses nothing and
+    lets an engine that holds the table in pieces (Spark) fit the same forest on its driver.
+
+    Parameters
+    ----------
+    rows : numpy.ndarray
+        The canonical ``row`` (input position) of each transaction; the input had ``max + 1`` rows.
+    random_state : int, default 0
+        Seed of the sample.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask aligned with ``rows``: every row when the input had at most :data:`FOREST_ROWS` rows,
+        else the rows whose input position is among :data:`FOREST_ROWS` positions drawn without replacement.
+    """
+    chosen = forest_positions(int(rows.max()) + 1 if len(rows) else 0, random_state)
+    return np.ones(len(rows), dtype=bool) if chosen is None else np.isin(rows, chosen)
+
+
+def forest_positions(n_input: int, random_state: int = 0) -> np.ndarray | None:
+    """Return the input positions :func:`forest_rows` keeps from an input of ``n_input`` rows (None: all)."""
+    if n_input <= FOREST_ROWS:
+        return None
+    return np.sort(np.random.default_rng(random_state).choice(n_input, size=FOREST_ROWS, replace=False))
+
+
+def fit_forest(matrix: np.ndarray, random_state: int = 0) -> IsolationForest:
+    """Fit the Isolation Forest on :func:`model_matrix` rows, given in input-row order (draws go by position)."""
+    return IsolationForest(n_estimators=100, random_state=random_state, n_jobs=-1).fit(matrix)
+
+
+def alert_reasons(tx: pd.DataFrame, features: pd.DataFrame) -> pd.Series:
+    """Words for alerts: each row's strongest fired rules, as :func:`score_transactions` writes for its alerts.
+
+    Parameters
+    ----------
+    tx, features : pandas.DataFrame
+        Canonical rows that were flagged, and their :func:`core.fraud.transaction_features` (same index).
+
+    Returns
+    -------
+    pandas.Series
+        Text per row, same index.
+    """
+    _, fired = rule_scores(features)
+    return _reasons(tx, features, fired, np.ones(len(tx), dtype=bool))
+
+
+def history_notes(n_short: int, n_customers: int) -> list[str]:
+    """Sentences about customers with too short a history (``n_short`` of ``n_customers`` customers)."""
     minimum = int(setting("min_history"))
-    short = features["history_size"] < minimum
-    if not short.any():
+    if not n_short:
         return []
-    n_short = customers[short].nunique()
-    n_all = customers.nunique()
-    if short.all():
+    if n_short == n_customers:
         return [
             f"Too few transactions per customer for history features (every customer has fewer than {minimum + 1}):"
             " amounts are compared with their category's norm, plus time of day and velocity."
         ]
     return [
-        f"{n_short:,} of {n_all:,} customers have fewer than {minimum + 1} transactions: their amounts are "
+        f"{n_short:,} of {n_customers:,} customers have fewer than {minimum + 1} transactions: their amounts are "
         "compared with the category's norm instead of their own history."
     ]
 
@@ -183,15 +238,17 @@ def score_transactions(
     features = transaction_features(tx_canonical)
     tx = tx_canonical
     count, notes = resolve_budget(len(tx), budget, budget_percent)
-    notes = _history_notes(features, tx["customer_id"]) + notes
+    short = (features["history_size"] < setting("min_history")).to_numpy()
+    notes = history_notes(tx["customer_id"][short].nunique(), tx["customer_id"].nunique()) + notes
 
-    matrix = _model_matrix(features)
+    matrix = model_matrix(features)
     # The canonical frame is sorted by customer id, which may be a masked card number whose token changes with
     # the session's masking key; the forest's subsamples are drawn by position, so fit it in input-row order.
     by_row = np.argsort(tx["row"].to_numpy(), kind="stable")
-    forest = IsolationForest(n_estimators=100, random_state=random_state, n_jobs=-1).fit(matrix[by_row])
+    fit = forest_rows(tx["row"].to_numpy(), random_state)[by_row]
+    forest = fit_forest(matrix[by_row][fit], random_state)
     model = -forest.score_samples(matrix)
-    rule_score, fired = _rule_scores(features)
+    rule_score, fired = rule_scores(features)
     model_rank = pd.Series(model).rank(pct=True).to_numpy()
     rule_rank = pd.Series(rule_score).rank(pct=True).to_numpy()
     score = (model_rank + rule_rank) / 2.0
@@ -286,4 +343,15 @@ def score_transaction_file(
     return out
 
 
-__all__ = ["score_transaction_file", "score_transactions"]
+__all__ = [
+    "FOREST_ROWS",
+    "alert_reasons",
+    "fit_forest",
+    "forest_positions",
+    "forest_rows",
+    "history_notes",
+    "model_matrix",
+    "rule_scores",
+    "score_transaction_file",
+    "score_transactions",
+]

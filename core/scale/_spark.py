@@ -20,6 +20,7 @@ from core.errors import DataError
 from core.model import SegmentModel
 from core.scale._assign import assign_group, output_columns
 from core.scale._inputs import ModelColumns
+from core.scale._transactions import TransactionCounts, TransactionPlan
 
 INSTALL_HINT = "the Spark engine needs pyspark and Java 17: pip install -r requirements-spark.txt"
 DEFAULT_MASTER = "local[2]"
@@ -98,16 +99,28 @@ def score_spark(
     files: tuple[Path, ...],
     fmt: str,
     columns: ModelColumns,
-    folder: Path,
+    staging: Path,
     master: str | None,
     spark: Any,
     rows_per_group: int,
-) -> tuple[int, dict[str, int]]:
-    """Score ``files`` on Spark into the Parquet ``folder``; return the input rows and customers per segment name."""
+    *,
+    transactions: tuple[tuple[Path, ...], str, TransactionPlan] | None = None,
+    fraud: dict[str, Any] | None = None,
+) -> tuple[int, dict[str, int], TransactionCounts | None]:
+    """Score ``files`` on Spark into ``staging/customers`` (and ``transactions`` into ``staging/transactions``).
+
+    Returns
+    -------
+    tuple
+        The customer rows read, customers per segment name, and what the transaction part did (or None).
+    """
     owned = spark is None
     spark = start_session(master) if owned else spark  # first: it says how to install pyspark when it is missing
     from pyspark.sql import functions as F
 
+    zone = spark.conf.get("spark.sql.session.timeZone")
+    spark.conf.set("spark.sql.session.timeZone", "UTC")  # transaction times are wall-clock times: no shifting
+    folder = staging / "customers"
     try:
         paths = [str(f) for f in files]
         reader = spark.read
@@ -133,7 +146,22 @@ def score_spark(
             scored = keyed.groupBy("_group").applyInPandas(assign, schema=schema)
         scored.write.parquet(str(folder))
         sizes = spark.read.parquet(str(folder)).groupBy("segment_name").count().collect()
-        return input_rows, {str(row["segment_name"]): int(row["count"]) for row in sizes}
+        counts = None
+        if transactions is not None:
+            from core.scale._spark_transactions import score_transactions_spark
+
+            tx_files, tx_fmt, plan = transactions
+            with _known_pandas_warning_silenced():
+                counts = score_transactions_spark(
+                    spark,
+                    tx_files,
+                    tx_fmt,
+                    plan,
+                    staging / "transactions",
+                    rows_per_group=rows_per_group,
+                    **(fraud or {}),
+                )
+        return input_rows, {str(row["segment_name"]): int(row["count"]) for row in sizes}, counts
     except DataError:
         raise
     except Exception as error:  # a worker's DataError, unreadable files: one sentence
@@ -141,6 +169,8 @@ def score_spark(
     finally:
         if owned:
             spark.stop()
+        else:
+            spark.conf.set("spark.sql.session.timeZone", zone)
 
 
 def _spark_type(column: str) -> str:

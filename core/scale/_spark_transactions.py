@@ -1,0 +1,288 @@
+"""Transactions scored for fraud on Spark: per-customer groups in ``applyInPandas``, table-wide parts computed once.
+
+See :mod:`core.scale._transactions` for which part of the score is per row, per customer and per table. The
+table-wide parts here are exact: category norms from one count aggregation, the forest fitted on the driver on
+the same sample rows as the pandas engine, and percentile ranks as prefix counts over range-partitioned sorted
+values (no single-partition window), so the output equals the pandas engine's.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import numpy as np
+import pandas as pd
+
+from core.errors import DataError
+from core.fraud import (
+    FEATURE_COLUMNS,
+    alert_reasons,
+    category_norms,
+    fit_forest,
+    forest_positions,
+    history_notes,
+    model_matrix,
+    resolve_budget,
+    rule_scores,
+    transaction_features,
+)
+from core.fraud._config import setting
+from core.scale._transactions import (
+    CANONICAL_FLOAT,
+    CANONICAL_TEXT,
+    ROW,
+    TransactionCounts,
+    TransactionPlan,
+    canonical_group,
+)
+
+_FORMAT = "_format"  # how a group read its dates, on its first row only
+_MATRIX = tuple(f"_m{i}" for i in range(7))  # the forest's inputs; _m6 is the distance when the table has one
+
+
+def _canonical_schema(plan: TransactionPlan, *, with_format: bool) -> str:
+    text = [c for c in plan.optional if c in CANONICAL_TEXT]
+    floats = [c for c in plan.optional if c in CANONICAL_FLOAT]
+    fields = ["row bigint", "customer_id string", "timestamp bigint", "amount double"]
+    fields += [f"{c} string" for c in text] + [f"{c} double" for c in floats]
+    return ", ".join([*fields, *([f"{_FORMAT} string"] if with_format else [])])
+
+
+def _to_spark(canonical: pd.DataFrame, plan: TransactionPlan) -> pd.DataFrame:
+    """Canonical rows for Arrow: timestamps as int64 nanoseconds (exact), text as object."""
+    out = canonical.loc[:, ["row", "customer_id", "timestamp", "amount", *plan.optional]].copy()
+    out["timestamp"] = out["timestamp"].to_numpy("datetime64[ns]").astype("int64")
+    for column in [c for c in plan.optional if c in CANONICAL_TEXT] + ["customer_id"]:
+        out[column] = out[column].astype("object").where(out[column].notna(), None)
+    return out
+
+
+def _from_spark(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out["timestamp"] = pd.to_datetime(out["timestamp"].to_numpy("int64"), unit="ns")
+    for column in CANONICAL_TEXT:
+        if column in out.columns:
+            out[column] = out[column].astype("string")
+    return out
+
+
+def _input_rows(spark: Any, files: tuple[Path, ...], fmt: str, plan: TransactionPlan) -> tuple[Any, int]:
+    """Read every file with each row's input position over all files in name order (as pandas concatenates)."""
+    from pyspark.sql import functions as F
+
+    paths = [str(f) for f in files]
+    if fmt == "csv":
+        frame = spark.read.option("header", True).option("inferSchema", False).option("encoding", "UTF-8").csv(paths)
+    else:
+        frame = spark.read.parquet(*paths)
+    frame = frame.select(
+        *[F.col(f"`{c}`") for c in plan.source],
+        F.col("_metadata.file_path").alias("_file"),
+        F.spark_partition_id().alias("_part"),
+        F.monotonically_increasing_id().alias("_pos"),
+    ).persist()
+    # A file's rows are contiguous and in order inside each partition, and its partitions follow its order;
+    # so a row's position is: rows of earlier files + rows of this file in earlier partitions + its offset here.
+    pieces = frame.groupBy("_file", "_part").agg(F.count("*").alias("n"), F.min("_pos").alias("first")).collect()
+    order = {Path(p).name: i for i, p in enumerate(paths)}
+
+    def file_rank(uri: str) -> int:
+        return order.get(Path(unquote(urlparse(uri).path)).name, len(order))
+
+    offsets, running = [], 0
+    for piece in sorted(pieces, key=lambda p: (file_rank(p["_file"]), p["first"])):
+        offsets.append((piece["_file"], piece["_part"], running - piece["first"]))
+        running += piece["n"]
+    shift = spark.createDataFrame(offsets, "_file string, _part int, _shift bigint")
+    rows = frame.join(F.broadcast(shift), on=["_file", "_part"]).withColumn(ROW, F.col("_pos") + F.col("_shift"))
+    return rows.drop("_file", "_part", "_pos", "_shift"), running
+
+
+def _prefix_before(frame: Any, order: list[Any], weight: str, parts: int) -> Any:
+    """Add ``_before``: the total ``weight`` of rows strictly before each row in ``order`` (keys distinct).
+
+    Range partitions hold consecutive runs of the order, so each partition's offset is the sum of the earlier
+    partitions' totals and the rest is a window inside one partition: exact and spread over the cluster.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    ranged = frame.repartitionByRange(parts, *order).withColumn("_range", F.spark_partition_id()).persist()
+    totals = dict(ranged.groupBy("_range").agg(F.sum(weight).alias("t")).rdd.map(tuple).collect())
+    offsets, running = [], 0
+    for part in sorted(totals):
+        offsets.append((part, running))
+        running += int(totals[part])
+    shift = ranged.sparkSession.createDataFrame(offsets, "_range int, _offset bigint")
+    window = Window.partitionBy("_range").orderBy(*order).rowsBetween(Window.unboundedPreceding, -1)
+    before = F.coalesce(F.sum(weight).over(window), F.lit(0)) + F.col("_offset")
+    return ranged.join(F.broadcast(shift), on="_range").withColumn("_before", before).drop("_range", "_offset")
+
+
+def _percentile_rank(frame: Any, column: str, out: str, n: int, parts: int) -> Any:
+    """Rank like pandas' ``rank(pct=True)``: (rows below + (ties + 1) / 2) / n, from counts of each distinct value."""
+    from pyspark.sql import functions as F
+
+    counts = frame.groupBy(column).agg(F.count("*").alias("_ties"))
+    ranked = _prefix_before(counts, [F.col(column)], "_ties", parts)
+    ranked = ranked.select(column, ((F.col("_before") + (F.col("_ties") + 1) / 2) / F.lit(float(n))).alias(out))
+    return frame.join(ranked, on=column)
+
+
+def score_transactions_spark(
+    spark: Any,
+    files: tuple[Path, ...],
+    fmt: str,
+    plan: TransactionPlan,
+    folder: Path,
+    *,
+    budget: int,
+    budget_percent: float | None,
+    random_state: int,
+    rows_per_group: int,
+) -> TransactionCounts:
+    """Score every transaction of ``files`` for fraud on Spark into the Parquet ``folder``."""
+    from pyspark.sql import functions as F
+
+    rows, rows_in = _input_rows(spark, files, fmt, plan)
+    parts = max(spark.sparkContext.defaultParallelism, math.ceil(rows_in / max(rows_per_group, 1)))
+    customer = plan.columns.customer
+    key = F.col(f"`{customer}`") if customer else F.lit(0)
+    keyed = rows.withColumn("_group", F.pmod(F.hash(key), F.lit(parts)))
+    canonical_schema = _canonical_schema(plan, with_format=True)
+
+    def standardize(frame):  # untyped on purpose: applyInPandas reads type hints as a UDF kind
+        canonical, how = canonical_group(frame.drop(columns=["_group"]), plan)
+        out = _to_spark(canonical, plan)
+        out[_FORMAT] = [how, *[None] * (len(out) - 1)]
+        return out
+
+    canonical = keyed.groupBy("_group").applyInPandas(standardize, schema=canonical_schema).persist()
+    formats = [r[_FORMAT] for r in canonical.where(F.col(_FORMAT).isNotNull()).select(_FORMAT).distinct().collect()]
+    if len(formats) > 1:
+        raise DataError(
+            "The transaction dates are written in more than one way ("
+            + "; ".join(sorted(formats))
+            + "): write them in one format (ISO 8601, 2024-01-31 13:05:00, reads everywhere) and score again."
+        )
+    canonical = canonical.drop(_FORMAT)
+    rows_scored = canonical.count()
+    if rows_scored == 0:
+        raise DataError("No transaction has a readable date and amount. Check the transaction columns.")
+
+    # Per table, once: the category norms from one count of (category, |amount|).
+    category = F.coalesce(F.col("category"), F.lit("(none)")) if "category" in plan.optional else F.lit("(all)")
+    counts = (
+        canonical.groupBy(category.alias("category"), F.abs("amount").alias("amount"))
+        .agg(F.count("*").alias("count"))
+        .toPandas()
+    )
+    norms = category_norms(counts)
+
+    featured_schema = (
+        _canonical_schema(plan, with_format=False)
+        + ", "
+        + ", ".join(f"{c} {_feature_type(c)}" for c in FEATURE_COLUMNS)
+    )
+
+    def featurize(frame):
+        tx = _from_spark(frame.drop(columns=["_group"]))
+        features = transaction_features(tx, norms)
+        out = _to_spark(tx, plan)
+        for column in FEATURE_COLUMNS:
+            out[column] = features[column].to_numpy()
+        return out
+
+    by_customer = canonical.withColumn("_group", F.pmod(F.hash("customer_id"), F.lit(parts)))
+    featured = by_customer.groupBy("_group").applyInPandas(featurize, schema=featured_schema).persist()
+    canonical.unpersist()
+
+    # Per table, once: short histories, the distance column, the forest fitted on forest_rows' sample.
+    minimum = setting("min_history")
+    stats = featured.agg(
+        F.countDistinct("customer_id").alias("customers"),
+        F.countDistinct(F.when(F.col("history_size") < minimum, F.col("customer_id"))).alias("short"),
+        F.max(F.col("distance_km").isNotNull().cast("int")).alias("distance"),
+        F.max("row").alias("last_row"),
+    ).first()
+    with_distance = bool(stats["distance"])
+    chosen = forest_positions(int(stats["last_row"]) + 1, random_state)
+    sample = featured
+    if chosen is not None:  # a large input: the forest's seeded sample of input positions, as pandas draws it
+        wanted = spark.createDataFrame(pd.DataFrame({"row": chosen.astype("int64")}))
+        sample = featured.join(F.broadcast(wanted), on="row")
+    fit = sample.select("row", *FEATURE_COLUMNS).toPandas().sort_values("row", kind="stable")
+    forest = fit_forest(model_matrix(fit, with_distance), random_state)
+
+    def raw_scores(batches):
+        for frame in batches:
+            matrix = model_matrix(frame, with_distance)
+            points, _ = rule_scores(frame)
+            out = pd.DataFrame({"row": frame["row"].to_numpy(), "model_score": -forest.score_samples(matrix)})
+            out["rule_score"] = points
+            for index, column in enumerate(_MATRIX[: matrix.shape[1]]):
+                out[column] = matrix[:, index]
+            yield out
+
+    width = 7 if with_distance else 6
+    raw_schema = "row bigint, model_score double, rule_score double, " + ", ".join(
+        f"{c} double" for c in _MATRIX[:width]
+    )
+    raw = featured.select("row", *FEATURE_COLUMNS).mapInPandas(raw_scores, schema=raw_schema).persist()
+    spread = raw.agg(*[(F.max(c) - F.min(c)).alias(c) for c in _MATRIX[:width]]).first()
+    alike = max(float(spread[c]) for c in _MATRIX[:width]) == 0.0
+
+    count, notes = resolve_budget(rows_scored, budget, budget_percent)
+    notes = history_notes(int(stats["short"]), int(stats["customers"])) + notes
+    ranked = raw.select("row", "model_score", "rule_score")
+    ranked = _percentile_rank(ranked, "model_score", "_model_rank", rows_scored, parts)
+    ranked = _percentile_rank(ranked, "rule_score", "_rule_rank", rows_scored, parts)
+    if alike:
+        count = 0
+        notes.append("All transactions look alike, so none stands out: no alerts were raised.")
+        ranked = ranked.withColumn("score", F.lit(0.0))
+    else:
+        ranked = ranked.withColumn("score", (F.col("_model_rank") + F.col("_rule_rank")) / 2.0)
+    ones = ranked.select("row", "score", "model_score", "rule_score").withColumn("_one", F.lit(1))
+    ordered = _prefix_before(ones, [F.col("score").desc(), F.col("row").asc()], "_one", parts)
+    scores = ordered.select(
+        "row",
+        "score",
+        (F.col("_before") + 1).alias("rank"),
+        (F.col("_before") < count).alias("flagged"),
+        "model_score",
+        "rule_score",
+    )
+
+    # Words for the alerts only, on the driver (at most the budget's rows).
+    alerts = featured.join(scores.where("flagged").select("row"), on="row").toPandas()
+    if len(alerts):
+        tx = _from_spark(alerts)
+        words = alert_reasons(tx, tx.loc[:, list(FEATURE_COLUMNS)]).astype("str").to_numpy()
+    else:
+        words = np.array([], dtype="object")
+    reasons = spark.createDataFrame(
+        pd.DataFrame({"row": alerts["row"].to_numpy(dtype="int64"), "reasons": words}), "row bigint, reasons string"
+    )
+    keep = ["row", "customer_id", "timestamp", "amount", *plan.optional]
+    out = (
+        featured.select(*keep)
+        .join(scores, on="row")
+        .join(F.broadcast(reasons), on="row", how="left")
+        .withColumn("reasons", F.coalesce(F.col("reasons"), F.lit("")))
+        .withColumn("timestamp", F.timestamp_micros(F.floor(F.col("timestamp") / 1000)).cast("timestamp_ntz"))
+    )
+    out.select(*keep, "score", "rank", "flagged", "reasons", "model_score", "rule_score").write.parquet(str(folder))
+    flagged = len(alerts)
+    for frame in (raw, featured, rows):
+        frame.unpersist()
+    return TransactionCounts(rows_in=rows_in, rows_scored=int(rows_scored), alerts=flagged, notes=tuple(notes))
+
+
+def _feature_type(column: str) -> str:
+    if column == "history_size":
+        return "bigint"
+    return "boolean" if column in ("is_night", "first_category", "first_merchant") else "double"

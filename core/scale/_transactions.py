@@ -1,0 +1,216 @@
+"""Transactions scored for fraud in a portfolio run: the plan decided once, and the per-group steps both engines run.
+
+The fraud score of :func:`core.fraud.score_transactions` mixes three kinds of work:
+
+- **per row**: reading cells (amounts, labels, coordinates), masking card numbers, the rule points and the
+  Isolation Forest's path lengths;
+- **per customer**: every history feature (leave-one-out amounts, velocity, first category or merchant, usual
+  location), so a group of whole customers gives the same values as the whole table;
+- **per table**: the category norms (median, MAD and rank of each amount in its category), the forest's fit,
+  the percentile ranks that blend model and rules, and the alert budget.
+
+The pandas engine runs :func:`core.fraud.score_transactions` itself on the whole table. The Spark engine runs the
+per-customer steps in ``groupBy(customer).applyInPandas`` with the functions below and computes the per-table
+parts once: the norms from one count aggregation (:func:`core.fraud.category_norms`), the forest on the driver
+from :func:`core.fraud.forest_rows`'s sample, the ranks as exact prefix counts over sorted scores. Both engines
+therefore give the same scores, ranks and alerts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.cards import mask_card_text
+from core.errors import DataError, excerpt
+from core.transactions import TransactionColumns, infer_transaction_columns, standardize_transactions
+
+ROW = "_row"  # input position over all files, in name order: the canonical ``row``
+TEXT_ROLES = ("customer", "category", "merchant", "channel", "transaction_id")  # card numbers masked on read
+CANONICAL_TEXT = ("customer_id", "category", "merchant", "channel", "transaction_id")
+CANONICAL_FLOAT = ("label", "lat", "lon", "merch_lat", "merch_lon")
+SCORE_COLUMNS = ("score", "rank", "flagged", "reasons", "model_score", "rule_score")
+ROLE_SAMPLE_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class TransactionCounts:
+    """What the transaction part of a run did: rows read, rows scored, alerts raised, notes for the user."""
+
+    rows_in: int
+    rows_scored: int
+    alerts: int
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TransactionPlan:
+    """What every group of transactions is read with, decided once on the driver.
+
+    Attributes
+    ----------
+    columns : TransactionColumns
+        The roles, inferred from the first rows of the first file.
+    source : tuple of str
+        Every input column (duplicate transactions are judged on all of them, as the app does).
+    key : bytes
+        The card-number masking key of this run (:data:`core.cards.MASK_KEY`), shipped to Spark's workers.
+    """
+
+    columns: TransactionColumns
+    source: tuple[str, ...]
+    key: bytes
+
+    @property
+    def optional(self) -> tuple[str, ...]:
+        """The optional canonical columns this input has (category, merchant, label, coordinates ...)."""
+        present = {role for role, column in self.columns.as_dict().items() if column is not None}
+        return tuple(c for c in (*CANONICAL_TEXT[1:], *CANONICAL_FLOAT) if c in present)
+
+
+def plan_transactions(files: tuple[Path, ...], fmt: str, key: bytes) -> TransactionPlan:
+    """Infer the transaction roles from the first rows of the first file and check every file has the columns.
+
+    Raises
+    ------
+    DataError
+        When no column reads as the timestamp or the amount, or a file lacks a column the first one has.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    first = files[0]
+    try:
+        if fmt == "csv":
+            sample = pd.read_csv(first, nrows=ROLE_SAMPLE_ROWS)
+        else:
+            batch = next(pq.ParquetFile(first).iter_batches(batch_size=ROLE_SAMPLE_ROWS), None)
+            sample = batch.to_pandas() if batch is not None else pq.read_schema(first).empty_table().to_pandas()
+    except (ValueError, OSError, UnicodeDecodeError, pa.ArrowException) as error:
+        raise DataError(f"{first.name} cannot be read as {fmt.upper()}: {excerpt(str(error))}") from None
+    if sample.empty:
+        raise DataError(f"{first.name} holds no transactions.")
+    columns = infer_transaction_columns(sample)
+    missing = [role for role in columns.missing_required() if role != "customer"]
+    if missing:
+        raise DataError(
+            f"{first.name}: no column reads as the transaction {' or '.join(missing)} (columns: "
+            f"{excerpt(', '.join(map(str, sample.columns)))})."
+        )
+    source = tuple(map(str, sample.columns))
+    for file in files[1:]:
+        header = (pd.read_csv(file, nrows=0).columns if fmt == "csv" else pd.Index(pq.read_schema(file).names)).map(str)
+        lacking = [c for c in source if c not in header]
+        if lacking:
+            raise DataError(f"{file.name} lacks the transaction column(s) {excerpt(', '.join(lacking))}.")
+    return TransactionPlan(columns=columns, source=source, key=key)
+
+
+def check_transaction_types(files: tuple[Path, ...], fmt: str, plan: TransactionPlan) -> None:
+    """Refuse Parquet files whose amount or coordinates are neither numbers nor text (dates, lists, ...).
+
+    Raises
+    ------
+    DataError
+        Naming the file, the column and its type.
+    """
+    if fmt != "parquet":
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    roles = plan.columns
+    numeric = [roles.amount, roles.debit, roles.credit, roles.lat, roles.lon, roles.merch_lat, roles.merch_lon]
+    for file in files:
+        schema = pq.read_schema(file)
+        for column in filter(None, numeric):
+            kind = schema.field(column).type
+            if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)) and not (
+                pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)
+            ):
+                raise DataError(f"{file.name}: transaction column {column} holds {kind}, but it is read as numbers.")
+
+
+def read_transactions(files: tuple[Path, ...], fmt: str, plan: TransactionPlan) -> pd.DataFrame:
+    """Read every file (CSV cells as text, only an empty cell missing), with the input position in ``_row``."""
+    wanted = list(plan.source)
+    if fmt == "csv":
+        parts = [pd.read_csv(f, usecols=wanted, dtype=str, keep_default_na=False, na_values=[""]) for f in files]
+    else:
+        parts = [pd.read_parquet(f, columns=wanted) for f in files]
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    frame = frame[wanted]
+    frame[ROW] = np.arange(len(frame), dtype="int64")
+    return frame
+
+
+_AMBIGUOUS = re.compile(r"; ambiguous dates were read day first$")
+
+
+def canonical_group(frame: pd.DataFrame, plan: TransactionPlan) -> tuple[pd.DataFrame, str]:
+    """Mask card numbers and standardize one group of whole customers (or the whole table).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows as read: the plan's ``source`` columns and ``_row``. Not modified.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, str)
+        The canonical frame of :func:`core.transactions.standardize_transactions` with ``row`` the input
+        position, and how its dates were read (a Spark run checks that every group read them alike).
+    """
+    frame = frame.sort_values(ROW, kind="stable")
+    source = frame.loc[:, list(plan.source)].reset_index(drop=True)
+    for role in TEXT_ROLES:
+        column = getattr(plan.columns, role)
+        if column is not None and column in source.columns:
+            source[column] = mask_card_text(source[column], plan.key)[0]
+    canonical, report = standardize_transactions(source, plan.columns)
+    canonical["row"] = frame[ROW].to_numpy(dtype="int64")[canonical["row"].to_numpy()]
+    return canonical, _AMBIGUOUS.sub("", report.timestamp_format)
+
+
+def output_frame(canonical: pd.DataFrame, scored: pd.DataFrame, plan: TransactionPlan) -> pd.DataFrame:
+    """Return the scored transactions as written: position, customer, time, amount, what the input adds, scores."""
+    out = canonical.loc[:, ["row", "customer_id", "timestamp", "amount", *plan.optional]].copy()
+    for column in SCORE_COLUMNS:
+        out[column] = scored[column].to_numpy()
+    out["reasons"] = out["reasons"].astype("object").fillna("").astype("str")
+    out["customer_id"] = out["customer_id"].astype("str")
+    for column in CANONICAL_TEXT[1:]:
+        if column in out.columns:
+            out[column] = out[column].astype("object")
+    return out.sort_values("row", kind="stable").reset_index(drop=True)
+
+
+def score_transactions_pandas(
+    files: tuple[Path, ...],
+    fmt: str,
+    plan: TransactionPlan,
+    folder: Path,
+    *,
+    budget: int,
+    budget_percent: float | None,
+    random_state: int,
+) -> TransactionCounts:
+    """Score every transaction of ``files`` with :func:`core.fraud.score_transactions` into the Parquet ``folder``."""
+    from core.fraud import score_transactions
+
+    frame = read_transactions(files, fmt, plan)
+    canonical, _ = canonical_group(frame, plan)
+    scored = score_transactions(canonical, budget=budget, budget_percent=budget_percent, random_state=random_state)
+    out = output_frame(canonical, scored, plan)
+    folder.mkdir()
+    out.to_parquet(folder / "part-00000.parquet", index=False)
+    return TransactionCounts(
+        rows_in=len(frame),
+        rows_scored=len(out),
+        alerts=int(out["flagged"].sum()),
+        notes=tuple(scored.attrs.get("notes", ())),
+    )
