@@ -29,7 +29,7 @@ from core.errors import DataError
 
 _WORDS_CSV = Path(__file__).with_name("data") / "feature_words.csv"
 _DEFAULT_TEMPLATE = "has a {label} {comparison}"
-_UNKNOWN_TEMPLATE = "{label} {comparison}"
+_UNKNOWN_TEMPLATE = "is {comparison} on {label}"  # "is 51% below average on avg open to buy"
 MAX_HIGHLIGHTS = 3
 MIN_HIGHLIGHT_Z = 0.3
 MAX_LEVEL_HIGHLIGHTS = 2

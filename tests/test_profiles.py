@@ -75,7 +75,7 @@ def test_plain_words_follow_the_feature_vocabulary():
     assert describe_feature("PURCHASES_INSTALLMENTS_FREQUENCY", 50.0, -1.0) == (
         "has an instalment purchase frequency 50% below average"
     )
-    assert describe_feature("mystery_score", float("nan"), -1.5) == "mystery score well below average"
+    assert describe_feature("mystery_score", float("nan"), -1.5) == "is well below average on mystery score"
     assert comparison_words(120.0, 0.4) == "20% above average"
 
 
