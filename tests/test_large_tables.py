@@ -99,3 +99,36 @@ def test_profiles_of_a_large_table_test_on_a_sample_and_say_so(planted):
     ordered = sampled.tests["eta_squared"].reindex(whole.tests.index)
     assert np.allclose(ordered, whole.tests["eta_squared"], atol=0.03)
     assert (sampled.tests["kruskal_p"] < 1e-6).sum() == (whole.tests["kruskal_p"] < 1e-6).sum()
+
+
+def test_customer_anomalies_above_the_threshold_leave_out_lof_and_explain_the_top_customers(monkeypatch):
+    import pandas as pd
+
+    import core.fraud._customers as fraud_customers
+    from core.fraud import score_customers
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(
+        {"CASH_ADVANCE": rng.gamma(2.0, 500.0, 3_000), "PURCHASES": rng.gamma(2.0, 900.0, 3_000)},
+        index=pd.Index(np.arange(3_000) + 100, name="row"),
+    )
+    table.loc[table.index[7], "CASH_ADVANCE"] = 90_000.0
+    matrix = (table - table.mean()) / table.std()
+    labels = (matrix["PURCHASES"] > 0).to_numpy().astype("int64")
+    centres = np.vstack([matrix[labels == s].mean().to_numpy() for s in (0, 1)])
+    whole = score_customers(table, matrix, labels, centres, budget=5)
+    assert whole["score_local_outlier_factor"].notna().all()
+    monkeypatch.setattr(fraud_customers, "LOF_MAX_ROWS", 1_000)
+    monkeypatch.setattr(fraud_customers, "REASONS_TOP", 40)
+    large = score_customers(table, matrix, labels, centres, budget=5)
+    again = score_customers(table, matrix, labels, centres, budget=5)
+    pd.testing.assert_frame_equal(large, again)
+    assert large["score_local_outlier_factor"].isna().all()
+    assert any("Local Outlier Factor was left out for these 3,000 customers" in n for n in large.attrs["notes"])
+    assert any("Reasons in words are given for the 40 most unusual" in n for n in large.attrs["notes"])
+    assert large.loc[table.index[7], "flagged"] and "cash advance" in large.loc[table.index[7], "reasons"]
+    explained = large["anomaly_rank"] <= 40
+    assert (large.loc[~explained, "reasons"] == "").all()
+    pd.testing.assert_series_equal(large.loc[explained, "reasons"], whole.loc[explained, "reasons"])
+    # the three detectors left are the same, so the alerts mostly agree with the four-detector score
+    assert len(set(large.index[large["flagged"]]) & set(whole.index[whole["flagged"]])) >= 3
