@@ -11,6 +11,7 @@ from core.schema import id_column as find_id_column
 from core.schema import infer_roles
 from pages import _state as state
 from pages import _ui as ui
+from pages import _work as work
 
 SOURCE_LABELS = {
     "customers": "Customer table",
@@ -23,7 +24,8 @@ UPLOADED = "clean__uploaded_recipe"  # plain key: the recipe file last read, so 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def cached_apply(frame: pd.DataFrame, recipe_json: str, roles_json: str) -> cleaning.CleanResult:
-    return cleaning.apply_recipe(frame, cleaning.Recipe.from_json(recipe_json), json.loads(roles_json))
+    with work.GATE.slot():
+        return cleaning.apply_recipe(frame, cleaning.Recipe.from_json(recipe_json), json.loads(roles_json))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -155,7 +157,11 @@ if st.button("Accept recommended recipe", type="primary", key="clean__accept"):
     set_recipe(cleaning.default_recipe(frame, roles))
 
 with st.spinner("Cleaning ..."):
-    result = ui.run_safely(lambda: cached_apply(frame, recipe.to_json(), roles_json), what="Cleaning")
+    recipe_json = recipe.to_json()
+    result = ui.run_safely(
+        lambda: work.run(lambda: cached_apply(frame, recipe_json, roles_json), what="cleaning", doing="Cleaning"),
+        what="Cleaning",
+    )
 signature = json.dumps(
     [source, getattr(dataset, "sha256", None), getattr(transactions, "sha256", None), recipe.to_json(), roles_json]
 )

@@ -301,15 +301,9 @@ with comparing:
 # ---- see the segments --------------------------------------------------------------------------------------
 st.subheader("See the segments")
 
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def cached_gower_mds(matrix: pd.DataFrame) -> cluster.Projection:
-    return cluster.gower_mds(matrix)
-
-
 if categories:  # PCA would draw the categories' 0/1 columns as numbers: a map by Gower distances instead
     projected = heavy(
-        lambda: cached_gower_mds(matrix), what="Gower map", doing="Placing customers by their Gower distances"
+        lambda: cached.gower_mds(matrix), what="Gower map", doing="Placing customers by their Gower distances"
     )
     if projected is not None:
         st.plotly_chart(

@@ -9,6 +9,7 @@ from core.schema import detect_layout
 from core.workbook import customers_csv, customers_frame
 from pages import _state as state
 from pages import _ui as ui
+from pages import _work as work
 from pages import _workbook
 
 CHECKS = "profiles_checks"  # (segmentation and names checked, (warnings, outcome lines)): computed once each
@@ -23,7 +24,8 @@ choices: dict = st.session_state.setdefault(CHOICES, {})
 def cached_profiles(
     table: pd.DataFrame, labels: np.ndarray, features: tuple[str, ...], categorical: tuple[str, ...]
 ) -> profiles.SegmentProfiles:
-    return profiles.profile_segments(table, labels, list(features), categorical=list(categorical))
+    with work.GATE.slot():
+        return profiles.profile_segments(table, labels, list(features), categorical=list(categorical))
 
 
 # ---- profiles and automatic names (first visit after a segmentation) ---------------------------------------
@@ -33,7 +35,12 @@ if segment_profiles is None:
         features = tuple(f for f in clean.features if f in clean.table.columns)
         categorical = tuple(f for f in getattr(clean.fitted, "categorical", ()) if f in features)
         segment_profiles = ui.run_safely(
-            lambda: cached_profiles(clean.table, segmentation.labels, features, categorical), what="Profiling"
+            lambda: work.run(
+                lambda: cached_profiles(clean.table, segmentation.labels, features, categorical),
+                what="profiles",
+                doing="Profiling the segments",
+            ),
+            what="Profiling",
         )
     if segment_profiles is None:
         st.stop()

@@ -66,6 +66,13 @@ def pca(matrix: pd.DataFrame, n_components: int) -> tuple[pd.DataFrame, np.ndarr
         return cluster.pca(matrix, n_components)
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def gower_mds(matrix: pd.DataFrame) -> cluster.Projection:
+    """Classical MDS on the Gower distances of a seeded sample (mixed data)."""
+    with GATE.slot():
+        return cluster.gower_mds(matrix)
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def tsne(matrix: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """t-SNE on a seeded sample: coordinates and the sampled rows."""
