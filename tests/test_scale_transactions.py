@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -62,3 +63,100 @@ def test_the_pandas_engine_scores_transactions_with_the_apps_function(model, tra
     assert written.loc[~written["flagged"], "reasons"].eq("").all()
     on_disk = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert on_disk["alerts"] == 50 and on_disk["transactions_scored"] == len(written)
+
+
+# ---- Spark ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def spark():
+    pytest.importorskip("pyspark")
+    from core.scale._spark import start_session
+
+    session = start_session("local[2]")
+    yield session
+    session.stop()
+
+
+@pytest.mark.slow
+def test_spark_scores_every_transaction_as_the_pandas_engine_does(model, transactions, spark, tmp_path):
+    by_pandas = score(model, sample_path("card_portfolio"), tmp_path / "pandas", transactions=transactions)
+    by_spark = score(
+        model, sample_path("card_portfolio"), tmp_path / "spark", transactions=transactions, engine="spark",
+        spark=spark, rows_per_group=10_000,
+    )  # fmt: skip
+    pandas_rows = pd.read_parquet(tmp_path / "pandas" / "transactions")
+    spark_rows = pd.read_parquet(tmp_path / "spark" / "transactions").sort_values("row").reset_index(drop=True)
+    assert spark_rows.columns.tolist() == pandas_rows.columns.tolist()
+    for column in pandas_rows.columns:
+        left, right = pandas_rows[column], spark_rows[column]
+        if column == "timestamp":  # Spark keeps microseconds; the sample's times are whole seconds
+            left, right = left.astype("datetime64[us]"), right.astype("datetime64[us]")
+        if pd.api.types.is_float_dtype(left):
+            np.testing.assert_allclose(right, left, rtol=0, atol=1e-9, err_msg=column)
+        else:
+            assert right.astype(str).tolist() == left.astype(str).tolist(), column
+    assert (by_spark.transactions_in, by_spark.transactions_scored, by_spark.alerts, by_spark.notes) == (
+        by_pandas.transactions_in, by_pandas.transactions_scored, by_pandas.alerts, by_pandas.notes,
+    )  # fmt: skip
+
+
+# ---- Bad input --------------------------------------------------------------------------------------------
+
+
+def _sample_transactions() -> pd.DataFrame:
+    return pd.read_csv(sample_path("card_transactions"), dtype=str, keep_default_na=False).head(2_000)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "transactions without an amount column",
+        "a second file without a column the first has",
+        "a Parquet amount column holding dates",
+        "an empty transaction folder",
+    ],
+)
+def test_bad_transactions_are_one_line_and_exit_2_and_write_nothing(case, model_path, tmp_path, capsys):
+    folder, out = tmp_path / "tx", tmp_path / "out"
+    folder.mkdir()
+    frame = _sample_transactions()
+    if case == "transactions without an amount column":
+        frame.drop(columns=["amount"]).to_csv(folder / "tx.csv", index=False)
+    elif case == "a second file without a column the first has":
+        frame.to_csv(folder / "a.csv", index=False)
+        frame.drop(columns=["category"]).to_csv(folder / "b.csv", index=False)
+    elif case == "a Parquet amount column holding dates":
+        frame.assign(amount=pd.Timestamp("2024-01-01")).to_parquet(folder / "tx.parquet")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    status = main(["score", str(model_path), "--customers", str(sample_path("card_portfolio")), "--transactions",
+                   str(folder), "--out", str(out)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1 and err.startswith("python -m core score: ") and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # no output, no temporary folder left
+
+
+def test_an_unreachable_master_with_transactions_is_one_line_and_writes_nothing(model_path, tmp_path, capsys):
+    pytest.importorskip("pyspark")
+    _sample_transactions().to_csv(tmp_path / "tx.csv", index=False)
+    status = main(["score", str(model_path), "--customers", str(sample_path("card_portfolio")), "--transactions",
+                   str(tmp_path / "tx.csv"), "--out", str(tmp_path / "out"), "--engine", "spark", "--master",
+                   "spark://127.0.0.1:9"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 2 and "cannot be reached" in err and err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tx.csv"]
+
+
+@pytest.mark.slow
+def test_spark_refuses_dates_that_groups_read_in_different_formats_and_writes_nothing(model, spark, tmp_path):
+    """One customer's dates are day-first text, the others' ISO: Spark would read them group by group."""
+    frame = _sample_transactions()
+    odd = frame["customer_id"] == frame["customer_id"].iloc[-1]
+    frame.loc[odd, "timestamp"] = pd.to_datetime(frame.loc[odd, "timestamp"]).dt.strftime("%d/%m/%Y %H:%M:%S")
+    frame.to_csv(tmp_path / "tx.csv", index=False)
+    with pytest.raises(ValueError, match="more than one way") as caught:
+        score(model, sample_path("card_portfolio"), tmp_path / "out", transactions=tmp_path / "tx.csv",
+              engine="spark", spark=spark, rows_per_group=1)  # fmt: skip
+    assert "\n" not in str(caught.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tx.csv"]

@@ -155,7 +155,11 @@ def score_transactions_spark(
     canonical_schema = _canonical_schema(plan, with_format=True)
 
     def standardize(frame):  # untyped on purpose: applyInPandas reads type hints as a UDF kind
-        canonical, how = canonical_group(frame.drop(columns=["_group"]), plan)
+        try:
+            canonical, how = canonical_group(frame.drop(columns=["_group"]), plan)
+        except DataError:  # no usable row in this group: the whole table may still have some (checked below)
+            names = [field.split(" ")[0] for field in canonical_schema.split(", ")]
+            return pd.DataFrame({name: pd.Series(dtype="object") for name in names})
         out = _to_spark(canonical, plan)
         out[_FORMAT] = [how, *[None] * (len(out) - 1)]
         return out
