@@ -132,3 +132,29 @@ def test_customer_anomalies_above_the_threshold_leave_out_lof_and_explain_the_to
     pd.testing.assert_series_equal(large.loc[explained, "reasons"], whole.loc[explained, "reasons"])
     # the three detectors left are the same, so the alerts mostly agree with the four-detector score
     assert len(set(large.index[large["flagged"]]) & set(whole.index[whole["flagged"]])) >= 3
+
+
+@pytest.mark.parametrize("spec", [".0%", ",.0f", ".0f", ".1f", ".2f", ""])
+def test_offer_reasons_format_numbers_exactly_as_format_does_value_by_value(spec):
+    from core.recommend._scores import _formatted
+
+    rng = np.random.default_rng(1)
+    ties = [-0.0, 0.0, -0.001, 0.004999, 0.005, 0.015, 0.025, 0.125, 2.5, 3.5, -2.5, 1234.5, np.inf, -np.inf]
+    values = np.concatenate([rng.normal(0, 1, 5_000), np.arange(-3, 3, 0.005), rng.lognormal(5, 3, 5_000), ties])
+    expected = np.array([("{:" + spec + "}").format(v) for v in values.tolist()], dtype=object)
+    assert (_formatted(values, spec) == expected).all()
+
+
+def test_offer_fit_percentiles_equal_pandas_ranks():
+    import pandas as pd
+
+    from core.recommend._scores import _percentiles
+
+    rng = np.random.default_rng(2)
+    for values in (
+        rng.normal(size=5_000),
+        np.round(rng.normal(size=5_000), 1),
+        np.r_[rng.integers(0, 5, 500).astype(float), [np.nan] * 3, [-0.0, 0.0, np.inf, -np.inf]],
+        np.array([np.nan, np.nan]),
+    ):
+        assert np.array_equal(_percentiles(values), pd.Series(values).rank(pct=True).to_numpy(), equal_nan=True)

@@ -25,6 +25,7 @@ from core.errors import DataError
 from core.naming import display_name
 from core.recommend._bandit import ThompsonLearner
 from core.recommend._campaign import FEEDBACK_COLUMNS, FeedbackFile, customer_keys, latest_outcomes, read_feedback
+from core.recommend._catalogue import normalise, template_fields
 from core.recommend._scores import MIN_ELIGIBLE_SHARE, OfferScores, reasons_for, score_customers
 
 __all__ = [
@@ -239,7 +240,10 @@ def top_offers_table(
     if only is not None:
         picked = np.flatnonzero(np.isin(scored.customer_ids, customer_keys(pd.Series(list(only)))))
     labels = scored.labels[picked]
-    matrix = scored.scores.to_numpy()[picked] * lift.reindex(labels).fillna(1.0).to_numpy()
+    # each customer's row of lifts by position (a segment without one gets 1.0): reindexing by a million labels
+    # was slow
+    lifts = np.vstack([lift.fillna(1.0).to_numpy(), np.ones((1, lift.shape[1]))])
+    matrix = scored.scores.to_numpy()[picked] * lifts[lift.index.get_indexer(labels)]
     k = min(int(top_n), matrix.shape[1])
     order = np.argsort(-np.where(np.isnan(matrix), -np.inf, matrix), axis=1, kind="stable")[:, :k]
     rows = np.repeat(np.arange(len(picked)), k)
@@ -250,10 +254,12 @@ def top_offers_table(
     offer_ids = scored.scores.columns.to_numpy()[cols]
     catalogue = scored.catalogue.set_index("offer_id")
     reasons = np.empty(len(rows), dtype=object)
-    for offer_id in np.unique(offer_ids):
-        chosen = offer_ids == offer_id
-        members = scored.features.iloc[picked[rows[chosen]]]
-        offer = catalogue.loc[offer_id]
+    for col in np.unique(cols):  # offers by column number: sorting three million offer ids as text took seconds
+        chosen = cols == col
+        offer = catalogue.loc[scored.scores.columns[col]]
+        wanted = [normalise(f) for alternative in template_fields(offer["reason"]) for f in alternative]
+        wanted = [f for f in dict.fromkeys(wanted) if f in scored.features.columns]
+        members = scored.features[wanted].iloc[picked[rows[chosen]]]  # only the columns the reason names
         reasons[chosen] = reasons_for(offer["reason"], offer["description"], members)
     seen = arms[(arms["accepted"] + arms["declined"]) > 0]
     if len(seen):
@@ -266,18 +272,30 @@ def top_offers_table(
             dtype=object,
         )
     segments = labels[rows]
+    # Repeated texts are made text columns once and then taken by position (turning three million Python strings
+    # into each text column took about a second a column at a million customers).
+    offer_names = catalogue["name"].reindex(scored.scores.columns).to_numpy()
+    segment_ids, segment_at = np.unique(segments, return_inverse=True)
     return pd.DataFrame(
         {
-            "customer_id": scored.customer_ids[picked][rows],
+            "customer_id": _text(scored.customer_ids[picked], rows),
             "segment": segments.astype("int64"),
-            "segment_name": _names_of(segments, names),
+            "segment_name": _text(_names_of(segment_ids, names), segment_at),
             "rank": (np.arange(len(rows)) - np.searchsorted(rows, rows)) + 1,
-            "offer_id": offer_ids,
-            "offer": catalogue["name"].reindex(offer_ids).to_numpy(),
+            "offer_id": _text(scored.scores.columns.to_numpy(), cols),
+            "offer": _text(offer_names, cols),
             "score": values,
             "reason": reasons,
         }
     )
+
+
+def _text(values: np.ndarray, positions: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """``values[positions]`` as the text column pandas would make of it, converting each value once."""
+    dtype = pd.Series(values[:1]).dtype
+    if not isinstance(dtype, pd.StringDtype):
+        return values[positions]
+    return pd.array(values, dtype=dtype).take(positions)
 
 
 def ranking_changes(before: pd.DataFrame | None, after: pd.DataFrame) -> pd.DataFrame:
