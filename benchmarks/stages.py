@@ -438,16 +438,27 @@ def measure(stage: str, dataset: str, repeats: int, *, warm_up: bool | None = No
     prepare(dataset)
     if warm_up if warm_up is not None else dataset not in BIG_DATASETS and stage not in SLOW_STAGES:
         run(dataset)
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         run(dataset)
         times.append(time.perf_counter() - start)
-    return {"stage": stage, "dataset": dataset, "times": times, "peak_mb": peak_rss_mb()}
+        cpu.append(time.process_time() - start_cpu)
+    # CPU seconds (every thread of this process) do not grow when other work shares the machine; wall times do.
+    return {"stage": stage, "dataset": dataset, "times": times, "cpu_times": cpu, "peak_mb": peak_rss_mb()}
 
 
 def main(argv: list[str]) -> int:
-    """Measure one (stage, dataset) and print its JSON record."""
+    """Measure one (stage, dataset) and print its JSON record (``--help`` lists the stages and datasets)."""
+    if len(argv) != 3 or argv[0] not in STAGES:
+        print(
+            "usage: python benchmarks/stages.py STAGE DATASET REPEATS\n"
+            f"stages: {', '.join(STAGES)}\n"
+            f"datasets: {', '.join(CUSTOMER_DATASETS + TRANSACTION_DATASETS)}\n"
+            "prints one JSON line: wall seconds per repeat (times), CPU seconds per repeat (cpu_times), peak MB",
+            file=sys.stderr if argv[:1] not in (["-h"], ["--help"]) else sys.stdout,
+        )
+        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
     stage, dataset, repeats = argv[0], argv[1], int(argv[2])
     print(json.dumps(measure(stage, dataset, repeats)))
     return 0
