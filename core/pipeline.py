@@ -157,12 +157,18 @@ SILHOUETTE_SAMPLE = 2_000  # customers whose silhouette the Cluster page compute
 
 
 def diagnose(
-    matrix: pd.DataFrame, labels: np.ndarray, *, sample_size: int = SILHOUETTE_SAMPLE, random_state: int = 0
+    matrix: pd.DataFrame,
+    labels: np.ndarray,
+    *,
+    sample_size: int = SILHOUETTE_SAMPLE,
+    random_state: int = 0,
+    algorithm: str | None = None,
 ) -> tuple[dict[str, float], pd.DataFrame]:
     """Return a partition's quality metrics and the silhouette of each sampled customer, in one O(n^2) pass.
 
     The headline silhouette is the mean of the per-customer values on that seeded sample (what
     ``silhouette_score`` computes), so the figure and the number agree and the distances are computed once.
+    For the mixed-data algorithms (``algorithm``) both are on Gower distances (``metrics["silhouette_distance"]``).
 
     Returns
     -------
@@ -171,8 +177,11 @@ def diagnose(
     """
     from core.cluster import segmentation_metrics, silhouette_per_customer
 
-    silhouettes = silhouette_per_customer(matrix, labels, sample_size=sample_size, random_state=random_state)
+    silhouettes = silhouette_per_customer(
+        matrix, labels, sample_size=sample_size, random_state=random_state, algorithm=algorithm
+    )
     metrics = segmentation_metrics(matrix, labels, sample_size=0, random_state=random_state)  # no second pass
+    metrics["silhouette_distance"] = "Gower" if algorithm is not None and ALGORITHMS[algorithm].mixed else "euclidean"
     metrics["silhouette"] = float(silhouettes["silhouette"].mean()) if len(silhouettes) else float("nan")
     return metrics, silhouettes
 
@@ -236,7 +245,8 @@ def check_segments(
     silhouette = None
     if getattr(segmentation, "n_segments", 2) >= 2:
         try:
-            silhouette = float(segmentation_metrics(clean.matrix, labels)["silhouette"])
+            algorithm = getattr(segmentation, "algorithm", None)
+            silhouette = float(segmentation_metrics(clean.matrix, labels, algorithm=algorithm)["silhouette"])
         except (DataError, ValueError):
             silhouette = None
     warnings = segment_warnings(table, labels, roles, features=list(clean.features), silhouette=silhouette)

@@ -29,6 +29,7 @@ COMPARE_COLUMNS = {
     "davies_bouldin": NUMBER("Davies-Bouldin", format="%.2f"),
     "smallest_share": NUMBER("Smallest segment", format="percent"),
     "largest_share": NUMBER("Largest segment", format="percent"),
+    "silhouette_distance": st.column_config.TextColumn("Silhouette on"),
 }
 CRITERIA_COLUMNS = {
     "k": NUMBER("k", format="%d"),
@@ -227,14 +228,20 @@ names = ui.segment_names()
 for note in segmentation.notes:
     st.caption(note)
 diagnosed = heavy(
-    lambda: cached.diagnostics(matrix, segmentation.labels), what="diagnostics", doing="Measuring the segments"
+    lambda: cached.diagnostics(matrix, segmentation.labels, segmentation.algorithm),
+    what="diagnostics",
+    doing="Measuring the segments",
 )
 if diagnosed is None:
     st.stop()
 metrics, silhouettes = diagnosed
 cells = st.columns(5)
 cells[0].metric("Segments", metrics["segments"])
-cells[1].metric("Silhouette", f"{metrics['silhouette']:.2f}", help="-1..1; higher means better separated.")
+cells[1].metric(
+    "Silhouette",
+    f"{metrics['silhouette']:.2f}",
+    help=f"-1..1; higher means better separated. Computed on {metrics['silhouette_distance']} distances.",
+)
 cells[2].metric("Calinski-Harabasz", f"{metrics['calinski_harabasz']:,.0f}", help="Higher is better.")
 cells[3].metric("Davies-Bouldin", f"{metrics['davies_bouldin']:.2f}", help="Lower is better.")
 cells[4].metric("Noise", f"{metrics['noise_share']:.1%}", help="Customers left out of every segment.")

@@ -37,10 +37,10 @@ def fit(matrix: pd.DataFrame, algorithm: str, params: tuple) -> cluster.Segmenta
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def diagnostics(matrix: pd.DataFrame, labels: np.ndarray) -> tuple[dict, pd.DataFrame]:
+def diagnostics(matrix: pd.DataFrame, labels: np.ndarray, algorithm: str = "kmeans") -> tuple[dict, pd.DataFrame]:
     """Metrics and per-customer silhouettes, once per segmentation (the O(n^2) silhouette in one pass)."""
     with GATE.slot():
-        return pipeline.diagnose(matrix, labels)
+        return pipeline.diagnose(matrix, labels, algorithm=algorithm)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -109,5 +109,5 @@ def warm_sample() -> None:
     """Fill the cache with the sample's default k sweep, segmentation, diagnostics and projection."""
     matrix = sample_matrix()
     _, segmentation = default_segments(matrix)
-    diagnostics(matrix, segmentation.labels)
+    diagnostics(matrix, segmentation.labels, segmentation.algorithm)
     pca(matrix, 2)

@@ -205,3 +205,21 @@ def test_our_k_prototypes_agrees_with_the_kmodes_package():
         data, categorical=categorical
     )
     assert adjusted_rand_score(ours, theirs) >= 0.9
+
+
+def test_the_cluster_pages_diagnostics_judge_mixed_segments_on_gower_distances(planted):
+    # The Cluster page's headline silhouette and its per-customer chart come from pipeline.diagnose: for a
+    # Gower K-Medoids segmentation they must measure Gower distances, as the k sweep and compare do.
+    from core import pipeline
+
+    _, _, result = planted
+    segmentation = cluster.fit(result.matrix, "gower-kmedoids", {"k": 4})
+    gower, per_customer = pipeline.diagnose(result.matrix, segmentation.labels, algorithm="gower-kmedoids")
+    euclidean, _ = pipeline.diagnose(result.matrix, segmentation.labels)
+    assert (gower["silhouette_distance"], euclidean["silhouette_distance"]) == ("Gower", "euclidean")
+    reference = cluster.segmentation_metrics(
+        result.matrix, segmentation.labels, sample_size=pipeline.SILHOUETTE_SAMPLE, algorithm="gower-kmedoids"
+    )
+    assert gower["silhouette"] == pytest.approx(reference["silhouette"], abs=1e-6)
+    assert gower["silhouette"] == pytest.approx(per_customer["silhouette"].mean())
+    assert abs(gower["silhouette"] - euclidean["silhouette"]) > 0.01

@@ -444,9 +444,17 @@ def segmentation_metrics(
 
 
 def silhouette_per_customer(
-    matrix: pd.DataFrame | np.ndarray, labels: np.ndarray, *, sample_size: int = 3_000, random_state: int = 0
+    matrix: pd.DataFrame | np.ndarray,
+    labels: np.ndarray,
+    *,
+    sample_size: int = 3_000,
+    random_state: int = 0,
+    algorithm: str | None = None,
 ) -> pd.DataFrame:
     """Return the silhouette of each customer in a seeded sample (noise left out).
+
+    For ``"gower-kmedoids"`` and ``"kprototypes"`` (``algorithm``) it is computed on Gower distances, as
+    :func:`segmentation_metrics` does, so the chart and the headline figure measure what the algorithm did.
 
     Returns
     -------
@@ -454,15 +462,19 @@ def silhouette_per_customer(
         Columns ``row`` (position in the matrix), ``segment``, ``silhouette`` (-1..1), sorted by segment
         then silhouette descending; empty when fewer than two segments remain.
     """
-    values, _ = as_matrix(matrix)
+    values, names = as_matrix(matrix)
     labels = np.asarray(labels, dtype=np.int64)
     rows = seeded_sample(len(values), sample_size, random_state)
     rows = rows[labels[rows] >= 0]
     frame = pd.DataFrame({"row": rows, "segment": labels[rows], "silhouette": np.nan})
     if frame["segment"].nunique() < 2:
         return frame.iloc[0:0]
-    with config_context(working_memory=64), one_thread():
-        frame["silhouette"] = silhouette_samples(values[rows], labels[rows])
+    if algorithm is not None and get_algorithm(algorithm).mixed:
+        distances = sample_distances(mixed_space(values, names), values, rows)
+        frame["silhouette"] = silhouette_samples(distances, labels[rows], metric="precomputed")
+    else:
+        with config_context(working_memory=64), one_thread():
+            frame["silhouette"] = silhouette_samples(values[rows], labels[rows])
     return frame.sort_values(["segment", "silhouette"], ascending=[True, False], ignore_index=True)
 
 
