@@ -128,8 +128,8 @@ def score_customers(
 def _percentiles(values: np.ndarray) -> np.ndarray:
     """Return ``pandas.Series.rank(pct=True)`` of the values (ties share their average rank, NaN stays NaN).
 
-    One stable sort and the tie groups' average ranks: the same numbers as pandas (both divide exact integer
-    sums), in about a third of its time on a million customers.
+    One sort and the tie groups' average ranks: the same numbers as pandas (both divide exact integer sums),
+    in a fraction of its time on a million customers.
 
     Examples
     --------
@@ -141,7 +141,7 @@ def _percentiles(values: np.ndarray) -> np.ndarray:
     known = values[valid]
     if not len(known):
         return out
-    order = np.argsort(known, kind="stable")
+    order = np.argsort(known)  # tied values share their average rank, so their order within a tie is irrelevant
     ordered = known[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     ends = np.r_[starts[1:], len(known)]
