@@ -165,6 +165,7 @@ def reconcile(new_kind: str) -> None:
 def store(kind: str, name: str, loaded: LoadedTable, sha256: str, understood: schema.Understanding) -> None:
     """Write a loaded table, what was understood of it and its roles to the shared state."""
     dataset = state.Dataset(name=name, frame=loaded.frame, report=loaded.report, sha256=sha256)
+    understood = replace(understood, frame=loaded.frame)  # one frame, not the cache's second copy of it
     if kind == CUSTOMERS:
         state.put(state.DATASET, dataset)
         state.put(state.CUSTOMERS_UNDERSTOOD, understood)
