@@ -220,6 +220,12 @@ def _formatted(values: np.ndarray, spec: str) -> np.ndarray:
     >>> _formatted(np.array([0.125, 0.135, 1234.5, -0.001]), ".0%").tolist()
     ['12%', '14%', '123450%', '-0%']
     """
+    codes, texts = _text_codes(values, spec)
+    return texts[codes]
+
+
+def _text_codes(values: np.ndarray, spec: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(codes, texts)`` with ``texts[codes]`` the values formatted with ``spec`` (see :func:`_formatted`)."""
     whole = _WHOLE_NUMBER.fullmatch(spec or "")
     if whole is None:
         key, formatter = values, ("{:" + (spec or "") + "}").format
@@ -227,24 +233,39 @@ def _formatted(values: np.ndarray, spec: str) -> np.ndarray:
         key = np.rint(values * 100 if whole[2] == "%" else values)
         formatter = ("{:" + whole[1] + ".0f}" + ("%" if whole[2] == "%" else "")).format
     codes, distinct = pd.factorize(key + 0.0, use_na_sentinel=False)  # + 0.0 turns -0.0 into 0.0
-    text = np.array([formatter(x) for x in distinct.tolist()], dtype=object)[codes]
+    texts = np.array([formatter(x) for x in distinct.tolist()], dtype=object)
     negative_zero = (key == 0) & np.signbit(key)  # format keeps the sign of -0.0 ("-0%")
     if negative_zero.any():
-        text[negative_zero] = formatter(-0.0)
-    return text
+        codes = np.where(negative_zero, len(texts), codes)
+        texts = np.append(texts, np.array([formatter(-0.0)], dtype=object))
+    return codes, texts
 
 
 def _fill(template: str, matrix: np.ndarray) -> np.ndarray:
-    """Format ``template`` once per row of ``matrix`` (one column per placeholder), column by column."""
-    out = np.full(len(matrix), "", dtype=object)
+    """Format ``template`` once per row of ``matrix`` (one column per placeholder).
+
+    Rows whose placeholders read the same (e.g. the same rounded percentages) share one text: each distinct
+    combination is written once, column by column, then taken for every row.
+    """
+    parsed = list(string.Formatter().parse(template))
+    specs = [spec or "" for _literal, field, spec, _conversion in parsed if field is not None]
+    columns = [_text_codes(matrix[:, column], spec) for column, spec in enumerate(specs)]
+    combination = np.zeros(len(matrix), dtype=np.int64)
+    for codes, texts in columns:
+        combination = pd.factorize(combination * len(texts) + codes)[0]
+    n_distinct = int(combination.max()) + 1 if len(combination) else 0
+    first = np.zeros(n_distinct, dtype=np.int64)
+    first[combination[::-1]] = np.arange(len(combination))[::-1]  # a row holding each combination
+    out = np.full(n_distinct, "", dtype=object)
     column = 0
-    for literal, field, spec, _conversion in string.Formatter().parse(template):
+    for literal, field, _spec, _conversion in parsed:
         if literal:
             out = out + literal
         if field is not None:
-            out = out + _formatted(matrix[:, column], spec or "")
+            codes, texts = columns[column]
+            out = out + texts[codes[first]]
             column += 1
-    return out
+    return out[combination]
 
 
 def _segment_priors(
