@@ -150,13 +150,14 @@ def test_an_unreachable_master_with_transactions_is_one_line_and_writes_nothing(
 
 @pytest.mark.slow
 def test_spark_refuses_dates_that_groups_read_in_different_formats_and_writes_nothing(model, spark, tmp_path):
-    """One customer's dates are day-first text, the others' ISO: Spark would read them group by group."""
-    frame = _sample_transactions()
+    """One customer of 30 writes dates day first, the others ISO: a group holding only them reads them otherwise."""
+    frame = pd.read_csv(sample_path("card_transactions"), dtype=str, keep_default_na=False)
+    frame = frame[frame["customer_id"].isin(frame["customer_id"].unique()[:30])]
     odd = frame["customer_id"] == frame["customer_id"].iloc[-1]
     frame.loc[odd, "timestamp"] = pd.to_datetime(frame.loc[odd, "timestamp"]).dt.strftime("%d/%m/%Y %H:%M:%S")
     frame.to_csv(tmp_path / "tx.csv", index=False)
     with pytest.raises(ValueError, match="more than one way") as caught:
         score(model, sample_path("card_portfolio"), tmp_path / "out", transactions=tmp_path / "tx.csv",
-              engine="spark", spark=spark, rows_per_group=1)  # fmt: skip
+              engine="spark", spark=spark, rows_per_group=10)  # fmt: skip
     assert "\n" not in str(caught.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tx.csv"]

@@ -165,7 +165,8 @@ def score_transactions_spark(
         return out
 
     canonical = keyed.groupBy("_group").applyInPandas(standardize, schema=canonical_schema).persist()
-    formats = [r[_FORMAT] for r in canonical.where(F.col(_FORMAT).isNotNull()).select(_FORMAT).distinct().collect()]
+    seen = canonical.agg(F.count("*").alias("rows"), F.collect_set(_FORMAT).alias("formats")).first()
+    formats, rows_scored = list(seen["formats"]), int(seen["rows"])
     if len(formats) > 1:
         raise DataError(
             "The transaction dates are written in more than one way ("
@@ -173,7 +174,6 @@ def score_transactions_spark(
             + "): write them in one format (ISO 8601, 2024-01-31 13:05:00, reads everywhere) and score again."
         )
     canonical = canonical.drop(_FORMAT)
-    rows_scored = canonical.count()
     if rows_scored == 0:
         raise DataError("No transaction has a readable date and amount. Check the transaction columns.")
 
