@@ -101,8 +101,14 @@ def review(alerts: pd.DataFrame, prefix: str, label_of) -> None:
         st.caption("No alert reviewed yet: mark one above to track the precision of your alerts.")
 
 
-def evaluation_block(scores: pd.Series, labels: pd.Series | None, budget: int, name: str) -> None:
+def evaluation_block(
+    scores: pd.Series, labels: pd.Series | None, budget: int, name: str, *, without_labels: str | None = None
+) -> None:
+    """Evaluate the score against a fraud label; ``without_labels`` is said instead when there is none."""
     st.subheader("How good is this score?")
+    if labels is None and without_labels:
+        st.info(without_labels, icon=":material/info:")
+        return
     if labels is None:
         st.info(
             f"No fraud label column in the {name}, so the score cannot be checked here. Load data with a 0/1 "
@@ -126,6 +132,26 @@ def evaluation_block(scores: pd.Series, labels: pd.Series | None, budget: int, n
     if result.verdict:
         st.warning(result.verdict, icon=":material/warning:")
     ui.plotly_chart(charts.pr_curve(result), key=f"fraud__{name}_pr")
+
+
+def no_label_note(roles: dict) -> str | None:
+    """Why the customers' scores are not evaluated when an outcome or the transactions' label exists, else None."""
+    clean = st.session_state.get(state.CLEAN)
+    outcome = next((c for c, r in roles.items() if r == "label" and c in clean.table.columns), None)
+    if outcome is not None:
+        return (
+            f"The outcome column `{outcome}` is not a fraud label (such as `is_fraud`), so the anomaly scores "
+            "are not evaluated against it."
+        )
+    canonical = st.session_state.get(state.TX_CANONICAL)
+    if canonical is not None and "label" in canonical.columns and canonical["label"].nunique() == 2:
+        column = getattr(st.session_state.get(state.TX_COLUMNS), "label", None)
+        named = f" (`{column}`)" if column else ""
+        return (
+            f"The customers have no fraud label of their own; the transactions' fraud label{named} is evaluated "
+            "on the Transactions tab."
+        )
+    return None
 
 
 ui.page_header("Fraud", "Find unusual customers and suspicious transactions, with reasons, within an alert budget.")
@@ -172,9 +198,9 @@ with customers_tab:
         ranks = dict(zip(alerts["alert"], alerts["anomaly_rank"], strict=True))
         review(alerts, "customers", lambda k: f"#{ranks[k]}  {k.removeprefix('customer:')}")
         roles = st.session_state.get(state.ROLES) or {}
-        label_column = next((c for c, r in roles.items() if r == "label" and c in clean.table.columns), None)
+        label_column = fraud.fraud_label_column(clean.table, roles)  # churn or default outcomes do not count
         labels = clean.table[label_column] if label_column else None
-        evaluation_block(scored["anomaly_score"], labels, len(alerts), "customers")
+        evaluation_block(scored["anomaly_score"], labels, len(alerts), "customers", without_labels=no_label_note(roles))
 
 with transactions_tab:
     canonical = st.session_state.get(state.TX_CANONICAL)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from core.fraud._config import CUSTOMER_BUDGET, TRANSACTION_BUDGET, resolve_budget
 from core.fraud._customers import score_customers
-from core.fraud._evaluate import Evaluation, evaluate, evaluate_alerts
+from core.fraud._evaluate import Evaluation, evaluate, evaluate_alerts, fraud_label_column
 from core.fraud._features import FEATURE_COLUMNS, CategoryNorms, amount_counts, category_norms, transaction_features
 from core.fraud._transactions import (
     FOREST_ROWS,
@@ -47,6 +47,7 @@ __all__ = [
     "fit_forest",
     "forest_positions",
     "forest_rows",
+    "fraud_label_column",
     "history_notes",
     "model_matrix",
     "resolve_budget",

@@ -13,6 +13,7 @@ a file whose labels carry no signal; with 2,000 the p-value moves by about 0.005
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,7 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 
 from core.errors import DataError
-from core.transactions import fraud_labels
+from core.transactions import fraud_labels, infer_transaction_columns
 
 PERMUTATIONS = 2000  # label shuffles of the permutation test
 SIGNIFICANCE = 0.05  # a p-value at or above this is "no better than chance"
@@ -294,3 +295,25 @@ def evaluate_alerts(
         permutations=permutations,
         random_state=random_state,
     )
+
+
+def fraud_label_column(table: pd.DataFrame, roles: Mapping[str, str]) -> str | None:
+    """Return the outcome column of a customer table that is a *fraud* label, or None.
+
+    Any known outcome gets the ``label`` role (churn, default, fraud); only the one that
+    :func:`core.transactions.infer_transaction_columns` would take as a fraud label (named like ``is_fraud``,
+    ``fraud``, ``isFraud`` or ``Class``, holding 0/1, yes/no or fraud/legit) may check an anomaly score.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"Attrition_Flag": ["Existing Customer", "Attrited Customer"], "is_fraud": [0, 1]})
+    >>> fraud_label_column(table, {"Attrition_Flag": "label", "is_fraud": "label"})
+    'is_fraud'
+    >>> fraud_label_column(table, {"Attrition_Flag": "label"}) is None
+    True
+    """
+    for column, role in roles.items():
+        if role == "label" and column in table.columns:
+            if infer_transaction_columns(table[[column]]).label == column:
+                return column
+    return None
