@@ -135,3 +135,14 @@ def test_a_cleaned_table_starts_its_k_sweep_before_the_cluster_page_is_opened(mo
     app.switch_page(ui.CLEAN).run()
     assert not app.exception, [e.value for e in app.exception]
     assert started.wait(30), "no k sweep was started in the background after cleaning"
+
+
+def test_the_progress_text_stops_counting_down_once_the_estimate_is_overrun():
+    fill, words = work._progress("Segmenting", 5.0, 2.0)
+    assert fill == pytest.approx(0.4) and words == "Segmenting: about 3 s left"
+    fill, words = work._progress("Segmenting", 5.0, 47.0)
+    assert fill == 0.95 and "47 s so far" in words and "left" not in words
+
+
+def test_one_core_stays_free_for_the_visitors_reruns():
+    assert work.SLOTS == max(1, work._cores() - 1) or "CARDLENS_WORKERS" in __import__("os").environ
