@@ -56,6 +56,8 @@ descriptions: dict[int, str] = dict(st.session_state.get(state.DESCRIPTIONS) or 
 
 # ---- names: editable, unique ------------------------------------------------------------------------------
 st.subheader("Segments")
+for note in getattr(segment_profiles, "notes", ()):  # e.g. the tests ran on a seeded sample of a large table
+    st.caption(ui.plain(note))
 sizes = segment_profiles.sizes
 table = pd.DataFrame(
     {
