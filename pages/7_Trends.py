@@ -208,9 +208,15 @@ with tab_forecast:
         key="trends__forecast_chart",
     )
     st.caption(
-        "Shaded: 80% and 95% prediction intervals. MASE below 1 means the model beat repeating the last "
-        f"{unit} (or last season's value); MAPE is the average miss in percent."
+        "Shaded: 80% and 95% prediction intervals. MASE divides the backtest's average miss (forecasting up to "
+        f"{trends.BACKTEST_HORIZON} {unit}s ahead) by the history's average change from one {unit} to the next (or "
+        "from one season to the next), so the benchmark of repeating the last value usually scores above 1 too: a "
+        "model is better when its MASE is below the benchmark's in the sentence above, not when it is below 1. "
+        "MAPE is the average miss in percent."
     )
+    caution = view.caution()
+    if caution:
+        st.warning(caution, icon=":material/warning:")
     st.dataframe(
         view.accuracy().drop(columns="note"),
         hide_index=True,

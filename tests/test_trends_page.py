@@ -122,3 +122,32 @@ def test_the_sparkov_file_uploaded_as_transactions_works_on_the_fraud_and_trends
     assert any("two full seasons" in i.value for i in app.info)  # 17 months: trend only, with the reason
     sheet = app.session_state[state.TRENDS]
     assert {"series", "forecast", "accuracy", "migration"} <= set(sheet["section"])
+
+
+def test_the_mase_caption_agrees_with_the_benchmark_sentence(app, upstream):
+    """The sentence compares the model's MASE with the benchmark's; the caption must not say 'below 1' wins."""
+    open_page(app, TRENDS, upstream)
+    captions = " ".join(c.value for c in app.caption)
+    assert "MASE below 1 means" not in captions
+    assert "below the benchmark's in the sentence above, not when it is below 1" in captions
+    assert not any("Every forecast here is rough" in w.value for w in app.warning)  # the sample forecasts well
+
+
+def test_rough_forecasts_get_a_one_line_caution(app):
+    """400 purchases of 40 customers over three years, lognormal amounts: every forecast misses by over 30%."""
+    import numpy as np
+
+    from core.transactions import infer_transaction_columns, standardize_transactions
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, 40, 400).astype(str),
+            "date": pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 36 * 30, 400), unit="D"),
+            "amount": rng.lognormal(3, 1.6, 400).round(2),
+        }
+    )
+    tx = standardize_transactions(frame, infer_transaction_columns(frame))[0]
+    open_page(app, TRENDS, {state.TX_CANONICAL: tx})
+    warnings = [w.value for w in app.warning if "Every forecast here is rough" in w.value]
+    assert len(warnings) == 1 and "30%" in warnings[0]

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from core.trends._forecast import Decomposition, Forecast, decompose, forecast
+from core.trends._forecast import BACKTEST_HORIZON, Decomposition, Forecast, decompose, forecast
 from core.trends._migration import Migration, migration, split_periods, value_order_by_spend
 from core.trends._timeseries import (
     ALL,
@@ -19,12 +19,15 @@ from core.trends._timeseries import (
     category_mix,
     series_of,
 )
-from core.trends._view import SHEET_COLUMNS, TrendsView, sheet, trends_sheet, trends_view
+from core.trends._view import ROUGH_MAPE, ROUGH_MASE, SHEET_COLUMNS, TrendsView, sheet, trends_sheet, trends_view
 
 __all__ = [
     "ALL",
+    "BACKTEST_HORIZON",
     "FREQUENCIES",
     "METRICS",
+    "ROUGH_MAPE",
+    "ROUGH_MASE",
     "SEASON_LENGTH",
     "SHEET_COLUMNS",
     "Decomposition",

@@ -34,6 +34,8 @@ __all__ = [
     "trends_view",
 ]
 
+ROUGH_MASE = 1.5  # every forecast missing by more than this MASE ...
+ROUGH_MAPE = 30.0  # ... or by more than this percent on average: the forecasts are rough
 MAX_FORECAST_SERIES = 11  # ten segments plus everyone: the page's time budget was measured for this many
 SHEET_COLUMNS: tuple[str, ...] = (
     "section",
@@ -95,6 +97,26 @@ class TrendsView:
             for segment, result in self.forecasts.items()
         ]
         return pd.DataFrame(rows, columns=["segment", "model", "mase", "mape", "unusual_periods", "note"])
+
+    def caution(self) -> str | None:
+        """One sentence when every forecast is rough (MASE above 1.5 or MAPE above 30%), else None.
+
+        Examples
+        --------
+        >>> rough = Forecast(available=True, sentence="", mase=2.0, mape=12.0)
+        >>> close = Forecast(available=True, sentence="", mase=0.8, mape=35.0)
+        >>> TrendsView(pd.DataFrame(), "spend", "MS", {"All customers": rough, "Segment 0": close}).caution()[:40]
+        'Every forecast here is rough: in the bac'
+        >>> good = Forecast(available=True, sentence="", mase=0.8, mape=9.0)
+        >>> TrendsView(pd.DataFrame(), "spend", "MS", {"All customers": rough, "Segment 0": good}).caution()
+        """
+        scored = [r for r in self.forecasts.values() if r.available and (np.isfinite(r.mase) or np.isfinite(r.mape))]
+        if not scored or not all(r.mase > ROUGH_MASE or r.mape > ROUGH_MAPE for r in scored):
+            return None
+        return (
+            f"Every forecast here is rough: in the backtest each missed by more than {ROUGH_MASE} MASE or "
+            f"{ROUGH_MAPE:.0f}% on average, so read them as a direction, not as numbers to plan on."
+        )
 
 
 def trends_view(
