@@ -16,6 +16,8 @@ from core.schema import AMOUNT, CATEGORICAL, FEATURE, LABEL, MAX_CATEGORY_LEVELS
 REPRODUCES_ARI = 0.9  # segments this close to one column's values say little beyond that column
 OUTCOME_AUC = 0.95  # a feature that separates the outcome this well is suspect
 WEAK_SILHOUETTE = 0.25  # below this, the segments are a convenient partition, not natural groups
+TINY_SEGMENT = 5  # a segment under this many customers (or TINY_SHARE of them, if more) is too small to act on
+TINY_SHARE = 0.005
 _SAMPLE = 50_000
 
 
@@ -84,7 +86,8 @@ def segment_warnings(
     list of str
         One sentence per problem: the segments nearly reproduce a category or the outcome (adjusted Rand
         index >= :data:`REPRODUCES_ARI`), a feature almost determines the outcome (AUC >= :data:`OUTCOME_AUC`),
-        or the structure is weak.
+        a segment holds under ``max(TINY_SEGMENT, TINY_SHARE x customers)`` customers (noise not counted), or
+        the structure is weak.
 
     Examples
     --------
@@ -127,12 +130,33 @@ def segment_warnings(
                     f"{column!r} almost determines the outcome {outcome!r} = {name} (AUC {auc:.2f}): if it is "
                     "another model's output or a consequence of the outcome, exclude it."
                 )
+    warnings += tiny_segment_warnings(labels)
     if silhouette is not None and np.isfinite(silhouette) and silhouette < WEAK_SILHOUETTE:
         warnings.append(
             f"Weak structure (silhouette {silhouette:.2f}, below {WEAK_SILHOUETTE}): treat these segments as a "
             "convenient partition, not natural groups."
         )
     return warnings
+
+
+def tiny_segment_warnings(labels: Sequence[int] | np.ndarray) -> list[str]:
+    """One warning per segment too small to act on: under ``max(TINY_SEGMENT, TINY_SHARE x customers)``.
+
+    Examples
+    --------
+    >>> tiny_segment_warnings(np.array([0] * 50 + [1] * 49 + [2]))
+    ['Segment 2 holds 1 customer: too small to act on; try a smaller k.']
+    >>> tiny_segment_warnings(np.array([0] * 50 + [1] * 47 + [2] * 3 + [-1] * 9))[0][:31]
+    'Segment 2 holds 3 customers: to'
+    """
+    labels = np.asarray(labels)
+    segments, sizes = np.unique(labels[labels >= 0], return_counts=True)
+    floor = max(TINY_SEGMENT, TINY_SHARE * len(labels))
+    return [
+        f"Segment {segment} holds {size:,} customer{'' if size == 1 else 's'}: too small to act on; try a smaller k."
+        for segment, size in zip(segments.tolist(), sizes.tolist(), strict=True)
+        if size < floor
+    ]
 
 
 def outcome_by_segment(

@@ -183,7 +183,7 @@ def _capitalise(text: str) -> str:
 def _description(profiles: SegmentProfiles, segment: int, lead: str) -> str:
     sizes = profiles.sizes.set_index("segment")
     size, share = int(sizes.loc[segment, "size"]), float(sizes.loc[segment, "share"])
-    first = f"{_capitalise(lead)} ({size:,} customers, {share:.0%} of the portfolio)."
+    first = f"{_capitalise(lead)} ({size:,} customer{'' if size == 1 else 's'}, {share:.0%} of the portfolio)."
     highlights = profiles.highlights.get(int(segment), [])
     if not highlights:
         return f"{first} The typical customer here is close to the portfolio average on every feature."
@@ -287,7 +287,11 @@ def _disambiguate(profiles: SegmentProfiles, names: dict[int, str]) -> dict[int,
     for group in seen.values():
         if len(group) > 1:
             for position, segment in enumerate(sorted(group, key=lambda s: (-sizes[s], s))):
-                label = ordinals[position] if position < len(ordinals) else f"{sizes[segment]:,} customers"
+                label = (
+                    ordinals[position]
+                    if position < len(ordinals)
+                    else f"{sizes[segment]:,} customer{'' if sizes[segment] == 1 else 's'}"
+                )
                 if len(group) > 2 and position < 2:
                     label = ("largest", "second")[position]
                 names[segment] = f"{names[segment]} ({label} group)"
