@@ -233,6 +233,49 @@ def customers_frame(inputs: WorkbookInputs, names: Mapping[int, str] | None = No
     return out.reset_index(drop=True)
 
 
+def id_text(series: pd.Series) -> pd.Series:
+    """Return customer ids as text, the way every sheet writes them: digits only, no separator, no ``.0``.
+
+    The Offers and Fraud sheets key their rows by the id as text; the Customers sheet writes the same text, so
+    a lookup between sheets matches, and Excel never shows an id as 736,801,603.
+
+    Examples
+    --------
+    >>> id_text(pd.Series([736801603, 12])).tolist(), id_text(pd.Series([5.0, None])).tolist()
+    (['736801603', '12'], ['5', <NA>])
+    >>> id_text(pd.Series(["007", "=1"])).tolist()
+    ['007', '=1']
+    """
+    if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+        return series if _is_text(series) else series.astype("string")
+    if pd.api.types.is_float_dtype(series):
+        finite = series.dropna()
+        if np.isfinite(finite).all() and (finite == finite.round()).all() and (finite.abs() < 2**53).all():
+            return series.astype("Int64").astype("string")
+    return series.astype("string")
+
+
+def _is_text(series: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(series) and not isinstance(series.dtype, pd.CategoricalDtype)
+
+
+_WHOLE_FLOAT_TEXT = r"^(-?\d+)\.0$"
+
+
+def _ids_as_text(frame: pd.DataFrame, columns: Sequence[str], float_ids: bool) -> pd.DataFrame:
+    """Write the id columns of an act sheet (Offers, Fraud, Trends) as :func:`id_text` writes Customers."""
+    present = [c for c in dict.fromkeys(columns) if c in frame.columns]
+    if not present:
+        return frame
+    frame = frame.copy()
+    for column in present:
+        ids = id_text(frame[column])
+        if float_ids:  # an id read as float (1.0) was made text as "1.0" on the way: keep "1", as Customers
+            ids = ids.astype("string").str.replace(_WHOLE_FLOAT_TEXT, r"\1", regex=True)
+        frame[column] = ids
+    return frame
+
+
 def _summary(profiles: SegmentProfiles, names: dict[int, str], descriptions: dict[int, str], inputs) -> pd.DataFrame:
     summary = profiles.sizes.copy()
     summary.insert(1, "name", summary["segment"].map(names))
@@ -471,7 +514,7 @@ def _dictionary(customers: pd.DataFrame, inputs: WorkbookInputs) -> list[tuple[s
         if column in renamed:
             text = f"Your column {renamed[column]!r}, renamed: CardLens adds its own {renamed[column]!r} column."
         elif column == inputs.id_column:
-            text = "Customer id, as in the input file."
+            text = "Customer id, as in the input file (text on every sheet, so lookups between sheets match)."
         elif column == "segment":
             text = "Segment id: 0 is the largest segment, -1 customers the algorithm left unassigned (noise)."
         elif column == "segment_name":
@@ -553,6 +596,13 @@ def workbook_sheets(inputs: WorkbookInputs, *, now: dt.datetime | None = None) -
                 colour_scale=("index",),
             )
         )
+    id_columns = ["customer_id"]
+    float_ids = False
+    if inputs.id_column is not None and inputs.id_column in table.columns:
+        float_ids = pd.api.types.is_float_dtype(table[inputs.id_column])
+        id_name = input_renames([inputs.id_column]).get(inputs.id_column, inputs.id_column)
+        customers[id_name] = id_text(customers[id_name])
+        id_columns.append(id_name)
     customer_sheet = Sheet("Customers", customers, _SHEET_TEXT["Customers"], number_formats={"confidence": "0.00"})
     sheets.append(customer_sheet)
     sheets.append(Sheet("Metrics", _metrics_sheet(inputs), _SHEET_TEXT["Metrics"]))
@@ -560,9 +610,11 @@ def workbook_sheets(inputs: WorkbookInputs, *, now: dt.datetime | None = None) -
     sheets.append(Sheet("Run", _run_sheet(inputs, len(table), now), _SHEET_TEXT["Run"]))
     for name, frame in (("Offers", inputs.offers), ("Feedback", inputs.feedback), ("Fraud", inputs.fraud)):
         if frame is not None:
-            sheets.append(Sheet(name, frame.reset_index(drop=True), _SHEET_TEXT[name]))
+            frame = _ids_as_text(frame.reset_index(drop=True), id_columns, float_ids)
+            sheets.append(Sheet(name, frame, _SHEET_TEXT[name]))
     if inputs.trends is not None:
-        sheets.append(Sheet("Trends", _trends_frame(inputs.trends), _SHEET_TEXT["Trends"]))
+        trends = _ids_as_text(_trends_frame(inputs.trends), id_columns, float_ids)
+        sheets.append(Sheet("Trends", trends, _SHEET_TEXT["Trends"]))
     sheets.remove(customer_sheet)
     readme = [
         ("About", "dataset", f"{inputs.dataset_name}: {len(table):,} customers in {len(summary)} segments."),

@@ -101,13 +101,93 @@ class Sheet:
     wrap: tuple[str, ...] = ()
 
 
-def _default_format(series: pd.Series) -> str | None:
+# whole numbers shown without a separator: positions, segment ids, years, ids and codes (a name ending in
+# "num" too, like CLIENTNUM): 736801603, not 736,801,603
+_PLAIN_INTEGER_WORDS = frozenset({"rank", "row", "segment", "cluster", "dof", "k", "year", "id", "key", "code", "zip"})
+# whole numbers shown with a separator: counts
+_COUNT_WORDS = frozenset({"count", "ct", "customers", "size", "rows", "frequency", "transactions", "members"})
+_SAMPLE_VALUES = 200_000  # the decimals of a float column are chosen from at most this many values
+
+
+def _name_words(name: object) -> list[str]:
+    """Return the lower-case words of a column name (``anomaly_rank`` -> rank; ``CLIENTNUM`` -> clientnum).
+
+    Examples
+    --------
+    >>> _name_words("Total_Trans_Ct"), _name_words("count_1h"), _name_words("n_customers")
+    (['total', 'trans', 'ct'], ['count', '1h'], ['n', 'customers'])
+    """
+    return [w.lower() for w in re.split(r"[^0-9A-Za-z]+", str(name)) if w]
+
+
+def _integer_format(name: object) -> str | None:
+    """``0`` for ranks, rows, segments, years and ids; ``#,##0`` for counts; None when the name says neither.
+
+    Examples
+    --------
+    >>> _integer_format("anomaly_rank"), _integer_format("count_1h"), _integer_format("score_segment_distance")
+    ('0', '#,##0', None)
+    """
+    words = _name_words(name)
+    if not words:
+        return None
+    if words[-1] in _PLAIN_INTEGER_WORDS or words[-1].endswith("num"):  # anomaly_rank, from_segment, cc_num
+        return "0"
+    if words[0] == "n" or any(w in _COUNT_WORDS for w in words):  # count_1h, Total_Trans_Ct, n_customers
+        return "#,##0"
+    return None
+
+
+def _float_format(values: np.ndarray) -> str:
+    """Decimals from the column's magnitude: its small values (10th percentile) keep 3 significant digits.
+
+    Amounts keep ``#,##0.00``; shares like 0.082 get ``0.0000``; probabilities like 6.2e-05 get the
+    scientific ``0.00E+00`` of the p-value columns, never a 0.00 that hides them.
+
+    Examples
+    --------
+    >>> _float_format(np.array([19175.5, 1.22, np.nan])), _float_format(np.array([0.082, 0.05, 0.0]))
+    ('#,##0.00', '0.0000')
+    >>> _float_format(np.array([6.2e-05, 0.99994, 1.4e-04]))
+    '0.00E+00'
+    """
+    sizes = np.abs(values[np.isfinite(values)])
+    sizes = sizes[sizes > 0]
+    if not len(sizes):
+        return "#,##0.00"
+    small = float(np.quantile(sizes, 0.1))
+    if small >= 0.1:
+        return "#,##0.00"
+    decimals = 2 - int(np.floor(np.log10(small)))
+    if decimals > 6:
+        return "0.00E+00"
+    return ("#,##0." if sizes.max() >= 1000 else "0.") + "0" * decimals
+
+
+def _default_format(series: pd.Series, name: object = "") -> str | None:
+    """Return the number format of a column without a given one, from its dtype, its name and its values.
+
+    Examples
+    --------
+    >>> _default_format(pd.Series([1, 2]), "anomaly_rank"), _default_format(pd.Series([1, 2]), "Total_Trans_Ct")
+    ('0', '#,##0')
+    >>> _default_format(pd.Series([3.0, np.nan]), "count_1h"), _default_format(pd.Series([2.0, 1.0]), "segment")
+    ('#,##0', '0')
+    >>> _default_format(pd.Series([2.0, 1.5]), "rank"), _default_format(pd.Series(["a"]), "id")
+    ('#,##0.00', None)
+    """
     if pd.api.types.is_bool_dtype(series):
         return None
     if pd.api.types.is_integer_dtype(series):
-        return "#,##0"
+        return _integer_format(name) or "#,##0"
     if pd.api.types.is_float_dtype(series):
-        return "#,##0.00"
+        values = series.head(_SAMPLE_VALUES).to_numpy(dtype="float64", na_value=np.nan)
+        finite = values[np.isfinite(values)]
+        if np.array_equal(finite, np.round(finite)):  # no value at all: the name decides
+            whole = _integer_format(name)
+            if whole:
+                return whole
+        return _float_format(values)
     if pd.api.types.is_datetime64_any_dtype(series):
         return "yyyy-mm-dd hh:mm:ss"
     return None
@@ -237,7 +317,7 @@ def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
         for column in frame.columns:
             series = frame[column]
             cell = WriteOnlyCell(ws, value=_PLACEHOLDER[_kind(series)])
-            number_format = sheet.number_formats.get(column) or _default_format(series)
+            number_format = sheet.number_formats.get(column) or _default_format(series, column)
             if number_format:
                 cell.number_format = number_format
             if column in sheet.wrap:
