@@ -69,7 +69,43 @@ def percent_columns(*names: str) -> dict:
     return {name: st.column_config.NumberColumn(format="percent") for name in names}
 
 
-def segments_tab(ranked: pd.DataFrame) -> None:
+OFFER_COLUMNS = {  # the ranked-offers table: display names and formats (shares as percentages)
+    "rank": st.column_config.NumberColumn("Rank", format="%d"),
+    "offer": st.column_config.TextColumn("Offer"),
+    "expected_acceptance": st.column_config.NumberColumn(
+        "Expected acceptance", format="percent", help="Share of eligible customers expected to accept"
+    ),
+    "low": st.column_config.NumberColumn("Low (90%)", format="percent"),
+    "high": st.column_config.NumberColumn("High (90%)", format="percent"),
+    "eligible_share": st.column_config.NumberColumn(
+        "Eligible customers (share)", format="percent", help="Share of the segment the offer's rules allow"
+    ),
+    "expected_acceptances": st.column_config.NumberColumn(
+        "Expected acceptances", format="%.0f", help="Expected acceptance x eligible customers"
+    ),
+    "accepted": st.column_config.NumberColumn("Accepted", format="%d"),
+    "declined": st.column_config.NumberColumn("Declined", format="%d"),
+    "note": st.column_config.TextColumn("Note"),
+    "reason": st.column_config.TextColumn("Reason"),
+}
+
+
+def rank_caption(by_value: bool) -> str:
+    """Say what the rank sorts by, as core.recommend.rank_segments does."""
+    if by_value:
+        what = (
+            "expected value: expected acceptance x eligible customers (expected acceptances) x the catalogue's "
+            "value per acceptance"
+        )
+    else:
+        what = "expected acceptances: expected acceptance x eligible customers"
+    return (
+        f"Rank sorts each segment's offers by {what}, highest first; offers that under 1% of the segment qualify "
+        'for ("few qualify") come last.'
+    )
+
+
+def segments_tab(ranked: pd.DataFrame, by_value: bool = False) -> None:
     ui.plotly_chart(charts.acceptance_heatmap(ranked), key="recs__heatmap")
     names = ui.segment_names()
     segment_ids = sorted(ranked["segment"].unique().tolist())
@@ -84,12 +120,13 @@ def segments_tab(ranked: pd.DataFrame) -> None:
     remember(segment=segment)
     rows = ranked[ranked["segment"] == segment]
     st.dataframe(
-        rows[
-            ["rank", "offer", "expected_acceptance", "low", "high", "eligible_share", "accepted", "declined", "reason"]
-        ].round({"expected_acceptance": 2, "low": 2, "high": 2, "eligible_share": 2}),  # 25.58% reads as 26%
+        rows[list(OFFER_COLUMNS)].round(
+            {"expected_acceptance": 2, "low": 2, "high": 2, "eligible_share": 2}  # 25.58% reads as 26%
+        ),
         hide_index=True,
-        column_config=percent_columns("expected_acceptance", "low", "high", "eligible_share"),
+        column_config=OFFER_COLUMNS,
     )
+    st.caption(rank_caption(by_value))
     ui.plotly_chart(charts.posterior_chart(ranked, segment), key="recs__posterior")
     st.caption(
         "Expected acceptance starts at the rule-based prior (the catalogue's base rate times how well the segment "
@@ -404,7 +441,8 @@ if "recs__prior_strength" in st.session_state:  # the widget sits below the rank
     remember(prior_strength=float(st.session_state["recs__prior_strength"]))
 ranked = ranking_of(scored, current_feedback())
 with segments:
-    segments_tab(ranked)
+    values = scored.catalogue.get("value_per_acceptance")
+    segments_tab(ranked, by_value=values is not None and bool(values.notna().all()))
     ranking_change_block(ranked, "segments")
 with customers:
     customers_tab(scored, clean)
