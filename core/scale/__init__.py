@@ -7,6 +7,12 @@ the Spark engine runs it on groups of customers with ``groupBy(...).applyInPanda
 customer id so that everything the recipe looks at together (duplicate rows, repeated ids) lands in one group,
 in file order. Both engines therefore give the same segments and distances.
 
+With transactions (``score(..., transactions=PATH)``), every transaction is also scored for fraud with the app's
+:func:`core.fraud.score_transactions`: whole on pandas; on Spark its per-customer features run in
+``groupBy(customer).applyInPandas`` and its table-wide parts (category norms, the Isolation Forest's fit, the
+percentile ranks, the alert budget) are computed once (:mod:`core.scale._spark_transactions`), so both engines
+write the same scores, ranks, alerts and reasons.
+
 pyspark is optional (``requirements-spark.txt``) and imported only when the Spark engine runs; the app never
 imports it.
 """

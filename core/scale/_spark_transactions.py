@@ -69,7 +69,9 @@ def _from_spark(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _input_rows(spark: Any, files: tuple[Path, ...], fmt: str, plan: TransactionPlan) -> tuple[Any, int]:
+def _input_rows(
+    spark: Any, files: tuple[Path, ...], fmt: str, plan: TransactionPlan, held: list[Any]
+) -> tuple[Any, int]:
     """Read every file with each row's input position over all files in name order (as pandas concatenates)."""
     from pyspark.sql import functions as F
 
@@ -84,6 +86,7 @@ def _input_rows(spark: Any, files: tuple[Path, ...], fmt: str, plan: Transaction
         F.spark_partition_id().alias("_part"),
         F.monotonically_increasing_id().alias("_pos"),
     ).persist()
+    held.append(frame)
     # A file's rows are contiguous and in order inside each partition, and its partitions follow its order;
     # so a row's position is: rows of earlier files + rows of this file in earlier partitions + its offset here.
     pieces = frame.groupBy("_file", "_part").agg(F.count("*").alias("n"), F.min("_pos").alias("first")).collect()
@@ -101,7 +104,7 @@ def _input_rows(spark: Any, files: tuple[Path, ...], fmt: str, plan: Transaction
     return rows.drop("_file", "_part", "_pos", "_shift"), running
 
 
-def _prefix_before(frame: Any, order: list[Any], weight: str, parts: int) -> Any:
+def _prefix_before(frame: Any, order: list[Any], weight: str, parts: int, held: list[Any]) -> Any:
     """Add ``_before``: the total ``weight`` of rows strictly before each row in ``order`` (keys distinct).
 
     Range partitions hold consecutive runs of the order, so each partition's offset is the sum of the earlier
@@ -111,6 +114,7 @@ def _prefix_before(frame: Any, order: list[Any], weight: str, parts: int) -> Any
     from pyspark.sql import functions as F
 
     ranged = frame.repartitionByRange(parts, *order).withColumn("_range", F.spark_partition_id()).persist()
+    held.append(ranged)
     totals = dict(ranged.groupBy("_range").agg(F.sum(weight).alias("t")).rdd.map(tuple).collect())
     offsets, running = [], 0
     for part in sorted(totals):
@@ -122,12 +126,12 @@ def _prefix_before(frame: Any, order: list[Any], weight: str, parts: int) -> Any
     return ranged.join(F.broadcast(shift), on="_range").withColumn("_before", before).drop("_range", "_offset")
 
 
-def _percentile_rank(frame: Any, column: str, out: str, n: int, parts: int) -> Any:
+def _percentile_rank(frame: Any, column: str, out: str, n: int, parts: int, held: list[Any]) -> Any:
     """Rank like pandas' ``rank(pct=True)``: (rows below + (ties + 1) / 2) / n, from counts of each distinct value."""
     from pyspark.sql import functions as F
 
     counts = frame.groupBy(column).agg(F.count("*").alias("_ties"))
-    ranked = _prefix_before(counts, [F.col(column)], "_ties", parts)
+    ranked = _prefix_before(counts, [F.col(column)], "_ties", parts, held)
     ranked = ranked.select(column, ((F.col("_before") + (F.col("_ties") + 1) / 2) / F.lit(float(n))).alias(out))
     return frame.join(ranked, on=column)
 
@@ -145,9 +149,29 @@ def score_transactions_spark(
     rows_per_group: int,
 ) -> TransactionCounts:
     """Score every transaction of ``files`` for fraud on Spark into the Parquet ``folder``."""
+    held: list[Any] = []  # cached frames, released when the run ends
+    try:
+        return _score(spark, files, fmt, plan, folder, budget, budget_percent, random_state, rows_per_group, held)
+    finally:
+        for frame in held:
+            frame.unpersist()
+
+
+def _score(
+    spark: Any,
+    files: tuple[Path, ...],
+    fmt: str,
+    plan: TransactionPlan,
+    folder: Path,
+    budget: int,
+    budget_percent: float | None,
+    random_state: int,
+    rows_per_group: int,
+    held: list[Any],
+) -> TransactionCounts:
     from pyspark.sql import functions as F
 
-    rows, rows_in = _input_rows(spark, files, fmt, plan)
+    rows, rows_in = _input_rows(spark, files, fmt, plan, held)
     parts = max(spark.sparkContext.defaultParallelism, math.ceil(rows_in / max(rows_per_group, 1)))
     customer = plan.columns.customer
     key = F.col(f"`{customer}`") if customer else F.lit(0)
@@ -165,6 +189,7 @@ def score_transactions_spark(
         return out
 
     canonical = keyed.groupBy("_group").applyInPandas(standardize, schema=canonical_schema).persist()
+    held.append(canonical)
     seen = canonical.agg(F.count("*").alias("rows"), F.collect_set(_FORMAT).alias("formats")).first()
     formats, rows_scored = list(seen["formats"]), int(seen["rows"])
     if len(formats) > 1:
@@ -202,7 +227,7 @@ def score_transactions_spark(
 
     by_customer = canonical.withColumn("_group", F.pmod(F.hash("customer_id"), F.lit(parts)))
     featured = by_customer.groupBy("_group").applyInPandas(featurize, schema=featured_schema).persist()
-    canonical.unpersist()
+    held.append(featured)
 
     # Per table, once: short histories, the distance column, the forest fitted on forest_rows' sample.
     minimum = setting("min_history")
@@ -236,14 +261,15 @@ def score_transactions_spark(
         f"{c} double" for c in _MATRIX[:width]
     )
     raw = featured.select("row", *FEATURE_COLUMNS).mapInPandas(raw_scores, schema=raw_schema).persist()
+    held.append(raw)
     spread = raw.agg(*[(F.max(c) - F.min(c)).alias(c) for c in _MATRIX[:width]]).first()
     alike = max(float(spread[c]) for c in _MATRIX[:width]) == 0.0
 
     count, notes = resolve_budget(rows_scored, budget, budget_percent)
     notes = history_notes(int(stats["short"]), int(stats["customers"])) + notes
     ranked = raw.select("row", "model_score", "rule_score")
-    ranked = _percentile_rank(ranked, "model_score", "_model_rank", rows_scored, parts)
-    ranked = _percentile_rank(ranked, "rule_score", "_rule_rank", rows_scored, parts)
+    ranked = _percentile_rank(ranked, "model_score", "_model_rank", rows_scored, parts, held)
+    ranked = _percentile_rank(ranked, "rule_score", "_rule_rank", rows_scored, parts, held)
     if alike:
         count = 0
         notes.append("All transactions look alike, so none stands out: no alerts were raised.")
@@ -251,7 +277,7 @@ def score_transactions_spark(
     else:
         ranked = ranked.withColumn("score", (F.col("_model_rank") + F.col("_rule_rank")) / 2.0)
     ones = ranked.select("row", "score", "model_score", "rule_score").withColumn("_one", F.lit(1))
-    ordered = _prefix_before(ones, [F.col("score").desc(), F.col("row").asc()], "_one", parts)
+    ordered = _prefix_before(ones, [F.col("score").desc(), F.col("row").asc()], "_one", parts, held)
     scores = ordered.select(
         "row",
         "score",
@@ -281,8 +307,6 @@ def score_transactions_spark(
     )
     out.select(*keep, "score", "rank", "flagged", "reasons", "model_score", "rule_score").write.parquet(str(folder))
     flagged = len(alerts)
-    for frame in (raw, featured, rows):
-        frame.unpersist()
     return TransactionCounts(rows_in=rows_in, rows_scored=int(rows_scored), alerts=flagged, notes=tuple(notes))
 
 
