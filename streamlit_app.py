@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -10,6 +11,8 @@ from pages import _state as state
 from pages import _ui as ui
 from pages import _work as work
 
+STARTED = time.perf_counter()
+RUN_LOG = os.environ.get("CARDLENS_RUN_LOG")  # benchmarks: each completed script run's server-side seconds
 MEMORY_TEMP = Path("/dev/shm")  # memory-backed on Linux: upload spools and workbook parts never touch the disk
 if MEMORY_TEMP.is_dir() and os.access(MEMORY_TEMP, os.W_OK):
     tempfile.tempdir = str(MEMORY_TEMP)
@@ -40,3 +43,6 @@ status = st.sidebar.empty()
 ui.sidebar_status(status, with_download=False)  # shown even when the page stops at its guard
 navigation.run()
 ui.sidebar_status(status)  # redrawn with what the page just did (loaded, cleaned, segmented)
+if RUN_LOG:
+    with open(RUN_LOG, "a", encoding="utf-8") as log:
+        log.write(f"{time.perf_counter() - STARTED:.3f}\n")

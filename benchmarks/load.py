@@ -147,10 +147,18 @@ def serve() -> tuple[subprocess.Popen, str, MemoryWatch]:
     return proc, url, MemoryWatch(proc.pid)
 
 
-def stop(proc: subprocess.Popen, watch: MemoryWatch) -> float:
-    """Stop the server; return its peak resident memory in MB."""
+def server_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) the server process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stop(proc: subprocess.Popen, watch: MemoryWatch, cpu: dict | None = None) -> float:
+    """Stop the server; return its peak resident memory in MB (and put its CPU seconds in ``cpu["server"]``)."""
     watch.sample()
     peak = max(watch.peak_tree_kib / 1024, watch.server_hwm_mb())
+    if cpu is not None:
+        cpu["server"] = server_cpu_seconds(proc.pid)
     watch.stop()
     proc.terminate()
     try:
@@ -162,7 +170,7 @@ def stop(proc: subprocess.Popen, watch: MemoryWatch) -> float:
 
 
 def measure(sessions: int) -> dict:
-    readings: dict = {"sessions": sessions}
+    readings: dict = {"sessions": sessions, "load_before": os.getloadavg()}
     SERVER_LOG.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         proc, url, watch = serve()
@@ -172,12 +180,16 @@ def measure(sessions: int) -> dict:
         finally:
             readings["alone_peak_mb"] = stop(proc, watch)
         proc, url, watch = serve()
-        started = time.perf_counter()
+        started, before, cpu = time.perf_counter(), os.times(), {}
         try:
             readings["crowd"] = asyncio.run(crowd(url, sessions, download_dir=Path(tmp)))
         finally:
             readings["crowd_wall_s"] = time.perf_counter() - started
-            readings["crowd_peak_mb"] = stop(proc, watch)
+            readings["crowd_peak_mb"] = stop(proc, watch, cpu)
+        after = os.times()  # the browsers (Playwright's driver and chromium) have exited and been reaped by now
+        browsers = (after.children_user + after.children_system) - (before.children_user + before.children_system)
+        readings["crowd_server_cpu_s"] = cpu["server"]
+        readings["crowd_browser_cpu_s"] = max(browsers - cpu["server"], 0.0)
     return readings
 
 
@@ -213,14 +225,22 @@ def table(readings: dict) -> str:
         f"{readings['crowd_wall_s']:.0f} s, workbook downloads included). Exception boxes seen: "
         f"{len(exceptions)}{': ' + '; '.join(exceptions) if exceptions else ''}.",
     ]
+    if "crowd_server_cpu_s" in readings:
+        lines += [
+            "",
+            f"CPU used during the crowd: the server {readings['crowd_server_cpu_s']:.0f} s, the {n} browsers "
+            f"(chromium on the same {os.cpu_count()} cores, drawing every chart) "
+            f"{readings['crowd_browser_cpu_s']:.0f} s.",
+        ]
     return "\n".join(lines)
 
 
-def write(body: str) -> None:
+def write(body: str, load_before: tuple[float, float, float]) -> None:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = (
         f"{START}\n## Eight visitors at once on the sample (`benchmarks/load.py`)\n\n"
-        f"Run {stamp} on this 2-core machine (other work was running on it), {os.cpu_count()} CPUs seen. Each "
+        f"Run {stamp} on this {os.cpu_count()}-core machine (load average before the run, 1/5/15 min: "
+        f"{', '.join(f'{x:.2f}' for x in load_before)}; the browsers run on the same cores). Each "
         "visitor: Use sample data -> Clean -> Cluster -> Profiles -> Recommendations -> Fraud -> workbook. "
         "A page has settled when its heading shows, the script run has ended and no spinner is left.\n\n"
         f"{body}\n{END}"
@@ -238,10 +258,11 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args()
-    body = table(measure(args.sessions))
+    readings = measure(args.sessions)
+    body = table(readings)
     print(body)
     if not args.no_write:
-        write(body)
+        write(body, readings["load_before"])
 
 
 if __name__ == "__main__":
