@@ -16,6 +16,8 @@ from typing import Any, NoReturn
 
 PROG = "python -m core"
 STABILITY_RUNS = 10  # = core.pipeline.STABILITY_RUNS (not imported here, so that --help answers at once)
+# = core.pipeline.ALGORITHM_CHOICES, for the same reason (tests/test_cli_columns.py checks they agree)
+ALGORITHM_CHOICES = ("kmeans", "kmedoids", "gmm", "hierarchical", "dbscan", "hdbscan", "gower-kmedoids", "kprototypes")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -451,8 +453,9 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_argument(
         "--algorithm",
         default="kmeans",
-        choices=("kmeans", "kmedoids", "gmm", "hierarchical", "dbscan", "hdbscan"),
-        help="segmentation algorithm (default: kmeans)",
+        choices=ALGORITHM_CHOICES,
+        help="segmentation algorithm (default: kmeans); gower-kmedoids and kprototypes compare categories as "
+        "categories",
     )
     segment.add_argument("--k", default="auto", help="number of segments, or 'auto' for the k sweep's recommendation")
     segment.add_argument("--feedback", metavar="FILE", help="campaign outcomes (customer_id, offer_id, outcome, date)")

@@ -103,3 +103,13 @@ def test_exclude_and_kind_change_what_is_segmented(tmp_path, capsys):
     run = dict(pd.read_excel(out, sheet_name="Run").itertuples(index=False, name=None))
     assert "Age" not in run["features"].split(", ")
     assert "Annual Income (k$)" in run["features"]
+
+
+def test_segment_offers_every_registered_algorithm_including_the_mixed_data_ones():
+    # The command line lists its algorithms without importing scikit-learn (so --help answers at once): the
+    # list must still be the registry's, or the mixed-data algorithms the app offers are refused here.
+    from core import __main__ as cli
+    from core import pipeline
+
+    assert set(cli.ALGORITHM_CHOICES) == set(pipeline.ALGORITHM_CHOICES)
+    assert {"gower-kmedoids", "kprototypes"} <= set(cli.ALGORITHM_CHOICES)
