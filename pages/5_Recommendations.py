@@ -105,7 +105,17 @@ def rank_caption(by_value: bool) -> str:
     )
 
 
-def segments_tab(ranked: pd.DataFrame, by_value: bool = False) -> None:
+def evaluation_caption(catalogue: pd.DataFrame, clean, offers_per_customer: int | None = None) -> None:
+    """One caption naming the offers this table cannot evaluate and the features they need (none when all can)."""
+    numeric = clean.table.select_dtypes(include=["number", "bool"]).columns
+    note = recommend.evaluation_note(catalogue, numeric, offers_per_customer)
+    if note:
+        st.caption(ui.plain(note))
+
+
+def segments_tab(ranked: pd.DataFrame, by_value: bool = False, clean=None, catalogue=None) -> None:
+    if clean is not None and catalogue is not None:
+        evaluation_caption(catalogue, clean, int(settings()["top_n"]))
     ui.plotly_chart(charts.acceptance_heatmap(ranked), key="recs__heatmap")
     names = ui.segment_names()
     segment_ids = sorted(ranked["segment"].unique().tolist())
@@ -175,6 +185,11 @@ def customers_tab(scored, clean) -> None:
     most = len(scored.catalogue)
     top_n = st.number_input("Offers per customer", 1, most, min(int(chosen["top_n"]), most), key="recs__top_n")
     remember(query=query, customer=customer, top_n=int(top_n))
+    usable = most - len(
+        recommend.unevaluable_offers(scored.catalogue, clean.table.select_dtypes(include=["number", "bool"]).columns)
+    )
+    if usable < int(top_n):
+        st.caption(f"Only {usable} of {most} offers can be evaluated on this table (see the Catalogue tab).")
     top = recommend.top_offers_table(
         clean.table,
         scored.labels,
@@ -319,12 +334,7 @@ def catalogue_tab(clean) -> None:
         st.rerun()
     if checked is None:
         st.caption("The recommendations keep using the last valid catalogue until the error is fixed.")
-    unknown = recommend.unknown_features(st.session_state[state.CATALOGUE], clean.table.columns)
-    if unknown:
-        st.caption(
-            "Features these rules mention that this table lacks (such clauses never qualify a customer): "
-            + "; ".join(f"{ui.plain(offer)}: {ui.plain_all(features)}" for offer, features in unknown.items())
-        )
+    evaluation_caption(st.session_state[state.CATALOGUE], clean)
     left, middle = st.columns(2)
     left.download_button(
         "Download catalogue (CSV)",
@@ -442,7 +452,9 @@ if "recs__prior_strength" in st.session_state:  # the widget sits below the rank
 ranked = ranking_of(scored, current_feedback())
 with segments:
     values = scored.catalogue.get("value_per_acceptance")
-    segments_tab(ranked, by_value=values is not None and bool(values.notna().all()))
+    segments_tab(
+        ranked, by_value=values is not None and bool(values.notna().all()), clean=clean, catalogue=scored.catalogue
+    )
     ranking_change_block(ranked, "segments")
 with customers:
     customers_tab(scored, clean)

@@ -142,7 +142,7 @@ def test_validate_catalogue_refuses_repeated_ids_and_missing_columns():
 
 def test_default_catalogue_round_trips_through_csv_upload():
     catalogue = offers.load_catalogue()
-    assert len(catalogue) == 11
+    assert len(catalogue) == 12
     assert {"credit_limit_increase", "cash_advance_promo", "fraud_alerts"} <= set(catalogue["offer_id"])
     again = offers.read_catalogue(offers.catalogue_to_csv(catalogue), "offers.csv")
     pd.testing.assert_frame_equal(again, catalogue)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -65,24 +66,43 @@ def posterior_chart(ranked: pd.DataFrame, segment: int, *, level: float = 0.9) -
 
 
 def acceptance_heatmap(ranked: pd.DataFrame) -> go.Figure:
-    """Draw expected acceptance of every offer (rows) in every segment (columns); blank = nobody eligible."""
+    """Draw expected acceptance of every offer (rows) in every segment (columns); blank = nobody eligible.
+
+    The colour scale runs from 0 to the highest acceptance, so equal rates get equal colours; when every
+    cell holds the same rate (e.g. a single offer), no colour bar is drawn: it would only repeat that rate.
+
+    Examples
+    --------
+    >>> ranked = pd.DataFrame({"segment": [0, 1], "segment_name": ["A", "B"], "offer": ["x", "x"],
+    ...                        "expected_acceptance": [0.12, 0.12]})
+    >>> trace = acceptance_heatmap(ranked).data[0]
+    >>> (trace.zmin, trace.zmax, trace.showscale)
+    (0, 0.12, False)
+    """
     table = ranked.pivot_table(index="offer", columns="segment_name", values="expected_acceptance", sort=False)
     order = ranked.drop_duplicates("segment").sort_values("segment")["segment_name"]
     table = table.reindex(columns=[c for c in order if c in table.columns])
+    z = table.to_numpy(dtype="float64")
+    finite = z[np.isfinite(z)]
+    top = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    varies = finite.size > 1 and not np.allclose(finite, finite[0])
     figure = go.Figure(
         go.Heatmap(
-            z=table.to_numpy(),
+            z=z,
             x=list(table.columns),
             y=list(table.index),
             colorscale="Blues",
             zmin=0,
+            zmax=top,
+            zauto=False,
+            showscale=varies,
             colorbar={"title": "acceptance", "tickformat": ".0%"},
             hovertemplate="%{y} in %{x}: %{z:.1%}<extra></extra>",
             texttemplate="%{z:.0%}",
         )
     )
     figure.update_layout(
-        title="Expected acceptance per segment",
+        title="Expected acceptance per segment" + ("" if varies or not finite.size else f" (all {top:.0%})"),
         height=140 + 30 * len(table.index),
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )

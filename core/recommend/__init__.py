@@ -19,8 +19,10 @@ from core.recommend._campaign import (
 )
 from core.recommend._catalogue import (
     catalogue_to_csv,
+    evaluation_note,
     load_catalogue,
     read_catalogue,
+    unevaluable_offers,
     unknown_features,
     validate_catalogue,
 )
@@ -45,6 +47,7 @@ __all__ = [
     "catalogue_to_csv",
     "category_suggestions",
     "empty_feedback",
+    "evaluation_note",
     "feedback_csv",
     "feedback_rows",
     "latest_outcomes",
@@ -61,6 +64,7 @@ __all__ = [
     "store_directory",
     "summarise_simulation",
     "top_offers_table",
+    "unevaluable_offers",
     "unknown_features",
     "validate_catalogue",
 ]

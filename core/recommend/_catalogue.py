@@ -22,6 +22,14 @@ Rules use a tiny language that is parsed, never evaluated as code: ``feature op 
 one of ``> >= < <= == !=``; numbers may end in ``%``) joined by ``and``, and such groups joined by ``or``
 (``and`` binds tighter). Feature names match table columns case-insensitively, and the engineered ratios
 of :mod:`core.features` (utilisation, payment_ratio, ...) are computed when a table lacks them.
+
+Features are found by meaning, not only by CC GENERAL's names: ``core/data/offer_feature_aliases.csv`` lists,
+per feature a rule may name (``feature``), the columns of other layouts that hold the same quantity (``alias``,
+matched like every name here: case, spaces and punctuation do not matter) and what it means (``meaning``), e.g.
+``utilisation`` <- ``Avg_Utilization_Ratio`` (BankChurners) and ``credit_limit`` <- ``LIMIT_BAL`` (UCI). A
+column the table already has under the feature's own name wins; otherwise the first alias present, in file
+order. Aliases are filled in before the engineered ratios, so a ratio is derived only when both of its parts
+exist (``utilisation`` = ``balance`` / ``credit_limit`` on a table with ``BILL_AMT1`` and ``LIMIT_BAL``).
 Rules, fit features and reasons may never use a protected attribute (``core/data/protected_attributes.csv``).
 
 Missing data is handled conservatively: an eligibility clause on a feature the table lacks (or a missing
@@ -48,18 +56,22 @@ __all__ = [
     "Clause",
     "catalogue_to_csv",
     "evaluate_rule",
+    "evaluation_note",
+    "feature_aliases",
     "feature_frame",
     "load_catalogue",
     "parse_rule",
     "protected_words",
     "read_catalogue",
     "rule_features",
+    "unevaluable_offers",
     "unknown_features",
     "validate_catalogue",
 ]
 
 _DATA = Path(__file__).parents[1] / "data"
 DEFAULT_CATALOGUE = _DATA / "offers.csv"
+FEATURE_ALIASES = _DATA / "offer_feature_aliases.csv"
 CATALOGUE_COLUMNS = (
     "offer_id",
     "name",
@@ -357,21 +369,46 @@ def catalogue_to_csv(catalogue: pd.DataFrame) -> bytes:
     return customers_csv(validate_catalogue(catalogue))
 
 
+@cache
+def feature_aliases() -> tuple[tuple[str, str], ...]:
+    """Return the (feature, alias) pairs of ``core/data/offer_feature_aliases.csv``, normalised, in file order.
+
+    Examples
+    --------
+    >>> ("utilisation", "avg_utilization_ratio") in feature_aliases()
+    True
+    """
+    table = pd.read_csv(FEATURE_ALIASES, dtype=str, keep_default_na=False)
+    pairs = zip(table["feature"].map(normalise), table["alias"].map(normalise), strict=True)
+    return tuple((feature, alias) for feature, alias in pairs if feature and alias and feature != alias)
+
+
+def _with_aliases(numeric: pd.DataFrame) -> pd.DataFrame:
+    """Add, under the feature's own name, each aliased feature the table lacks but holds under another name."""
+    have = {normalise(c): c for c in reversed(list(numeric.columns))}  # the first of repeated names wins
+    added: dict[str, pd.Series] = {}
+    for feature, alias in feature_aliases():
+        if feature not in have and feature not in added and alias in have:
+            added[feature] = numeric[have[alias]]
+    return pd.concat([numeric, pd.DataFrame(added, index=numeric.index)], axis=1) if added else numeric
+
+
 def feature_frame(table: pd.DataFrame) -> pd.DataFrame:
     """Return the numeric features rules can use, keyed by normalised name, with engineered ratios added.
 
     Parameters
     ----------
     table : pandas.DataFrame
-        A customer table in original units (e.g. ``CleanResult.table``). Numeric columns are used;
-        the ratios of :mod:`core.features` that the table lacks but can supply are computed.
+        A customer table in original units (e.g. ``CleanResult.table``). Numeric columns are used, features
+        held under another layout's name are added under theirs (:func:`feature_aliases`), then the ratios of
+        :mod:`core.features` that the table lacks but can supply are computed.
 
     Returns
     -------
     pandas.DataFrame
         float64 columns named by :func:`normalise`, same index as ``table``.
     """
-    numeric = table.select_dtypes(include=["number", "bool"])
+    numeric = _with_aliases(table.select_dtypes(include=["number", "bool"]))
     presets = [name for name in available_presets(numeric) if normalise(name) not in map(normalise, numeric.columns)]
     if presets:
         numeric, _notes = add_features(numeric, presets)
@@ -431,3 +468,85 @@ def unknown_features(catalogue: pd.DataFrame, columns: Iterable[str]) -> dict[st
         if absent:
             out[str(row.offer_id)] = list(dict.fromkeys(absent))
     return out
+
+
+def unevaluable_offers(catalogue: pd.DataFrame, columns: Iterable[str]) -> dict[str, list[str]]:
+    """Per offer id that cannot be evaluated on a table with ``columns``, the features it needs and lacks.
+
+    An offer can be evaluated when its eligibility rule is empty or has an ``and`` group whose features the
+    table supplies (directly, by an alias or as an engineered ratio), and its guardrail's features are all
+    supplied (a guardrail that cannot be checked withholds the offer from everybody).
+
+    Parameters
+    ----------
+    catalogue : pandas.DataFrame
+        A validated catalogue.
+    columns : iterable of str
+        The customer table's numeric columns.
+
+    Returns
+    -------
+    dict
+        Offer id -> missing (normalised) feature names, in catalogue order; empty when every offer can be
+        evaluated.
+
+    Examples
+    --------
+    >>> catalogue = load_catalogue()
+    >>> missing = unevaluable_offers(catalogue, ["Credit_Limit", "Total_Revolving_Bal", "Total_Trans_Ct"])
+    >>> "fraud_alerts" in missing, missing["balance_transfer"]
+    (False, ['full_payment_rate', 'payment_ratio', 'cash_advance_share'])
+    """
+    available = set(feature_frame(pd.DataFrame(columns=list(columns), dtype="float64")).columns)
+    out = {}
+    for row in catalogue.itertuples(index=False):
+        eligible, guard = parse_rule(row.eligible_if), parse_rule(row.excluded_if)
+        lacking = [c.feature for group in guard for c in group if c.feature not in available]
+        if eligible and not any(all(c.feature in available for c in group) for group in eligible):
+            lacking = [c.feature for group in eligible for c in group if c.feature not in available] + lacking
+        if lacking:
+            out[str(row.offer_id)] = list(dict.fromkeys(lacking))
+    return out
+
+
+def evaluation_note(
+    catalogue: pd.DataFrame, columns: Iterable[str], offers_per_customer: int | None = None
+) -> str | None:
+    """Say which offers cannot be evaluated on a table and what they need; ``None`` when all of them can.
+
+    Parameters
+    ----------
+    catalogue : pandas.DataFrame
+        A validated catalogue.
+    columns : iterable of str
+        The customer table's numeric columns.
+    offers_per_customer : int, optional
+        The number of offers asked for per customer; the note says so when fewer offers can be evaluated.
+
+    Examples
+    --------
+    >>> note = evaluation_note(load_catalogue(), ["Credit_Limit", "Total_Revolving_Bal"], offers_per_customer=3)
+    >>> note.startswith("1 of 12 offers can be evaluated on this table")
+    True
+    >>> "Balance transfer (needs full_payment_rate, payment_ratio, cash_advance_share)" in note
+    True
+    >>> "Offers per customer is 3, but only 1 offer can be evaluated" in note
+    True
+    """
+    missing = unevaluable_offers(catalogue, columns)
+    if not missing:
+        return None
+    names = dict(zip(catalogue["offer_id"].astype(str), catalogue["name"].astype(str), strict=True))
+    usable = len(catalogue) - len(missing)
+    note = (
+        f"{usable} of {len(catalogue)} offers can be evaluated on this table. Cannot be evaluated on this table "
+        "(a rule or guardrail needs a feature it lacks): "
+        + "; ".join(f"{names[offer]} (needs {', '.join(features)})" for offer, features in missing.items())
+        + "."
+    )
+    if offers_per_customer is not None and usable < offers_per_customer:
+        note += (
+            f" Offers per customer is {offers_per_customer}, but only {usable} offer{'s' if usable != 1 else ''} "
+            f"can be evaluated, so no customer gets more than {usable}."
+        )
+    return note
