@@ -60,6 +60,8 @@ def test_bank_churners_get_several_offers_and_segments_differ(churners):
     missing = unevaluable_offers(scored.catalogue, churners.table.select_dtypes("number").columns)
     assert missing["premium_upgrade"] == ["payment_ratio"]  # its guardrail cannot be checked without payments
     assert set(ranked["offer_id"]).isdisjoint(missing)
+    fraud = ranked[ranked["offer_id"] == "fraud_alerts"]["reason"]
+    assert fraud.str.contains("transactions in 12 months").all()  # BankChurners counts a year, not six months
 
 
 def test_uci_derives_utilisation_only_from_both_parts(tmp_path_factory):
