@@ -249,8 +249,8 @@ def _score(args: argparse.Namespace) -> int:
             f"{summary.transactions_scored:,} of {summary.transactions_in:,} transactions scored for fraud, "
             f"{summary.alerts:,} flagged."
         )
-        lines += [f"Note: {note}" for note in summary.notes]
         written = "customers/ and transactions/ as Parquet, summary.json"
+    lines += [f"Note: {note}" for note in summary.notes]
     lines.append(f"Written to {args.out} ({written})")
     print("\n".join(lines))
     return 0
@@ -499,8 +499,8 @@ def build_parser() -> argparse.ArgumentParser:
         "score",
         help="place a whole portfolio into saved segments, on pandas or Spark (Parquet out)",
         description="Apply a saved model to CSV or Parquet customers (a file or a folder of files) and write OUT/ "
-        "customers/ (Parquet: id, segment, segment_name, distance), with --transactions OUT/transactions/ (fraud "
-        "score, rank, flagged, reasons), and OUT/summary.json. --engine spark runs the same "
+        "customers/ (Parquet: id, segment, segment_name, distance, confidence, top_offers), with --transactions "
+        "OUT/transactions/ (fraud score, rank, flagged, reasons), and OUT/summary.json. --engine spark runs the same "
         "functions with Spark (pip install -r requirements-spark.txt; Java 17).",
     )
     score.add_argument("model", metavar="MODEL", help="model file written by `segment --model-out`")

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import pairwise_distances_argmin_min
+from scipy.spatial.distance import cdist
 
 from core.cluster._mixed import LEVEL_SEPARATOR, MixedSpace
 from core.errors import DataError, excerpt
@@ -333,13 +333,15 @@ def _segment_texts(value: Any, what: str, k: int) -> dict[int, str]:
     return out
 
 
-def assign_file(model: SegmentModel, frame: pd.DataFrame) -> pd.DataFrame:
+def assign_file(model: SegmentModel, frame: pd.DataFrame, *, with_confidence: bool = False) -> pd.DataFrame:
     """Clean a new customer file with the model's recipe and place each customer in the nearest segment.
 
     Parameters
     ----------
     frame : pandas.DataFrame
         The new month's customers, with the columns the recipe needs. Not modified.
+    with_confidence : bool, default False
+        Also add ``second_distance`` and ``confidence`` (see :func:`assign_file_confidence`).
 
     Returns
     -------
@@ -381,9 +383,7 @@ def assign_file(model: SegmentModel, frame: pd.DataFrame) -> pd.DataFrame:
         for feature, unseen in _unseen_rows(model.mixed, table).items():
             positions = dict(model.mixed.space.blocks)[feature]
             values[np.ix_(unseen, positions)] = 0.0  # no level set: a mismatch with every centre
-        labels, distance = model.mixed.space.nearest(values, model.centres)
-    else:
-        labels, distance = pairwise_distances_argmin_min(values, model.centres)
+    labels, distance, second = _two_nearest(model, values)
     if not np.isfinite(distance).all():
         raise DataError(
             "Some customers are infinitely far from every segment centre, so segments cannot be assigned: the "
@@ -394,7 +394,72 @@ def assign_file(model: SegmentModel, frame: pd.DataFrame) -> pd.DataFrame:
     out["segment_name"] = [display_name(int(s), model.names) for s in labels]
     out["distance"] = distance
     out["imputed"] = imputed_cells(frame, table)
+    if with_confidence:
+        out["second_distance"] = second
+        out["confidence"] = confidence_from_distances(distance, second)
     return out
+
+
+def assign_file_confidence(model: SegmentModel, frame: pd.DataFrame) -> pd.DataFrame:
+    """Like :func:`assign_file`, plus ``second_distance`` and ``confidence`` for each customer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`assign_file`'s columns, then ``second_distance`` (to the second-nearest centre, by the same
+        distance or k-prototypes cost that chose the segment; infinite when the model has one segment) and
+        ``confidence`` = :func:`confidence_from_distances` of ``distance`` and ``second_distance``.
+    """
+    return assign_file(model, frame, with_confidence=True)
+
+
+def confidence_from_distances(nearest: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Return ``1 - nearest / second`` per customer, clipped to ``[0, 1]``.
+
+    0 means halfway between two segments (equally near both centres), 1 means on the segment's centre (or the
+    model has one segment, ``second`` infinite). It equals the app's ``Segmentation.confidence`` for
+    centre-based algorithms (``(b - a) / max(a, b)`` with ``a`` the own and ``b`` the nearest other centre's
+    distance, :func:`core.cluster._fit.centre_confidence` and ``MixedSpace.confidence``), since a saved model's
+    own centre is the nearest; for Gaussian mixtures the app shows the largest membership probability instead,
+    which a saved model (centres only) cannot reproduce.
+
+    Parameters
+    ----------
+    nearest, second : numpy.ndarray
+        Distances to the nearest and second-nearest centre (``second >= nearest``).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 confidences in ``[0, 1]``.
+    """
+    nearest = np.asarray(nearest, dtype=np.float64)
+    second = np.asarray(second, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(second > 0, nearest / np.where(second > 0, second, 1.0), 1.0)
+    return np.clip(1.0 - ratio, 0.0, 1.0)
+
+
+def _two_nearest(model: SegmentModel, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return each row's nearest centre (the first on ties), its distance and the second-nearest distance.
+
+    Rows are compared with the centres one by one (no matrix-product shortcut), so a customer gets the same
+    segment and distances in any batch: the whole file on pandas, one group on Spark.
+    """
+    if model.mixed is not None:
+        d = model.mixed.space.to_centres(values, model.centres)
+    else:
+        d = np.empty((len(values), len(model.centres)))
+        step = max(1, 8_000_000 // max(len(model.centres), 1))
+        for start in range(0, len(values), step):
+            d[start : start + step] = cdist(values[start : start + step], model.centres, "euclidean")
+    rows = np.arange(len(d))
+    labels = d.argmin(axis=1).astype(np.int64)
+    nearest = d[rows, labels]
+    if d.shape[1] < 2:
+        return labels, nearest, np.full(len(d), np.inf)
+    d[rows, labels] = np.inf
+    return labels, nearest, d.min(axis=1)
 
 
 def _unseen_rows(mixed: MixedModel, table: pd.DataFrame) -> dict[str, np.ndarray]:

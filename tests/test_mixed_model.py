@@ -21,6 +21,7 @@ from core.cluster._mixed import silhouette_of
 from core.errors import DataError
 from core.model import (
     assign_file,
+    assign_file_confidence,
     model_from_json,
     model_from_run,
     model_to_json,
@@ -53,6 +54,14 @@ def test_reassigning_the_fitted_customers_reproduces_every_label(planted, fitted
     assigned = assign_file(model, planted)
     assert (assigned["segment"].to_numpy() == segmentation.labels).all()
     assert unseen_levels(model, assigned).empty
+
+
+def test_the_saved_models_confidence_is_the_fits_own_by_the_same_distance_or_cost(planted, fitted):
+    segmentation, model = fitted
+    assigned = assign_file_confidence(model, planted)
+    np.testing.assert_allclose(assigned["confidence"], segmentation.confidence, rtol=0, atol=1e-9)
+    assert ((assigned["confidence"] >= 0) & (assigned["confidence"] <= 1)).all()
+    assert (assigned["second_distance"] >= assigned["distance"]).all()
 
 
 @pytest.mark.slow
@@ -193,6 +202,8 @@ def test_spark_places_mixed_customers_as_the_pandas_engine_does(planted, tmp_pat
     by_spark = pd.read_parquet(tmp_path / "spark" / "customers").set_index("CLIENTNUM").loc[by_pandas.index]
     assert by_spark["segment"].tolist() == by_pandas["segment"].tolist()
     np.testing.assert_allclose(by_spark["distance"], by_pandas["distance"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(by_spark["confidence"], by_pandas["confidence"], rtol=0, atol=1e-9)
+    assert by_spark["top_offers"].tolist() == by_pandas["top_offers"].tolist()
 
 
 def test_the_silhouette_from_a_distance_matrix_matches_scikit_learn():

@@ -18,7 +18,7 @@ from sklearn.cluster import KMeans
 
 from core.__main__ import main
 from core.clean import apply_recipe, default_recipe
-from core.model import assign_file, model_from_json, model_from_run, model_to_json
+from core.model import assign_file_confidence, model_from_json, model_from_run, model_to_json
 from core.samples import sample_path
 from core.scale import model_columns, score
 from core.schema import infer_roles
@@ -57,10 +57,15 @@ def test_the_model_reads_the_raw_columns_and_not_the_features_it_engineers(model
 def test_the_pandas_engine_gives_what_assign_gives(model, tmp_path):
     summary = score(model, sample_path("card_portfolio"), tmp_path / "out")
     scored = pd.read_parquet(tmp_path / "out" / "customers")
-    expected = assign_file(model, pd.read_csv(sample_path("card_portfolio"), dtype={"CUST_ID": str}))
+    expected = assign_file_confidence(model, pd.read_csv(sample_path("card_portfolio"), dtype={"CUST_ID": str}))
     assert scored["CUST_ID"].tolist() == expected["CUST_ID"].tolist()
     assert scored["segment"].tolist() == expected["segment"].tolist()
     np.testing.assert_allclose(scored["distance"], expected["distance"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(scored["confidence"], expected["confidence"], rtol=0, atol=1e-12)
+    assert scored["confidence"].between(0, 1).all() and scored["confidence"].std() > 0
+    offers = scored.groupby("segment")["top_offers"].agg(["nunique", "first"])
+    assert (offers["nunique"] == 1).all(), "every customer of a segment gets that segment's offers"
+    assert all(1 <= len(text.split("; ")) <= 3 for text in offers["first"])
     written = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert written["input_rows"] == written["output_rows"] == len(expected) == summary.output_rows
     assert written["segments"] == expected["segment_name"].value_counts().to_dict()
@@ -147,7 +152,7 @@ def spark():
 
 
 @pytest.mark.slow
-def test_spark_gives_the_pandas_engines_segments_and_distances(model, spark, tmp_path):
+def test_spark_gives_the_pandas_engines_segments_distances_confidences_and_offers(model, spark, tmp_path):
     score(model, sample_path("card_portfolio"), tmp_path / "pandas")
     summary = score(model, sample_path("card_portfolio"), tmp_path / "spark", engine="spark", spark=spark)
     by_pandas = pd.read_parquet(tmp_path / "pandas" / "customers").set_index("CUST_ID")
@@ -155,6 +160,8 @@ def test_spark_gives_the_pandas_engines_segments_and_distances(model, spark, tmp
     assert by_spark["segment"].tolist() == by_pandas["segment"].tolist()
     assert by_spark["segment_name"].tolist() == by_pandas["segment_name"].tolist()
     np.testing.assert_allclose(by_spark["distance"], by_pandas["distance"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(by_spark["confidence"], by_pandas["confidence"], rtol=0, atol=1e-9)
+    assert by_spark["top_offers"].tolist() == by_pandas["top_offers"].tolist()
     assert summary.input_rows == summary.output_rows == len(by_pandas)
     assert json.loads((tmp_path / "spark" / "summary.json").read_text())["engine"] == "spark"
 

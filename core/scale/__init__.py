@@ -5,7 +5,8 @@ The analyst fits segments on a sample (the app, or ``python -m core segment BIG 
 ``python -m core assign`` (:func:`core.model.assign_file`). The pandas engine runs it once on the whole input;
 the Spark engine runs it on groups of customers with ``groupBy(...).applyInPandas``, grouped by a hash of the
 customer id so that everything the recipe looks at together (duplicate rows, repeated ids) lands in one group,
-in file order. Both engines therefore give the same segments and distances.
+in file order. Both engines therefore give the same segments, distances and confidences; the segments' top
+offers are ranked once, on the driver (:func:`core.scale._assign.segment_top_offers`), and joined on segment.
 
 With transactions (``score(..., transactions=PATH)``), every transaction is also scored for fraud with the app's
 :func:`core.fraud.score_transactions`: whole on pandas; on Spark its per-customer features run in

@@ -13,7 +13,7 @@ from typing import Any
 from core.errors import DataError
 from core.fraud import TRANSACTION_BUDGET
 from core.model import SegmentModel
-from core.scale._assign import assign_group
+from core.scale._assign import assign_group, segment_top_offers
 from core.scale._inputs import ModelColumns, check_columns, input_files, model_columns, read_pandas
 from core.scale._transactions import (
     TransactionCounts,
@@ -98,7 +98,11 @@ def score(
         model (:func:`core.scale.conform`); Parquet columns the model reads as numbers must be numbers or text.
     out : str or Path
         A new folder: ``customers/`` (Parquet: the id, ``segment``, ``segment_name``, ``distance`` to the
-        segment centre in the scaled feature space), ``transactions/`` when ``transactions`` is given, and
+        segment centre in the scaled feature space, ``confidence`` = ``1 - d1 / d2`` from the distances to the
+        nearest and second-nearest centre, 0 halfway between two segments and 1 on the centre or with one
+        segment; ``top_offers``: the names of the segment's 3 best offers, best first, joined by ``"; "``, as
+        :func:`core.recommend.segment_offers` ranks them on a seeded sample of up to 20,000 customers of the
+        first input file), ``transactions/`` when ``transactions`` is given, and
         ``summary.json``. It is written beside ``out`` under a temporary name and renamed when complete, so a
         failed run leaves nothing.
     transactions : str or Path, optional
@@ -121,7 +125,8 @@ def score(
     budget, budget_percent : int, float or None
         The transaction alert budget: the top ``budget`` transactions, or ``budget_percent`` percent of them.
     random_state : int, default 0
-        Seed of the fraud model (:func:`core.fraud.score_transactions`).
+        Seed of the fraud model (:func:`core.fraud.score_transactions`) and of the sample the offers are
+        ranked on.
 
     Returns
     -------
@@ -156,8 +161,11 @@ def score(
     try:
         fraud = {"budget": budget, "budget_percent": budget_percent, "random_state": random_state}
         counts = None
+        offers, offer_notes = segment_top_offers(
+            model, read_pandas(files[:1], fmt, columns), columns, random_state=random_state
+        )
         if engine == "pandas":
-            input_rows, sizes = _score_pandas(model, files, fmt, columns, staging / CUSTOMERS_FOLDER)
+            input_rows, sizes = _score_pandas(model, files, fmt, columns, staging / CUSTOMERS_FOLDER, offers)
             if plan is not None:
                 counts = score_transactions_pandas(tx_files, tx_fmt, plan, staging / TRANSACTIONS_FOLDER, **fraud)
         else:
@@ -172,6 +180,7 @@ def score(
                 master,
                 spark,
                 rows_per_group,
+                offers=offers,
                 transactions=(tx_files, tx_fmt, plan) if plan is not None else None,
                 fraud=fraud,
             )
@@ -183,7 +192,7 @@ def score(
             seconds=round(time.perf_counter() - started, 3),
             inputs=[str(f) for f in files],
             master=(master or "local[2]") if engine == "spark" else None,
-            **_transaction_fields(counts, tx_files),
+            **_transaction_fields(counts, tx_files, offer_notes),
         )
         (staging / SUMMARY_NAME).write_text(summary.to_json())
         staging.chmod(0o755)  # mkdtemp made it private; the scores are an ordinary folder
@@ -193,23 +202,28 @@ def score(
     return summary
 
 
-def _transaction_fields(counts: TransactionCounts | None, files: tuple[Path, ...]) -> dict[str, Any]:
+def _transaction_fields(counts: TransactionCounts | None, files: tuple[Path, ...], notes: list[str]) -> dict[str, Any]:
     if counts is None:
-        return {}
+        return {"notes": list(notes)}
     return {
         "transactions_in": counts.rows_in,
         "transactions_scored": counts.rows_scored,
         "alerts": counts.alerts,
         "transaction_inputs": [str(f) for f in files],
-        "notes": list(counts.notes),
+        "notes": [*notes, *counts.notes],
     }
 
 
 def _score_pandas(
-    model: SegmentModel, files: tuple[Path, ...], fmt: str, columns: ModelColumns, folder: Path
+    model: SegmentModel,
+    files: tuple[Path, ...],
+    fmt: str,
+    columns: ModelColumns,
+    folder: Path,
+    offers: dict[int, str],
 ) -> tuple[int, dict[str, int]]:
     frame = read_pandas(files, fmt, columns)
-    scored = assign_group(frame, model, columns)
+    scored = assign_group(frame, model, columns, offers)
     folder.mkdir()
     scored.to_parquet(folder / "part-00000.parquet", index=False)
     sizes = scored["segment_name"].value_counts()

@@ -106,6 +106,7 @@ def score_spark(
     *,
     transactions: tuple[tuple[Path, ...], str, TransactionPlan] | None = None,
     fraud: dict[str, Any] | None = None,
+    offers: dict[int, str] | None = None,
 ) -> tuple[int, dict[str, int], TransactionCounts | None]:
     """Score ``files`` on Spark into ``staging/customers`` (and ``transactions`` into ``staging/transactions``).
 
@@ -140,7 +141,7 @@ def score_spark(
         schema = ", ".join(f"`{c}` {_spark_type(c)}" for c in output_columns(columns))
 
         def assign(frame):  # untyped on purpose: applyInPandas reads type hints as a UDF kind
-            return assign_group(frame.drop(columns=["_group"]), model, columns)
+            return assign_group(frame.drop(columns=["_group"]), model, columns, offers)
 
         with _known_pandas_warning_silenced():
             scored = keyed.groupBy("_group").applyInPandas(assign, schema=schema)
@@ -174,4 +175,4 @@ def score_spark(
 
 
 def _spark_type(column: str) -> str:
-    return {"segment": "bigint", "distance": "double"}.get(column, "string")
+    return {"segment": "bigint", "distance": "double", "confidence": "double"}.get(column, "string")
