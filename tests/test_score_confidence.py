@@ -73,3 +73,21 @@ def test_score_writes_confidence_and_the_segments_offers(tiny, tmp_path):
     offers, notes = segment_top_offers(model, frame, model_columns(model))
     assert scored["top_offers"].tolist() == [offers.get(s, "") for s in scored["segment"]]
     assert summary.notes == notes
+
+
+def test_when_no_offer_can_be_ranked_the_column_is_empty_and_the_summary_says_why_once(tiny, tmp_path, monkeypatch):
+    import core.recommend
+    from core.errors import DataError
+
+    def refuse(*args, **kwargs):
+        raise DataError("The offer catalogue needs columns this model does not have.")
+
+    monkeypatch.setattr(core.recommend, "segment_offers", refuse)
+    frame, model = tiny
+    frame.to_csv(tmp_path / "tiny.csv", index=False)
+    summary = score(model, tmp_path / "tiny.csv", tmp_path / "out")
+    scored = pd.read_parquet(tmp_path / "out" / "customers")
+    assert (scored["top_offers"] == "").all() and scored["confidence"].between(0, 1).all()
+    assert summary.notes == [
+        "No offers were ranked, so top_offers is empty: The offer catalogue needs columns this model does not have."
+    ]

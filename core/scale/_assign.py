@@ -52,7 +52,9 @@ def assign_group(
     if all(c in frame.columns for c in ORDER_COLUMNS):
         frame = frame.sort_values(list(ORDER_COLUMNS), kind="stable")
     assigned = assign_file_confidence(model, conform(frame.reset_index(drop=True), columns))
-    assigned["top_offers"] = assigned["segment"].map(dict(offers or {})).fillna("").astype("str")
+    by_segment = dict(offers or {})
+    offer_texts = [by_segment.get(int(s), "") for s in assigned["segment"]]
+    assigned["top_offers"] = pd.Series(offer_texts, index=assigned.index, dtype="str")
     out = assigned[names].reset_index(drop=True)
     if columns.id:
         out[columns.id] = out[columns.id].astype("str")
