@@ -66,13 +66,15 @@ def start_session(master: str | None = None, *, shuffle_partitions: int = 2) -> 
 
 @contextmanager
 def _known_pandas_warning_silenced() -> Iterator[None]:
-    """Silence pyspark 4.3's warning that pandas >= 3 is "not fully supported".
+    """Silence pyspark 4.3's warnings about pandas >= 3: "not fully supported", and its own ``astype(copy=...)``.
 
-    The session start and the ``applyInPandas`` path used here are checked against the pandas engine
-    (tests/test_scale.py: same segments, distances to 1e-9), so the warning would only alarm the user.
+    The session start and the ``applyInPandas`` paths used here are checked against the pandas engine
+    (tests/test_scale.py and tests/test_scale_transactions.py: identical output), so the warnings would only
+    alarm the user.
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+        warnings.filterwarnings("ignore", "The copy keyword is deprecated", module="pyspark")
         yield
 
 
