@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -122,21 +123,37 @@ def check_columns(files: tuple[Path, ...], fmt: str, columns: ModelColumns) -> N
             )
         for column in columns.numeric:
             kind = types[column]
-            if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)) and not (
-                pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)
-            ):
+            if not readable_as_numbers(kind):
                 raise DataError(f"{file.name}: column {column} holds {kind}, but the model reads it as numbers.")
 
 
-def read_pandas(files: tuple[Path, ...], fmt: str, columns: ModelColumns) -> pd.DataFrame:
-    """Read the model's columns from every file, in name order, untyped (CSV cells as text; see :func:`conform`)."""
-    wanted = list(columns.all)
+def readable_as_numbers(kind: Any) -> bool:
+    """Whether a Parquet (Arrow) column type can be read as numbers: numbers themselves, or text to parse."""
+    import pyarrow as pa
+
+    return (
+        pa.types.is_integer(kind)
+        or pa.types.is_floating(kind)
+        or pa.types.is_decimal(kind)
+        or pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_null(kind)
+    )
+
+
+def read_columns(files: tuple[Path, ...], fmt: str, wanted: list[str]) -> pd.DataFrame:
+    """Read ``wanted`` from every file, in order, untyped: CSV cells as text, only an empty cell missing."""
     if fmt == "csv":
         parts = [pd.read_csv(f, usecols=wanted, dtype=str, keep_default_na=False, na_values=[""]) for f in files]
     else:
         parts = [pd.read_parquet(f, columns=wanted) for f in files]
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     return frame[wanted]
+
+
+def read_pandas(files: tuple[Path, ...], fmt: str, columns: ModelColumns) -> pd.DataFrame:
+    """Read the model's columns from every file, in name order, untyped (CSV cells as text; see :func:`conform`)."""
+    return read_columns(files, fmt, list(columns.all))
 
 
 def conform(frame: pd.DataFrame, columns: ModelColumns) -> pd.DataFrame:

@@ -27,6 +27,7 @@ import pandas as pd
 
 from core.cards import mask_card_text
 from core.errors import DataError, excerpt
+from core.scale._inputs import read_columns, readable_as_numbers
 from core.transactions import TransactionColumns, infer_transaction_columns, standardize_transactions
 
 ROW = "_row"  # input position over all files, in name order: the canonical ``row``
@@ -120,7 +121,6 @@ def check_transaction_types(files: tuple[Path, ...], fmt: str, plan: Transaction
     """
     if fmt != "parquet":
         return
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     roles = plan.columns
@@ -129,21 +129,13 @@ def check_transaction_types(files: tuple[Path, ...], fmt: str, plan: Transaction
         schema = pq.read_schema(file)
         for column in filter(None, numeric):
             kind = schema.field(column).type
-            if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)) and not (
-                pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)
-            ):
+            if not readable_as_numbers(kind):
                 raise DataError(f"{file.name}: transaction column {column} holds {kind}, but it is read as numbers.")
 
 
 def read_transactions(files: tuple[Path, ...], fmt: str, plan: TransactionPlan) -> pd.DataFrame:
     """Read every file (CSV cells as text, only an empty cell missing), with the input position in ``_row``."""
-    wanted = list(plan.source)
-    if fmt == "csv":
-        parts = [pd.read_csv(f, usecols=wanted, dtype=str, keep_default_na=False, na_values=[""]) for f in files]
-    else:
-        parts = [pd.read_parquet(f, columns=wanted) for f in files]
-    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    frame = frame[wanted]
+    frame = read_columns(files, fmt, list(plan.source))
     frame[ROW] = np.arange(len(frame), dtype="int64")
     return frame
 
