@@ -158,10 +158,7 @@ if st.button("Accept recommended recipe", type="primary", key="clean__accept"):
 
 with st.spinner("Cleaning ..."):
     recipe_json = recipe.to_json()
-    result = ui.run_safely(
-        lambda: work.run(lambda: cached_apply(frame, recipe_json, roles_json), what="cleaning", doing="Cleaning"),
-        what="Cleaning",
-    )
+    result = ui.run_heavy(lambda: cached_apply(frame, recipe_json, roles_json), what="cleaning", doing="Cleaning")
 signature = json.dumps(
     [source, getattr(dataset, "sha256", None), getattr(transactions, "sha256", None), recipe.to_json(), roles_json]
 )

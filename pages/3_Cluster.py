@@ -1,6 +1,3 @@
-from collections.abc import Callable
-from typing import TypeVar
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -19,7 +16,6 @@ clean = ui.ensure_clean()
 matrix: pd.DataFrame = clean.matrix
 
 
-T = TypeVar("T")
 NUMBER = st.column_config.NumberColumn
 COMPARE_COLUMNS = {
     "segments": NUMBER("Segments", format="%d"),
@@ -45,11 +41,6 @@ CRITERIA_COLUMNS = {
 def safe_chart(builder: str, *args, **kwargs) -> go.Figure:
     """A chart built and made safe once per content: rebuilding and re-checking every figure cost ~1 s a rerun."""
     return ui.safe_figure(getattr(charts, builder)(*args, **kwargs))
-
-
-def heavy(action: Callable[[], T], *, what: str, doing: str) -> T | None:
-    """A heavy cached call: queued behind other visitors' jobs if need be, with progress; errors reported."""
-    return ui.run_safely(lambda: work.run(action, what=what, doing=doing), what=what[:1].upper() + what[1:])
 
 
 choices = dict(state.get(state.CLUSTER_PARAMS, {}))
@@ -86,7 +77,7 @@ choices.update(sweep_algorithm=sweep_algorithm, k_max=int(k_max))
 asked = right.button("Recommend k", key="cluster__sweep", help="Fit every k and let five criteria vote.")
 sweep = state.get(state.SWEEP)
 if sweep is None or asked:
-    result = heavy(
+    result = ui.run_heavy(
         lambda: cached.sweep(matrix, sweep_algorithm, int(k_max)),
         what="k sweep",
         doing=f"Trying k = 2 to {int(k_max)} with {ALGORITHMS[sweep_algorithm].label}",
@@ -190,7 +181,7 @@ choices["params"] = {**choices["params"], algorithm: params}
 st.session_state[state.CLUSTER_PARAMS] = choices
 
 if algorithm == "dbscan":
-    found = heavy(
+    found = ui.run_heavy(
         lambda: cached.k_distance(matrix, params["min_samples"]), what="k-distance curve", doing="Measuring distances"
     )
     if found is not None:
@@ -210,7 +201,7 @@ segmentation = state.get(state.SEGMENTATION)
 if resolved is not None and (
     segmentation is None or segmentation.algorithm != algorithm or segmentation.params != resolved
 ):
-    fitted = heavy(
+    fitted = ui.run_heavy(
         lambda: cached.fit(matrix, algorithm, frozen(resolved)),
         what="segmentation",
         doing=f"Segmenting {len(matrix):,} customers with {spec.label}",
@@ -227,7 +218,7 @@ if segmentation.algorithm != algorithm or segmentation.params != resolved:
 names = ui.segment_names()
 for note in segmentation.notes:
     st.caption(note)
-diagnosed = heavy(
+diagnosed = ui.run_heavy(
     lambda: cached.diagnostics(matrix, segmentation.labels, segmentation.algorithm),
     what="diagnostics",
     doing="Measuring the segments",
@@ -262,7 +253,7 @@ if segmentation.algorithm == "hierarchical":
 st.subheader("How far to trust the segments")
 stability = state.get(state.STABILITY)
 if st.button(f"Check stability ({pipeline.STABILITY_RUNS} bootstrap refits)", key="cluster__stability"):
-    stability = heavy(
+    stability = ui.run_heavy(
         lambda: cached.stability(matrix, segmentation.algorithm, frozen(segmentation.params)),
         what="stability",
         doing=f"Refitting on {pipeline.STABILITY_RUNS} resamples of up to {cluster.STABILITY_SAMPLE:,} customers",
@@ -296,7 +287,7 @@ with comparing:
         for key in compared:
             extra = {"k": k} if ALGORITHMS[key].uses_k else {}
             runs.append((ALGORITHMS[key].label, key, frozen(resolve_params(key, extra))))
-        result = heavy(
+        result = ui.run_heavy(
             lambda: cached.compare(matrix, tuple(runs)), what="comparison", doing="Segmenting with each algorithm"
         )
         if result is not None:
@@ -309,7 +300,7 @@ with comparing:
 st.subheader("See the segments")
 
 if categories:  # PCA would draw the categories' 0/1 columns as numbers: a map by Gower distances instead
-    projected = heavy(
+    projected = ui.run_heavy(
         lambda: cached.gower_mds(matrix), what="Gower map", doing="Placing customers by their Gower distances"
     )
     if projected is not None:
@@ -356,7 +347,9 @@ with tsne_tab:
             f"(about {estimate:.0f} s the first time, kept afterwards)."
         )
         if st.button("Compute t-SNE", key="cluster__tsne") or choices["tsne"]:
-            embedded = heavy(lambda: cached.tsne(matrix), what="t-SNE", doing="Embedding 2,000 customers with t-SNE")
+            embedded = ui.run_heavy(
+                lambda: cached.tsne(matrix), what="t-SNE", doing="Embedding 2,000 customers with t-SNE"
+            )
             if embedded is not None:
                 choices["tsne"] = True
                 coords, rows = embedded

@@ -34,13 +34,11 @@ if segment_profiles is None:
     with st.spinner("Profiling the segments ..."):
         features = tuple(f for f in clean.features if f in clean.table.columns)
         categorical = tuple(f for f in getattr(clean.fitted, "categorical", ()) if f in features)
-        segment_profiles = ui.run_safely(
-            lambda: work.run(
-                lambda: cached_profiles(clean.table, segmentation.labels, features, categorical),
-                what="profiles",
-                doing="Profiling the segments",
-            ),
-            what="Profiling",
+        segment_profiles = ui.run_heavy(
+            lambda: cached_profiles(clean.table, segmentation.labels, features, categorical),
+            what="profiles",
+            doing="Profiling the segments",
+            report_as="Profiling",
         )
     if segment_profiles is None:
         st.stop()

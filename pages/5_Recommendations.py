@@ -430,13 +430,11 @@ if STORE is not None:
     )
 with st.spinner("Scoring offers for every customer ..."):
     catalogue = st.session_state[state.CATALOGUE]
-    scored = ui.run_safely(
-        lambda: work.run(
-            lambda: cached_scores(clean.table, segmentation.labels, clean.id_column, catalogue),
-            what="offers",
-            doing="Scoring offers for every customer",
-        ),
-        what="Scoring offers",
+    scored = ui.run_heavy(
+        lambda: cached_scores(clean.table, segmentation.labels, clean.id_column, catalogue),
+        what="offers",
+        doing="Scoring offers for every customer",
+        report_as="Scoring offers",
     )
 if scored is not None:
     st.session_state[state.OFFER_SCORES] = scored  # the workbook's Offers sheet reuses it instead of scoring again

@@ -162,15 +162,13 @@ with customers_tab:
     count, percent = budget_control("customers", "customers")
     with st.spinner("Scoring customers ..."):
         names_now = ui.segment_names()
-        scored = ui.run_safely(
-            lambda: work.run(
-                lambda: cached_customers(
-                    clean, segmentation, clean.table, clean.matrix, segmentation.labels, names_now, count, percent
-                ),
-                what="customer scores",
-                doing="Scoring customers",
+        scored = ui.run_heavy(
+            lambda: cached_customers(
+                clean, segmentation, clean.table, clean.matrix, segmentation.labels, names_now, count, percent
             ),
-            what="Customer anomaly scoring",
+            what="customer scores",
+            doing="Scoring customers",
+            report_as="Customer anomaly scoring",
         )
     if scored is not None:
         names = ui.segment_names()
@@ -214,13 +212,11 @@ with transactions_tab:
     else:
         count, percent = budget_control("transactions", "transactions")
         with st.spinner("Scoring transactions ..."):
-            scored = ui.run_safely(
-                lambda: work.run(
-                    lambda: cached_transactions(canonical, count, percent),
-                    what="transaction scores",
-                    doing="Scoring transactions",
-                ),
-                what="Transaction scoring",
+            scored = ui.run_heavy(
+                lambda: cached_transactions(canonical, count, percent),
+                what="transaction scores",
+                doing="Scoring transactions",
+                report_as="Transaction scoring",
             )
         if scored is not None:
             state.put(state.FRAUD_TRANSACTIONS, scored)

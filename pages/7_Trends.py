@@ -131,13 +131,11 @@ horizon = last.slider("Forecast periods", 3, 12, int(choices["horizon"]), key="t
 choices.update(freq=freq, metric=metric, segments=chosen if segment_list else choices["segments"], horizon=horizon)
 
 with st.spinner("Aggregating and forecasting (the model is chosen per segment by a backtest)..."):
-    view = ui.run_safely(
-        lambda: work.run(
-            lambda: _view(tx, segment_by_customer, freq, metric, tuple(chosen), horizon),
-            what="trends",
-            doing="Aggregating and forecasting",
-        ),
-        what="The trends",
+    view = ui.run_heavy(
+        lambda: _view(tx, segment_by_customer, freq, metric, tuple(chosen), horizon),
+        what="trends",
+        doing="Aggregating and forecasting",
+        report_as="The trends",
     )
 if view is None:
     st.stop()

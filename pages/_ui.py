@@ -196,6 +196,14 @@ def run_safely(action: Callable[[], T], *, what: str) -> T | None:
     return None
 
 
+def run_heavy(action: Callable[[], T], *, what: str, doing: str, report_as: str | None = None) -> T | None:
+    """Run a heavy cached call through the worker gate (queue place and progress shown); errors as in
+    :func:`run_safely`, under ``report_as`` (default: ``what`` capitalised)."""
+    from pages import _work
+
+    return run_safely(lambda: _work.run(action, what=what, doing=doing), what=report_as or what[:1].upper() + what[1:])
+
+
 def segment_names() -> dict[int, str]:
     """Segment id -> display name, following the user's edits (``Segment N`` until named)."""
     segmentation = st.session_state.get(state.SEGMENTATION)
