@@ -101,11 +101,17 @@ async def walk(
             await settle(label, mark)
         if download_dir is not None:
             button = sidebar.locator('[data-testid="stDownloadButton"] button').first
-            async with page.expect_download(timeout=timeout_ms) as info:
-                await button.click()
-            download = await info.value
             visit.workbook = download_dir / f"{name}.xlsx"
-            await download.save_as(visit.workbook)
+            for attempt in range(3):  # chromium cancels a download now and then on a loaded machine: ask again
+                async with page.expect_download(timeout=timeout_ms) as info:
+                    await button.click()
+                download = await info.value
+                try:
+                    await download.save_as(visit.workbook)
+                    break
+                except Exception as error:  # playwright's Error: "Download.save_as: canceled"
+                    if "canceled" not in str(error) or attempt == 2:
+                        raise
     finally:
         await context.close()
     return visit
