@@ -10,6 +10,12 @@ levels, weight and the rare levels pooled at fit time, and ``gamma``; its centre
 New customers are then placed by that distance, exactly as the fit placed its own; a level not seen at fit time
 mismatches every centre and is counted (:func:`unseen_levels`). Files without the section (saved before it
 existed) still load and assign by euclidean distance to the centres.
+
+A model segmented on features derived from transactions (:func:`core.features.customer_features`, alone or
+joined onto a customer table) also holds a ``derived`` section (:class:`DerivedFeatures`): that they come from
+transactions, the rule for the day recency is measured from, the derived column names as the recipe reads them,
+and the category and channel levels that became share columns, so ``python -m core score`` can derive the same
+columns from next month's transactions. Files without the section load as before (``derived`` is None).
 """
 
 from __future__ import annotations
@@ -62,6 +68,39 @@ class MixedModel:
         return {*self.levels[feature], *self.pooled.get(feature, ())}
 
 
+DERIVED_SOURCES = ("transactions", "joined")  # the derived table alone, or joined onto a customer table
+AS_OF_RULES = ("last_transaction",)  # recency is measured from the last transaction of the input
+# customer_features' fixed columns, in its order; the level shares sit between refund_count and night_share
+DERIVED_HEAD = ("recency_days", "frequency", "monetary", "active_months", "avg_ticket", "refund_count")
+DERIVED_TAIL = ("night_share", "cash_share")
+LEVEL_PREFIXES = {"category": "cat_", "channel": "channel_"}
+
+
+@dataclass(frozen=True)
+class DerivedFeatures:
+    """How a model's transaction-derived customer features were made (:func:`core.features.customer_features`).
+
+    Attributes
+    ----------
+    source : {"transactions", "joined"}
+        The derived table alone (customers are the transactions' customer keys), or joined onto a customer table
+        by its id column (:func:`core.features.join_customers`, inner join).
+    columns : dict[str, str]
+        Derived column (``customer_features``' name) -> the column the recipe reads: the same name, or with a
+        ``tx_`` prefix where it clashed with a customer column.
+    levels : dict[str, tuple of str]
+        ``"category"`` / ``"channel"`` -> the level slugs that became ``cat_<slug>`` / ``channel_<slug>``
+        columns; a key is absent when the transactions had no such column.
+    as_of : str
+        The day recency is measured from: ``"last_transaction"``, the last timestamp of all the input.
+    """
+
+    source: str
+    columns: dict[str, str]
+    levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    as_of: str = "last_transaction"
+
+
 @dataclass(frozen=True)
 class SegmentModel:
     """What is needed to place new customers into existing segments.
@@ -82,6 +121,8 @@ class SegmentModel:
         Segment id -> display name / description.
     mixed : MixedModel or None
         For Gower K-Medoids and k-prototypes: the distance that places customers (None: euclidean).
+    derived : DerivedFeatures or None
+        How the features derived from transactions were made (None: the model reads a customer table only).
     """
 
     fitted_recipe: dict[str, Any]
@@ -92,6 +133,7 @@ class SegmentModel:
     names: dict[int, str] = field(default_factory=dict)
     descriptions: dict[int, str] = field(default_factory=dict)
     mixed: MixedModel | None = None
+    derived: DerivedFeatures | None = None
 
 
 def model_from_run(
@@ -117,7 +159,93 @@ def model_from_run(
         names={int(k): str(v) for k, v in (names or {}).items()},
         descriptions={int(k): str(v) for k, v in (descriptions or {}).items()},
         mixed=mixed,
+        derived=derived_features(clean.fitted.roles, clean.fitted.id_column),
     )
+
+
+def derived_features(roles: Mapping[str, str], id_column: str | None) -> DerivedFeatures | None:
+    """Recognise the columns of :func:`core.features.customer_features` in a fitted recipe's roles.
+
+    The recipe's roles list every column of the segmented table in order; a derived table (or the derived part
+    of a joined one) is ``recency_days ... refund_count``, then the ``cat_`` and ``channel_`` shares, then
+    ``night_share, cash_share``, each with a ``tx_`` prefix where a customer column had the name.
+
+    Returns
+    -------
+    DerivedFeatures or None
+        None when the table holds no derived block.
+
+    Examples
+    --------
+    >>> names = ["customer_id", *DERIVED_HEAD, "cat_fuel", "channel_online", *DERIVED_TAIL]
+    >>> derived = derived_features(dict.fromkeys(names, "feature"), "customer_id")
+    >>> derived.source, derived.levels
+    ('transactions', {'category': ('fuel',), 'channel': ('online',)})
+    """
+    names = [str(name) for name in roles]
+    position = {name: i for i, name in enumerate(names)}
+
+    def model_name(column: str) -> str | None:
+        prefixed = f"tx_{column}"
+        if prefixed in position and column in position:
+            return prefixed
+        return column if column in position else None
+
+    fixed = {column: model_name(column) for column in (*DERIVED_HEAD, *DERIVED_TAIL)}
+    if any(name is None for name in fixed.values()):
+        return None
+    places = [position[str(fixed[column])] for column in (*DERIVED_HEAD, *DERIVED_TAIL)]
+    if places != sorted(places):
+        return None
+    start, stop = position[str(fixed["refund_count"])], position[str(fixed["night_share"])]
+    columns: dict[str, str] = {c: str(n) for c, n in fixed.items()}
+    levels: dict[str, list[str]] = {}
+    for name in names[start + 1 : stop]:
+        bare = name[3:] if name.startswith("tx_") and name[3:] in position else name
+        kind = next((k for k, prefix in LEVEL_PREFIXES.items() if bare.startswith(prefix)), None)
+        if kind is None:
+            continue
+        levels.setdefault(kind, []).append(bare[len(LEVEL_PREFIXES[kind]) :])
+        columns[bare] = name
+    own = {"customer_id", *columns.values()}
+    source = "transactions" if id_column == "customer_id" and set(names) <= own else "joined"
+    return DerivedFeatures(source, columns, {k: tuple(v) for k, v in levels.items()})
+
+
+def _derived_document(derived: DerivedFeatures) -> dict[str, Any]:
+    return {
+        "from": "transactions",
+        "source": derived.source,
+        "as_of": derived.as_of,
+        "columns": dict(derived.columns),
+        "levels": {kind: list(slugs) for kind, slugs in derived.levels.items()},
+    }
+
+
+def _derived_section(value: Any) -> DerivedFeatures:
+    """Return the derived-features section as :class:`DerivedFeatures`, or refuse it in one sentence."""
+    if not isinstance(value, dict):
+        raise _damaged("its derived-features section is not a mapping")
+    source, as_of = value.get("source"), value.get("as_of", AS_OF_RULES[0])
+    if source not in DERIVED_SOURCES:
+        raise _damaged(f"its derived features must come from one of {', '.join(DERIVED_SOURCES)}")
+    if as_of not in AS_OF_RULES:
+        raise _damaged(f"its derived features' as_of rule must be one of {', '.join(AS_OF_RULES)}")
+    columns, levels = value.get("columns"), value.get("levels", {})
+    if not isinstance(columns, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in columns.items()):
+        raise _damaged("its derived features must map each derived column to the column the recipe reads")
+    missing = [c for c in (*DERIVED_HEAD, *DERIVED_TAIL) if c not in columns]
+    if missing:
+        raise _damaged(f"its derived features lack {excerpt(', '.join(missing))}")
+    if not isinstance(levels, dict) or not all(
+        kind in LEVEL_PREFIXES and isinstance(slugs, list) and all(isinstance(s, str) for s in slugs)
+        for kind, slugs in levels.items()
+    ):
+        raise _damaged("its derived levels must list the category and channel levels as texts")
+    for kind, slugs in levels.items():
+        if any(LEVEL_PREFIXES[kind] + slug not in columns for slug in slugs):
+            raise _damaged(f"its derived {kind} levels do not match its derived columns")
+    return DerivedFeatures(source, dict(columns), {k: tuple(v) for k, v in levels.items()}, as_of)
 
 
 def _block_levels(features: tuple[str, ...], positions: tuple[int, ...]) -> tuple[str, ...]:
@@ -162,6 +290,8 @@ def model_to_json(model: SegmentModel) -> str:
     }
     if model.mixed is not None:
         document["mixed"] = _mixed_document(model.mixed)
+    if model.derived is not None:
+        document["derived"] = _derived_document(model.derived)
     return json.dumps(document, indent=1, default=str)
 
 
@@ -176,7 +306,8 @@ def model_from_json(text: str | bytes) -> SegmentModel:
         finite numbers within :data:`MAX_CENTRE` (1e308 centres would put every customer in one segment),
         centres that do not match the features, a cleaning recipe that cannot be read, a mixed-data section
         that does not describe every feature once (positions, positive finite ranges, levels that match the
-        one-hot column names, non-negative finite weights and gamma).
+        one-hot column names, non-negative finite weights and gamma), a derived-features section that does not
+        name the derived columns, their source and the as_of rule.
     """
     document = read_json_document(
         text,
@@ -207,6 +338,7 @@ def model_from_json(text: str | bytes) -> SegmentModel:
         names=_segment_texts(document.get("names"), "names", len(centres)),
         descriptions=_segment_texts(document.get("descriptions"), "descriptions", len(centres)),
         mixed=None if document.get("mixed") is None else _mixed_section(document["mixed"], features),
+        derived=None if document.get("derived") is None else _derived_section(document["derived"]),
     )
 
 
