@@ -228,21 +228,25 @@ def segment_by_customer(clean: Any, segmentation: Any, names: Mapping[int, str] 
 
 
 def check_segments(
-    clean: Any, segmentation: Any, roles: Mapping[str, str] | None = None, names: Mapping[int, str] | None = None
+    clean: Any,
+    segmentation: Any,
+    roles: Mapping[str, str] | None = None,
+    names: Mapping[int, str] | None = None,
+    silhouette: float | None = None,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Return ``(warnings, outcome lines)`` for one segmentation (see :mod:`core.guards`).
 
     Warnings: segments that nearly reproduce a category or the outcome, a feature that almost determines the
     outcome, weak structure (the silhouette the Cluster page shows, on a seeded sample of 2,000 customers).
     Outcome lines: the rate of the known outcome per segment against the whole table, when the table has one.
+    ``silhouette``: that figure when the caller already has it from :func:`diagnose` (computed here otherwise).
     """
     from core.guards import outcome_by_segment, segment_warnings
     from core.schema import outcome_column
 
     roles = roles if roles is not None else dict(clean.fitted.roles)
     table, labels = clean.table, np.asarray(segmentation.labels)
-    silhouette = None
-    if getattr(segmentation, "n_segments", 2) >= 2:
+    if silhouette is None and getattr(segmentation, "n_segments", 2) >= 2:
         try:
             algorithm = getattr(segmentation, "algorithm", None)  # the Cluster page's figure, to the digit
             silhouette = float(diagnose(clean.matrix, labels, algorithm=algorithm)[0]["silhouette"])

@@ -4,9 +4,11 @@ import streamlit as st
 
 from core import naming, pipeline, profiles
 from core.charts import profiles as charts
+from core.errors import DataError
 from core.model import model_from_run, model_to_json
 from core.schema import detect_layout
 from core.workbook import customers_csv, customers_frame
+from pages import _cached as cached
 from pages import _state as state
 from pages import _ui as ui
 from pages import _work as work
@@ -104,11 +106,25 @@ if st.button("Restore automatic names", key="profiles__restore"):
 names = ui.segment_names()
 ui.plotly_chart(charts.sizes_figure(segment_profiles, names), key="profiles__sizes_chart")
 
+
+def _silhouette() -> float | None:
+    """The Cluster page's silhouette for this segmentation, read from the cache every session shares."""
+    if getattr(segmentation, "n_segments", 2) < 2:
+        return None
+    try:
+        metrics, _ = cached.diagnostics(clean.matrix, segmentation.labels, segmentation.algorithm)
+    except (ValueError, DataError):
+        return None
+    return float(metrics["silhouette"])
+
+
 # ---- checks: the known outcome per segment, and segments that cannot be trusted as they are ----------------
 checked_for = (id(segmentation), tuple(sorted(names.items())))
 checks = st.session_state.get(CHECKS)
 if checks is None or checks[0] != checked_for:
-    found = ui.run_safely(lambda: pipeline.check_segments(clean, segmentation, names=names), what="Checking")
+    found = ui.run_safely(
+        lambda: pipeline.check_segments(clean, segmentation, names=names, silhouette=_silhouette()), what="Checking"
+    )
     checks = (checked_for, found or ((), ()))
     st.session_state[CHECKS] = checks
 segment_warnings, outcome_lines = checks[1]
