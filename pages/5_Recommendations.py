@@ -31,6 +31,18 @@ def cached_scores(table, labels, id_column, catalogue):
         return recommend.score_customers(table, labels, id_column=id_column, catalogue=catalogue)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def checked_catalogue(edited: pd.DataFrame) -> pd.DataFrame:
+    """The editor's catalogue, validated (once per distinct content, not on every rerun)."""
+    return recommend.validate_catalogue(edited)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def catalogue_csv(catalogue: pd.DataFrame) -> str:
+    """The catalogue as the CSV the download button offers (once per distinct content)."""
+    return recommend.catalogue_to_csv(catalogue)
+
+
 def settings() -> dict:
     return {**DEFAULT_SETTINGS, **st.session_state.get(SETTINGS, {})}
 
@@ -328,8 +340,8 @@ def catalogue_tab(clean) -> None:
         key="recs__catalogue_editor",
         column_config={"base_rate": st.column_config.NumberColumn(min_value=0.0, max_value=1.0, format="%.3f")},
     )
-    checked = ui.run_safely(lambda: recommend.validate_catalogue(edited), what="Checking the catalogue")
-    if checked is not None and recommend.catalogue_to_csv(checked) != recommend.catalogue_to_csv(catalogue):
+    checked = ui.run_safely(lambda: checked_catalogue(edited), what="Checking the catalogue")
+    if checked is not None and catalogue_csv(checked) != catalogue_csv(catalogue):
         state.put(state.CATALOGUE, checked)
         st.rerun()
     if checked is None:
@@ -338,7 +350,7 @@ def catalogue_tab(clean) -> None:
     left, middle = st.columns(2)
     left.download_button(
         "Download catalogue (CSV)",
-        recommend.catalogue_to_csv(st.session_state[state.CATALOGUE]),
+        catalogue_csv(st.session_state[state.CATALOGUE]),
         "offers.csv",
         "text/csv",
         key="recs__catalogue_download",
@@ -428,16 +440,18 @@ if STORE is not None:
         f"Feedback is saved for everyone using this deployment ({recommend.ENV_VAR} is set), "
         "so the learner starts from all earlier campaigns."
     )
-with st.spinner("Scoring offers for every customer ..."):
-    catalogue = st.session_state[state.CATALOGUE]
-    scored = ui.run_heavy(
-        lambda: cached_scores(clean.table, segmentation.labels, clean.id_column, catalogue),
-        what="offers",
-        doing="Scoring offers for every customer",
-        report_as="Scoring offers",
-    )
-if scored is not None:
-    st.session_state[state.OFFER_SCORES] = scored  # the workbook's Offers sheet reuses it instead of scoring again
+catalogue = st.session_state[state.CATALOGUE]
+scored = st.session_state.get(state.OFFER_SCORES)  # cleared when the table, the segments or the catalogue change
+if scored is None:
+    with st.spinner("Scoring offers for every customer ..."):
+        scored = ui.run_heavy(
+            lambda: cached_scores(clean.table, segmentation.labels, clean.id_column, catalogue),
+            what="offers",
+            doing="Scoring offers for every customer",
+            report_as="Scoring offers",
+        )
+    if scored is not None:
+        st.session_state[state.OFFER_SCORES] = scored  # the workbook's Offers sheet reuses it
 segments, customers, feedback, catalogue, simulation = st.tabs(
     ["Segments", "Customers", "Feedback", "Catalogue", "Simulation"]
 )
