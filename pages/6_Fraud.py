@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -12,6 +14,7 @@ DEFAULT_SETTINGS = {
     "customers": {"kind": "count", "count": fraud.CUSTOMER_BUDGET, "percent": 1.0},
     "transactions": {"kind": "count", "count": fraud.TRANSACTION_BUDGET, "percent": 0.5},
 }
+SCORED_FROM = "fraud__scored_from"  # {state key: the inputs its kept scores were made from}
 BUDGET_KINDS = {"count": "Review the top N", "percent": "Review the top percent"}
 
 
@@ -32,6 +35,23 @@ def cached_transactions(canonical, budget, budget_percent):
 def cached_evaluation(scores, labels, budget):
     with work.GATE.slot():
         return fraud.evaluate(scores, labels, budget=budget)
+
+
+def scored_once(key: str, inputs: tuple, compute: Callable[[], pd.DataFrame | None]) -> pd.DataFrame | None:
+    """The scores kept under ``key`` when they were made from the same ``inputs``; else ``compute`` and keep them.
+
+    A rerun (a review, a budget slider elsewhere, a page switch) then neither hashes the tables again for the
+    cache nor copies the cached scores. The state contract clears ``key`` when the data or segments change.
+    """
+    made_from = st.session_state.get(SCORED_FROM) or {}
+    kept = st.session_state.get(key)
+    if kept is not None and made_from.get(key) == inputs:
+        return kept
+    scored = compute()
+    if scored is not None:
+        state.put(key, scored)
+        st.session_state[SCORED_FROM] = {**made_from, key: inputs}
+    return scored
 
 
 def budget_control(tab: str, what: str) -> tuple[int, float | None]:
@@ -160,19 +180,22 @@ customers_tab, transactions_tab = st.tabs(["Customers", "Transactions"])
 with customers_tab:
     clean, segmentation = ui.ensure_segments()
     count, percent = budget_control("customers", "customers")
+    names_now = ui.segment_names()
     with st.spinner("Scoring customers ..."):
-        names_now = ui.segment_names()
-        scored = ui.run_heavy(
-            lambda: cached_customers(
-                clean, segmentation, clean.table, clean.matrix, segmentation.labels, names_now, count, percent
+        scored = scored_once(
+            state.FRAUD_CUSTOMERS,
+            (id(clean), id(segmentation), tuple(sorted(names_now.items())), count, percent),
+            lambda: ui.run_heavy(
+                lambda: cached_customers(
+                    clean, segmentation, clean.table, clean.matrix, segmentation.labels, names_now, count, percent
+                ),
+                what="customer scores",
+                doing="Scoring customers",
+                report_as="Customer anomaly scoring",
             ),
-            what="customer scores",
-            doing="Scoring customers",
-            report_as="Customer anomaly scoring",
         )
     if scored is not None:
         names = ui.segment_names()
-        state.put(state.FRAUD_CUSTOMERS, scored)
         show_notes(scored)
         alerts = scored.loc[scored["flagged"]].sort_values("anomaly_rank")
         reviews = st.session_state.get(state.FRAUD_REVIEWS) or {}
@@ -212,14 +235,17 @@ with transactions_tab:
     else:
         count, percent = budget_control("transactions", "transactions")
         with st.spinner("Scoring transactions ..."):
-            scored = ui.run_heavy(
-                lambda: cached_transactions(canonical, count, percent),
-                what="transaction scores",
-                doing="Scoring transactions",
-                report_as="Transaction scoring",
+            scored = scored_once(
+                state.FRAUD_TRANSACTIONS,
+                (id(canonical), count, percent),
+                lambda: ui.run_heavy(
+                    lambda: cached_transactions(canonical, count, percent),
+                    what="transaction scores",
+                    doing="Scoring transactions",
+                    report_as="Transaction scoring",
+                ),
             )
         if scored is not None:
-            state.put(state.FRAUD_TRANSACTIONS, scored)
             show_notes(scored)
             alerts = scored.loc[scored["flagged"]].sort_values("rank")
             reviews = st.session_state.get(state.FRAUD_REVIEWS) or {}

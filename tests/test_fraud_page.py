@@ -117,3 +117,15 @@ def test_without_transactions_the_tab_says_what_it_needs(app, customers):
     open_page(app, PAGE, {state.CLEAN: clean, state.SEGMENTATION: segmentation})
     assert any("Load a transaction table" in i.value for i in app.info)
     assert state.FRAUD_TRANSACTIONS not in app.session_state
+
+
+def test_kept_scores_follow_a_renamed_segment_and_are_not_rescored_on_a_plain_rerun(app, customers):
+    clean, segmentation = customers
+    open_page(app, PAGE, {state.CLEAN: clean, state.SEGMENTATION: segmentation, state.NAMES: {0: "Big spenders"}})
+    first = app.session_state[state.FRAUD_CUSTOMERS]
+    app.run()
+    assert app.session_state[state.FRAUD_CUSTOMERS] is first  # a rerun keeps the session's scores as they are
+    app.session_state[state.NAMES] = {0: "Revolvers"}
+    app.run()
+    renamed = app.session_state[state.FRAUD_CUSTOMERS]
+    assert "Revolvers" in set(renamed["segment_name"]) and "Big spenders" not in set(renamed["segment_name"])
