@@ -20,13 +20,15 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from core.errors import DataError
 from core.naming import display_name
 from core.recommend._bandit import ThompsonLearner
 from core.recommend._campaign import FEEDBACK_COLUMNS, FeedbackFile, customer_keys, latest_outcomes, read_feedback
 from core.recommend._catalogue import normalise, template_fields
-from core.recommend._scores import MIN_ELIGIBLE_SHARE, OfferScores, reasons_for, score_customers
+from core.recommend._scores import MIN_ELIGIBLE_SHARE, OfferScores, in_row_order, reason_parts, score_customers
 
 __all__ = [
     "FEEDBACK_COLUMNS",
@@ -251,31 +253,36 @@ def top_offers_table(
     values = matrix[rows, cols]
     keep = ~np.isnan(values)
     rows, cols, values = rows[keep], cols[keep], values[keep]
-    offer_ids = scored.scores.columns.to_numpy()[cols]
     catalogue = scored.catalogue.set_index("offer_id")
-    reasons = np.empty(len(rows), dtype=object)
+    texts: list[pa.Array] = []
+    places: list[np.ndarray] = []
     for col in np.unique(cols):  # offers by column number: sorting three million offer ids as text took seconds
-        chosen = cols == col
+        chosen = np.flatnonzero(cols == col)
         offer = catalogue.loc[scored.scores.columns[col]]
         wanted = [normalise(f) for alternative in template_fields(offer["reason"]) for f in alternative]
         wanted = [f for f in dict.fromkeys(wanted) if f in scored.features.columns]
         members = scored.features[wanted].iloc[picked[rows[chosen]]]  # only the columns the reason names
-        reasons[chosen] = reasons_for(offer["reason"], offer["description"], members)
+        offer_texts, offer_rows = reason_parts(offer["reason"], offer["description"], members)
+        texts += offer_texts
+        places += [chosen[at] for at in offer_rows]
+    reasons = in_row_order(texts, places)
+    segments = labels[rows]
+    segment_ids, segment_at = np.unique(segments, return_inverse=True)
     seen = arms[(arms["accepted"] + arms["declined"]) > 0]
     if len(seen):
-        notes = {
-            (int(s), o): f" · campaign feedback in this segment: {a} of {a + d} accepted"
-            for s, o, a, d in zip(seen["segment"], seen["offer_id"], seen["accepted"], seen["declined"], strict=True)
-        }
-        reasons = np.array(
-            [text + notes.get((int(labels[r]), o), "") for text, r, o in zip(reasons, rows, offer_ids, strict=True)],
-            dtype=object,
-        )
-    segments = labels[rows]
+        # one note per (segment, offer) with feedback, joined to each of its rows' reasons by Arrow
+        notes = np.full((len(segment_ids), len(scored.scores.columns)), "", dtype=object)
+        for s, o, a, d in zip(seen["segment"], seen["offer_id"], seen["accepted"], seen["declined"], strict=True):
+            at = np.searchsorted(segment_ids, int(s))
+            if at < len(segment_ids) and segment_ids[at] == int(s):
+                notes[at, scored.scores.columns.get_loc(o)] = (
+                    f" · campaign feedback in this segment: {a} of {a + d} accepted"
+                )
+        note = pa.array(notes.ravel(), pa.large_string()).take(segment_at * notes.shape[1] + cols)
+        reasons = pc.binary_join_element_wise(reasons, note, pa.scalar("", pa.large_string()))
     # Repeated texts are made text columns once and then taken by position (turning three million Python strings
     # into each text column took about a second a column at a million customers).
     offer_names = catalogue["name"].reindex(scored.scores.columns).to_numpy()
-    segment_ids, segment_at = np.unique(segments, return_inverse=True)
     return pd.DataFrame(
         {
             "customer_id": _text(scored.customer_ids[picked], rows),
@@ -285,9 +292,17 @@ def top_offers_table(
             "offer_id": _text(scored.scores.columns.to_numpy(), cols),
             "offer": _text(offer_names, cols),
             "score": values,
-            "reason": reasons,
+            "reason": _arrow_text(reasons),
         }
     )
+
+
+def _arrow_text(values: pa.Array) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """Return an Arrow text array as the column pandas would make of the same Python strings (no copy for "str")."""
+    dtype = pd.Series(values[:1].to_numpy(zero_copy_only=False)).dtype  # pandas 3's "str" is Arrow-backed
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return pd.array(values, dtype=dtype)
+    return values.to_numpy(zero_copy_only=False)
 
 
 def _text(values: np.ndarray, positions: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:

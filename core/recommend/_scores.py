@@ -12,16 +12,19 @@ from __future__ import annotations
 import dataclasses
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from core.errors import DataError
 from core.recommend import _catalogue as offers
 from core.recommend._campaign import customer_keys
 
-__all__ = ["MIN_ELIGIBLE_SHARE", "OfferScores", "reasons_for", "score_customers"]
+__all__ = ["MIN_ELIGIBLE_SHARE", "OfferScores", "in_row_order", "reason_parts", "reasons_for", "score_customers"]
 
 MIN_ELIGIBLE_SHARE = 0.01  # under this share of a segment qualifying, an offer is "few qualify" and not ranked first
 
@@ -191,7 +194,18 @@ def reasons_for(template: str, description: str, values: pd.DataFrame) -> np.nda
     >>> reasons_for("utilisation {utilisation:.0%}", "A higher limit", values).tolist()
     ['utilisation 82%', 'A higher limit']
     """
-    out = np.full(len(values), description, dtype=object)
+    texts, rows = reason_parts(template, description, values)
+    return in_row_order(texts, rows).to_numpy(zero_copy_only=False)
+
+
+def reason_parts(template: str, description: str, values: pd.DataFrame) -> tuple[list[pa.Array], list[np.ndarray]]:
+    """Return :func:`reasons_for` as Arrow text arrays and the row positions each of them fills.
+
+    Arrow writes each row's text from the formatted numbers (each distinct number formatted once in Python), so a
+    million reasons never become a million Python strings; :func:`in_row_order` puts the pieces in row order.
+    """
+    texts: list[pa.Array] = []
+    rows: list[np.ndarray] = []
     pending = np.ones(len(values), dtype=bool)
     for fields, text in zip(offers.template_fields(template), template.split("|"), strict=True):
         columns = [offers.normalise(field) for field in fields]
@@ -200,25 +214,42 @@ def reasons_for(template: str, description: str, values: pd.DataFrame) -> np.nda
         matrix = values.loc[:, columns].to_numpy(dtype="float64")
         usable = pending & ~np.isnan(matrix).any(axis=1)
         if usable.any():
-            out[usable] = _fill(text.strip(), matrix[usable])
+            texts.append(_fill(text.strip(), matrix[usable]))
+            rows.append(np.flatnonzero(usable))
         pending &= ~usable
-    return out
+    if pending.any():
+        texts.append(pa.repeat(pa.scalar(description, pa.large_string()), int(pending.sum())))
+        rows.append(np.flatnonzero(pending))
+    return texts, rows
 
 
-_WHOLE_NUMBER = re.compile(r"(,?)\.0([f%])")  # specs whose text depends on the rounded value only
+def in_row_order(texts: list[pa.Array], rows: list[np.ndarray]) -> pa.Array:
+    """Return the text pieces as one Arrow array, the text for row ``rows[i][j]`` at that position."""
+    if not texts:
+        return pa.array([], pa.large_string())
+    order = np.concatenate(rows)
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    return pa.concat_arrays(texts).take(position)
+
+
+# Number formats whose text depends only on the value rounded to their decimal places (after the x100 of "%").
+_FIXED_POINT = re.compile(r"(,?)\.(\d+)([f%])")
 
 
 def _formatted(values: np.ndarray, spec: str) -> np.ndarray:
     """Return ``format(value, spec)`` for every value, formatting each distinct text key once.
 
-    For whole-number specs (``.0f``, ``,.0f``, ``.0%``) the key is the value rounded as ``format`` rounds it
-    (half to even on the exact double, after the x100 of ``%``), so a million shares give about a hundred
-    distinct texts; other specs format each distinct value. The result equals formatting value by value.
+    For fixed-point specs (``.0f``, ``,.0f``, ``.1f``, ``.0%``, ...) the key is the value rounded as ``format``
+    rounds it (half to even on the exact double, after the x100 of ``%``), so a million shares give about a
+    hundred distinct texts; other specs format each distinct value. The result equals formatting value by value.
 
     Examples
     --------
     >>> _formatted(np.array([0.125, 0.135, 1234.5, -0.001]), ".0%").tolist()
     ['12%', '14%', '123450%', '-0%']
+    >>> _formatted(np.array([0.15, 0.25, 2.449, -0.01]), ".1f").tolist()
+    ['0.1', '0.2', '2.4', '-0.0']
     """
     codes, texts = _text_codes(values, spec)
     return texts[codes]
@@ -226,12 +257,33 @@ def _formatted(values: np.ndarray, spec: str) -> np.ndarray:
 
 def _text_codes(values: np.ndarray, spec: str) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(codes, texts)`` with ``texts[codes]`` the values formatted with ``spec`` (see :func:`_formatted`)."""
-    whole = _WHOLE_NUMBER.fullmatch(spec or "")
-    if whole is None:
-        key, formatter = values, ("{:" + (spec or "") + "}").format
-    else:
-        key = np.rint(values * 100 if whole[2] == "%" else values)
-        formatter = ("{:" + whole[1] + ".0f}" + ("%" if whole[2] == "%" else "")).format
+    exact = ("{:" + (spec or "") + "}").format
+    fixed = _FIXED_POINT.fullmatch(spec or "")
+    if fixed is None:
+        return _distinct_texts(values, exact)
+    comma, places, kind = fixed[1], int(fixed[2]), fixed[3]
+    base = values * 100 if kind == "%" else values  # format's own x100, in floating point as it does it
+    rounded = ("{:" + comma + "." + str(places) + "f}" + ("%" if kind == "%" else "")).format
+    if places == 0:  # rint rounds the exact double half to even, as format does
+        return _distinct_texts(np.rint(base), rounded)
+    scale = 10.0**places
+    scaled = base * scale
+    # Multiplying by 10**places rounds, which can move a value across a half (0.15 is a little under it, 1.5 is not):
+    # values that close to a half, and those too large for whole numbers to be exact, are formatted one by one.
+    with np.errstate(invalid="ignore"):
+        clear = (np.abs(scaled - np.floor(scaled) - 0.5) > np.abs(scaled) * 2.0**-50) & (np.abs(scaled) < 2.0**50)
+    if clear.all():
+        return _distinct_texts(np.rint(scaled), lambda key: rounded(key / scale))
+    codes = np.empty(len(values), dtype=np.int64)
+    clear_codes, clear_texts = _distinct_texts(np.rint(scaled[clear]), lambda key: rounded(key / scale))
+    other_codes, other_texts = _distinct_texts(values[~clear], exact)
+    codes[clear] = clear_codes
+    codes[~clear] = other_codes + len(clear_texts)
+    return codes, np.concatenate([clear_texts, other_texts])
+
+
+def _distinct_texts(key: np.ndarray, formatter: Callable[[float], str]) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(codes, texts)``: ``formatter`` applied once per distinct key, ``texts[codes]`` its value per key."""
     codes, distinct = pd.factorize(key + 0.0, use_na_sentinel=False)  # + 0.0 turns -0.0 into 0.0
     texts = np.array([formatter(x) for x in distinct.tolist()], dtype=object)
     negative_zero = (key == 0) & np.signbit(key)  # format keeps the sign of -0.0 ("-0%")
@@ -241,31 +293,23 @@ def _text_codes(values: np.ndarray, spec: str) -> tuple[np.ndarray, np.ndarray]:
     return codes, texts
 
 
-def _fill(template: str, matrix: np.ndarray) -> np.ndarray:
-    """Format ``template`` once per row of ``matrix`` (one column per placeholder).
+def _fill(template: str, matrix: np.ndarray) -> pa.Array:
+    """Format ``template`` once per row of ``matrix`` (one column per placeholder), as an Arrow text array.
 
-    Rows whose placeholders read the same (e.g. the same rounded percentages) share one text: each distinct
-    combination is written once, column by column, then taken for every row.
+    Each placeholder's distinct texts are formatted once and taken per row; Arrow joins them with the literal text.
     """
-    parsed = list(string.Formatter().parse(template))
-    specs = [spec or "" for _literal, field, spec, _conversion in parsed if field is not None]
-    columns = [_text_codes(matrix[:, column], spec) for column, spec in enumerate(specs)]
-    combination = np.zeros(len(matrix), dtype=np.int64)
-    for codes, texts in columns:
-        combination = pd.factorize(combination * len(texts) + codes)[0]
-    n_distinct = int(combination.max()) + 1 if len(combination) else 0
-    first = np.zeros(n_distinct, dtype=np.int64)
-    first[combination[::-1]] = np.arange(len(combination))[::-1]  # a row holding each combination
-    out = np.full(n_distinct, "", dtype=object)
+    pieces: list[pa.Array | pa.Scalar] = []
     column = 0
-    for literal, field, _spec, _conversion in parsed:
+    for literal, field, spec, _conversion in string.Formatter().parse(template):
         if literal:
-            out = out + literal
+            pieces.append(pa.scalar(literal, pa.large_string()))
         if field is not None:
-            codes, texts = columns[column]
-            out = out + texts[codes[first]]
+            codes, texts = _text_codes(matrix[:, column], spec or "")
+            pieces.append(pa.array(texts, pa.large_string()).take(codes))
             column += 1
-    return out[combination]
+    if not any(isinstance(piece, pa.Array) for piece in pieces):  # no placeholder: the same text for every row
+        return pa.repeat(pa.scalar("".join(p.as_py() for p in pieces), pa.large_string()), len(matrix))
+    return pc.binary_join_element_wise(*pieces, pa.scalar("", pa.large_string()))
 
 
 def _segment_priors(
