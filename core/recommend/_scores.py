@@ -131,8 +131,9 @@ def score_customers(
 def _percentiles(values: np.ndarray) -> np.ndarray:
     """Return ``pandas.Series.rank(pct=True)`` of the values (ties share their average rank, NaN stays NaN).
 
-    One sort and the tie groups' average ranks: the same numbers as pandas (both divide exact integer sums),
-    in a fraction of its time on a million customers.
+    Features with few distinct values (frequencies, tenure, counts) are ranked per distinct value, found by
+    hashing; the others by one sort. Both give the same numbers as pandas (all divide exact integer sums), in a
+    fraction of its time on a million customers.
 
     Examples
     --------
@@ -141,8 +142,17 @@ def _percentiles(values: np.ndarray) -> np.ndarray:
     """
     out = np.full(len(values), np.nan)
     valid = ~np.isnan(values)
-    known = values[valid]
+    known = values[valid] + 0.0  # + 0.0 turns -0.0 into 0.0, which ties with it
     if not len(known):
+        return out
+    probe = known[:: max(1, len(known) // 1_000)]
+    if len(np.unique(probe)) <= len(probe) // 4:  # few distinct values: rank those, then look each row's up
+        codes, distinct = pd.factorize(known)
+        order = np.argsort(distinct)
+        counts = np.bincount(codes, minlength=len(distinct))[order]
+        ranks = np.empty(len(distinct))
+        ranks[order] = np.cumsum(counts) - counts + (counts + 1) / 2
+        out[valid] = ranks[codes] / len(known)
         return out
     order = np.argsort(known)  # tied values share their average rank, so their order within a tie is irrelevant
     ordered = known[order]
