@@ -443,13 +443,14 @@ def upload_section() -> None:
                 seen[kind] = uploaded.file_id
 
 
-def report_block(dataset: state.Dataset, understood: schema.Understanding | None) -> None:
+def report_block(dataset: state.Dataset, understood: schema.Understanding | None, kind: str) -> None:
     st.success(f"Loaded {len(dataset.as_loaded):,} rows from {ui.plain(dataset.name)}", icon=":material/check_circle:")
-    layout = schema.detect_layout(dataset.frame)
+    layout = ui.derived(f"upload_layout_{kind}", (dataset.frame,), lambda: schema.detect_layout(dataset.frame))
     if layout in LAYOUT_NAMES:
         st.caption(f"Recognised {LAYOUT_NAMES[layout]}.")
     if understood is not None:
-        st.text("\n".join(understood.lines(dataset.name)))
+        lines = ui.derived(f"upload_lines_{kind}", (understood, dataset), lambda: understood.lines(dataset.name))
+        st.text("\n".join(lines))
     if hasattr(dataset.report, "as_lines"):
         with st.expander("Load report: what was read and converted", expanded=False):
             st.text("\n".join(f"- {line}" for line in dataset.report.as_lines()))
@@ -604,7 +605,7 @@ def is_number(dataset: state.Dataset, column: str) -> bool:
 def dataset_section(dataset: state.Dataset, kind: str) -> None:
     st.subheader("Customer table" if kind == CUSTOMERS else "Transaction table")
     understood = state.get(state.CUSTOMERS_UNDERSTOOD if kind == CUSTOMERS else state.TX_UNDERSTOOD)
-    report_block(dataset, understood)
+    report_block(dataset, understood, kind)
     st.radio(
         "Read this file as",
         (CUSTOMERS, TRANSACTIONS),

@@ -46,8 +46,12 @@ if segment_profiles is None:
         st.stop()
     st.session_state[state.PROFILES] = segment_profiles
 dataset = st.session_state.get(state.DATASET)
-layout = detect_layout(dataset.frame) if dataset is not None else "transactions"
-automatic = naming.name_segments(segment_profiles, layout)
+layout = ui.derived(
+    "profiles_layout", (dataset,), lambda: detect_layout(dataset.frame) if dataset is not None else "transactions"
+)
+automatic = ui.derived(
+    "profiles_names", (segment_profiles, dataset), lambda: naming.name_segments(segment_profiles, layout)
+)
 if st.session_state.get(state.NAMES) is None:
     st.session_state[state.NAMES] = {s: n.name for s, n in automatic.items()}
     st.session_state[state.DESCRIPTIONS] = {s: n.description for s, n in automatic.items()}

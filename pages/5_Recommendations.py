@@ -119,8 +119,12 @@ def rank_caption(by_value: bool) -> str:
 
 def evaluation_caption(catalogue: pd.DataFrame, clean, offers_per_customer: int | None = None) -> None:
     """One caption naming the offers this table cannot evaluate and the features they need (none when all can)."""
-    numeric = clean.table.select_dtypes(include=["number", "bool"]).columns
-    note = recommend.evaluation_note(catalogue, numeric, offers_per_customer)
+
+    def note_now() -> str | None:
+        numeric = clean.table.select_dtypes(include=["number", "bool"]).columns
+        return recommend.evaluation_note(catalogue, numeric, offers_per_customer)
+
+    note = ui.derived(f"recs_evaluation_{offers_per_customer}", (catalogue, clean), note_now)
     if note:
         st.caption(ui.plain(note))
 

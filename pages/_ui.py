@@ -36,6 +36,25 @@ _PLOTLY_TAG = re.compile(r"<(?!/?(?:br|b|i|em|sub|sup)\s*/?>)", re.IGNORECASE)
 _PLOTLY_DATA_KEYS = frozenset({"x", "y", "z", "customdata", "ids", "values", "lat", "lon", "r", "theta"})
 
 
+MEMO = "_ui_memo"  # {name: (the session objects a value was derived from, the value)}
+
+
+def derived(name: str, sources: tuple, compute: Callable[[], T]) -> T:
+    """``compute()`` once for the same ``sources`` (objects kept in the session, compared by identity).
+
+    For cheap-to-keep things a page derives from stored tables on every rerun (a layout, a report's lines, a
+    caption): the session's objects are replaced, never changed in place, so the same objects mean the same
+    answer. Kept per session; nothing is shared between visitors.
+    """
+    memo = st.session_state.setdefault(MEMO, {})
+    kept = memo.get(name)
+    if kept is not None and len(kept[0]) == len(sources) and all(a is b for a, b in zip(kept[0], sources, strict=True)):
+        return kept[1]
+    value = compute()
+    memo[name] = (sources, value)
+    return value
+
+
 def plain(text: object) -> str:
     """A user's string (column name, value, file or segment name) made literal inside Markdown.
 
