@@ -504,9 +504,17 @@ def build_parser() -> argparse.ArgumentParser:
         "functions with Spark (pip install -r requirements-spark.txt; Java 17).",
     )
     score.add_argument("model", metavar="MODEL", help="model file written by `segment --model-out`")
-    score.add_argument("--customers", required=True, metavar="PATH", help="CSV or Parquet file, or a folder of them")
     score.add_argument(
-        "--transactions", metavar="PATH", help="also score these transactions for fraud (CSV or Parquet, file, folder)"
+        "--customers",
+        metavar="PATH",
+        help="CSV or Parquet file, or a folder of them; optional for a model segmented on transactions alone "
+        "(its customers are the transactions' customers)",
+    )
+    score.add_argument(
+        "--transactions",
+        metavar="PATH",
+        help="also score these transactions for fraud (CSV or Parquet, file, folder); required for a model segmented "
+        "on features derived from transactions, which are derived again from them",
     )
     score.add_argument("--out", required=True, metavar="DIR", help="a new folder for the scores")
     score.add_argument("--engine", choices=("pandas", "spark"), default="pandas", help="default: pandas")

@@ -14,6 +14,11 @@ With transactions (``score(..., transactions=PATH)``), every transaction is also
 percentile ranks, the alert budget) are computed once (:mod:`core.scale._spark_transactions`), so both engines
 write the same scores, ranks, alerts and reasons.
 
+A model segmented on customer features derived from transactions (:attr:`core.model.SegmentModel.derived`) gets
+them derived again from the run's transactions by :func:`core.features.customer_features`: whole on pandas, per
+customer group on Spark, as of the last timestamp of all of them and with the model's category and channel levels
+(:mod:`core.scale._derived`), so both engines give the same features and segments.
+
 pyspark is optional (``requirements-spark.txt``) and imported only when the Spark engine runs; the app never
 imports it.
 """

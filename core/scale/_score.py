@@ -12,14 +12,18 @@ from typing import Any
 
 from core.errors import DataError
 from core.fraud import TRANSACTION_BUDGET
-from core.model import SegmentModel
+from core.model import DerivedFeatures, SegmentModel
 from core.scale._assign import assign_group, segment_top_offers
+from core.scale._derived import customer_file_columns, derive_pandas, offer_rows
 from core.scale._inputs import ModelColumns, check_columns, input_files, model_columns, read_pandas
 from core.scale._transactions import (
     TransactionCounts,
+    TransactionPlan,
+    canonical_group,
     check_transaction_types,
     plan_transactions,
-    score_transactions_pandas,
+    read_transactions,
+    score_canonical_pandas,
 )
 
 ENGINES = ("pandas", "spark")
@@ -75,7 +79,7 @@ class ScoreSummary:
 
 def score(
     model: SegmentModel,
-    customers: str | Path,
+    customers: str | Path | None,
     out: str | Path,
     *,
     transactions: str | Path | None = None,
@@ -93,9 +97,11 @@ def score(
     ----------
     model : SegmentModel
         A saved model (:func:`core.model.model_from_json`).
-    customers : str or Path
+    customers : str or Path or None
         A CSV or Parquet file, or a folder of them (one format). CSV cells are read as text and typed by the
         model (:func:`core.scale.conform`); Parquet columns the model reads as numbers must be numbers or text.
+        None (and only None) for a model segmented on transaction-derived features alone: its customers are the
+        transactions' customers.
     out : str or Path
         A new folder: ``customers/`` (Parquet: the id, ``segment``, ``segment_name``, ``distance`` to the
         segment centre in the scaled feature space, ``confidence`` = ``1 - d1 / d2`` from the distances to the
@@ -112,7 +118,10 @@ def score(
         ``timestamp``, ``amount``, the input's ``category`` / ``merchant`` / ``channel`` / ``transaction_id``
         / ``label`` / coordinates when present, ``score`` (0..1), ``rank`` (1 = most suspicious), ``flagged``,
         ``reasons`` (words for each alert, "" elsewhere), ``model_score`` and ``rule_score``. Card numbers in
-        the text columns are masked (:func:`core.cards.mask_card_text`, with this run's key).
+        the text columns are masked (:func:`core.cards.mask_card_text`, with this run's key). Required when the
+        model was segmented on features derived from transactions (``model.derived``): they are derived again
+        from these, per customer, as of their last timestamp (:mod:`core.scale._derived`), and joined onto the
+        customers by id (inner join, as at fit time; the summary counts who did not match).
     engine : {"pandas", "spark"}
         pandas: one process, the whole input in memory. spark: ``groupBy(hash of id).applyInPandas`` running
         the same function, locally (``local[2]``) or on ``master``.
@@ -136,14 +145,20 @@ def score(
     ------
     DataError
         With one sentence: no input files, a column the model reads is missing or mistyped, ``out`` exists,
-        pyspark or Java missing, the Spark master unreachable.
+        pyspark or Java missing, the Spark master unreachable; a model with derived features and no
+        transactions, or transactions without a customer, date or amount column.
     """
     if engine not in ENGINES:
         raise DataError(f"Unknown engine {engine!r}; use one of {', '.join(ENGINES)}.")
     started = time.perf_counter()
-    files, fmt = input_files(customers)
     columns = model_columns(model)
-    check_columns(files, fmt, columns)
+    derived = _check_derived(model, customers, transactions)
+    file_columns = customer_file_columns(model, columns)
+    files: tuple[Path, ...] = ()
+    fmt = ""
+    if customers is not None:
+        files, fmt = input_files(customers)
+        check_columns(files, fmt, file_columns)
     tx_files: tuple[Path, ...] = ()
     tx_fmt, plan = "", None
     if transactions is not None:
@@ -152,6 +167,11 @@ def score(
         tx_files, tx_fmt = input_files(transactions)
         plan = plan_transactions(tx_files, tx_fmt, MASK_KEY)
         check_transaction_types(tx_files, tx_fmt, plan)
+        if derived is not None and plan.columns.customer is None:
+            raise DataError(
+                f"{tx_files[0].name}: no column reads as the transaction customer, and the model's features are "
+                "derived per customer (name it in the file, e.g. customer_id)."
+            )
     out = Path(out)
     if out.exists():
         raise DataError(f"{out} already exists; give a new folder for the scores.")
@@ -161,17 +181,20 @@ def score(
     try:
         fraud = {"budget": budget, "budget_percent": budget_percent, "random_state": random_state}
         counts = None
-        offers, offer_notes = segment_top_offers(
-            model, read_pandas(files[:1], fmt, columns), columns, random_state=random_state
-        )
         if engine == "pandas":
-            input_rows, sizes = _score_pandas(model, files, fmt, columns, staging / CUSTOMERS_FOLDER, offers)
-            if plan is not None:
-                counts = score_transactions_pandas(tx_files, tx_fmt, plan, staging / TRANSACTIONS_FOLDER, **fraud)
+            input_rows, sizes, counts, offer_notes = _score_pandas(
+                model,
+                (files, fmt),
+                columns,
+                staging,
+                (tx_files, tx_fmt, plan) if plan is not None else None,
+                fraud,
+                random_state,
+            )
         else:
             from core.scale._spark import score_spark
 
-            input_rows, sizes, counts = score_spark(
+            input_rows, sizes, counts, offer_notes = score_spark(
                 model,
                 files,
                 fmt,
@@ -180,9 +203,9 @@ def score(
                 master,
                 spark,
                 rows_per_group,
-                offers=offers,
                 transactions=(tx_files, tx_fmt, plan) if plan is not None else None,
                 fraud=fraud,
+                random_state=random_state,
             )
         summary = ScoreSummary(
             engine=engine,
@@ -202,6 +225,32 @@ def score(
     return summary
 
 
+def _check_derived(
+    model: SegmentModel, customers: str | Path | None, transactions: str | Path | None
+) -> DerivedFeatures | None:
+    """Refuse inputs that cannot give the model's features: derived ones need transactions, joined ones customers."""
+    derived = model.derived
+    if derived is None:
+        if customers is None:
+            raise DataError("Give the customers to score (--customers PATH).")
+        return None
+    if transactions is None:
+        raise DataError(
+            "This model was segmented on customer features derived from transactions: give them with "
+            "--transactions PATH."
+        )
+    if derived.source == "joined" and customers is None:
+        raise DataError(
+            "This model joins transaction features onto a customer table: give the customers with --customers PATH."
+        )
+    if derived.source == "transactions" and customers is not None:
+        raise DataError(
+            "This model reads only features derived from transactions, so its customers are the transactions' "
+            "customers: leave out --customers."
+        )
+    return derived
+
+
 def _transaction_fields(counts: TransactionCounts | None, files: tuple[Path, ...], notes: list[str]) -> dict[str, Any]:
     if counts is None:
         return {"notes": list(notes)}
@@ -216,15 +265,38 @@ def _transaction_fields(counts: TransactionCounts | None, files: tuple[Path, ...
 
 def _score_pandas(
     model: SegmentModel,
-    files: tuple[Path, ...],
-    fmt: str,
+    customers: tuple[tuple[Path, ...], str],
     columns: ModelColumns,
-    folder: Path,
-    offers: dict[int, str],
-) -> tuple[int, dict[str, int]]:
-    frame = read_pandas(files, fmt, columns)
+    staging: Path,
+    transactions: tuple[tuple[Path, ...], str, TransactionPlan] | None,
+    fraud: dict[str, Any],
+    random_state: int,
+) -> tuple[int, dict[str, int], TransactionCounts | None, list[str]]:
+    """Score the whole input in one process; return rows read, segment sizes, the transaction part, notes."""
+    files, fmt = customers
+    canonical = rows_in = None
+    if transactions is not None:
+        tx_files, tx_fmt, plan = transactions
+        read = read_transactions(tx_files, tx_fmt, plan)
+        rows_in = len(read)
+        canonical, _ = canonical_group(read, plan)
+    notes: list[str] = []
+    if model.derived is not None:
+        assert canonical is not None and transactions is not None
+        frame, input_rows, notes = derive_pandas(model, files, fmt, columns, canonical, transactions[2])
+        sample = offer_rows(frame, model.derived)
+    else:
+        frame = read_pandas(files, fmt, columns)
+        input_rows = len(frame)
+        sample = read_pandas(files[:1], fmt, columns)
+    offers, offer_notes = segment_top_offers(model, sample, columns, random_state=random_state)
     scored = assign_group(frame, model, columns, offers)
+    folder = staging / CUSTOMERS_FOLDER
     folder.mkdir()
     scored.to_parquet(folder / "part-00000.parquet", index=False)
     sizes = scored["segment_name"].value_counts()
-    return len(frame), {str(k): int(v) for k, v in sizes.items()}
+    counts = None
+    if transactions is not None:
+        assert canonical is not None and rows_in is not None
+        counts = score_canonical_pandas(canonical, rows_in, transactions[2], staging / TRANSACTIONS_FOLDER, **fraud)
+    return input_rows, {str(k): int(v) for k, v in sizes.items()}, counts, [*notes, *offer_notes]

@@ -19,7 +19,7 @@ from typing import Any
 from core.errors import DataError
 from core.model import SegmentModel
 from core.scale._assign import assign_group, output_columns
-from core.scale._inputs import ModelColumns
+from core.scale._inputs import ModelColumns, read_pandas
 from core.scale._transactions import TransactionCounts, TransactionPlan
 
 INSTALL_HINT = "the Spark engine needs pyspark and Java 17: pip install -r requirements-spark.txt"
@@ -108,72 +108,119 @@ def score_spark(
     *,
     transactions: tuple[tuple[Path, ...], str, TransactionPlan] | None = None,
     fraud: dict[str, Any] | None = None,
-    offers: dict[int, str] | None = None,
-) -> tuple[int, dict[str, int], TransactionCounts | None]:
+    random_state: int = 0,
+) -> tuple[int, dict[str, int], TransactionCounts | None, list[str]]:
     """Score ``files`` on Spark into ``staging/customers`` (and ``transactions`` into ``staging/transactions``).
+
+    With a model segmented on features derived from transactions, the transactions are standardized once, the
+    features derived per customer group (:func:`core.scale._derived.derive_customers`, as of the last timestamp
+    of all of them) and joined onto the customer rows (or are the customers, for a transaction-only model).
 
     Returns
     -------
     tuple
-        The customer rows read, customers per segment name, and what the transaction part did (or None).
+        The customer rows read, customers per segment name, what the transaction part did (or None), and
+        sentences for the summary.
     """
     owned = spark is None
     spark = start_session(master) if owned else spark  # first: it says how to install pyspark when it is missing
-    from pyspark.sql import functions as F
-
     zone = spark.conf.get("spark.sql.session.timeZone")
     spark.conf.set("spark.sql.session.timeZone", "UTC")  # transaction times are wall-clock times: no shifting
-    folder = staging / "customers"
+    held: list[Any] = []  # cached frames, released when the run ends
     try:
-        paths = [str(f) for f in files]
-        reader = spark.read
-        if fmt == "csv":  # every cell as text, only an empty cell missing: the pandas engine reads the same
-            frame = reader.option("header", True).option("inferSchema", False).option("encoding", "UTF-8").csv(paths)
-        else:
-            frame = reader.parquet(*paths)
-        wanted = [F.col(f"`{c}`") for c in columns.all]
-        frame = frame.select(
-            *wanted, F.col("_metadata.file_path").alias("_file"), F.monotonically_increasing_id().alias("_pos")
-        )
-        input_rows = frame.count()
-        groups = max(spark.sparkContext.defaultParallelism, math.ceil(input_rows / max(rows_per_group, 1)))
-        # Duplicate rows and repeated ids share an id, so they share a group: the recipe sees them together.
-        keys = [F.col(f"`{columns.id}`")] if columns.id else wanted
-        keyed = frame.withColumn("_group", F.pmod(F.hash(*keys), F.lit(groups)))
-        schema = ", ".join(f"`{c}` {_spark_type(c)}" for c in output_columns(columns))
-
-        def assign(frame):  # untyped on purpose: applyInPandas reads type hints as a UDF kind
-            return assign_group(frame.drop(columns=["_group"]), model, columns, offers)
-
         with _known_pandas_warning_silenced():
-            scored = keyed.groupBy("_group").applyInPandas(assign, schema=schema)
-        scored.write.parquet(str(folder))
-        sizes = spark.read.parquet(str(folder)).groupBy("segment_name").count().collect()
-        counts = None
-        if transactions is not None:
-            from core.scale._spark_transactions import score_transactions_spark
-
-            tx_files, tx_fmt, plan = transactions
-            with _known_pandas_warning_silenced():
-                counts = score_transactions_spark(
-                    spark,
-                    tx_files,
-                    tx_fmt,
-                    plan,
-                    staging / "transactions",
-                    rows_per_group=rows_per_group,
-                    **(fraud or {}),
-                )
-        return input_rows, {str(row["segment_name"]): int(row["count"]) for row in sizes}, counts
+            return _score(model, files, fmt, columns, staging, spark, rows_per_group, transactions, fraud,
+                          random_state, held)  # fmt: skip
     except DataError:
         raise
     except Exception as error:  # a worker's DataError, unreadable files: one sentence
         raise DataError(f"Spark scoring failed: {_first_line(error)}") from None
     finally:
+        for frame in held:
+            frame.unpersist()
         if owned:
             spark.stop()
         else:
             spark.conf.set("spark.sql.session.timeZone", zone)
+
+
+def _score(
+    model: SegmentModel,
+    files: tuple[Path, ...],
+    fmt: str,
+    columns: ModelColumns,
+    staging: Path,
+    spark: Any,
+    rows_per_group: int,
+    transactions: tuple[tuple[Path, ...], str, TransactionPlan] | None,
+    fraud: dict[str, Any] | None,
+    random_state: int,
+    held: list[Any],
+) -> tuple[int, dict[str, int], TransactionCounts | None, list[str]]:
+    from pyspark.sql import functions as F
+
+    from core.scale._assign import segment_top_offers
+
+    prepared, notes = None, []
+    if model.derived is not None:
+        from core.scale._spark_derived import derived_rows
+        from core.scale._spark_transactions import canonical_rows
+
+        assert transactions is not None
+        tx_files, tx_fmt, plan = transactions
+        prepared = canonical_rows(spark, tx_files, tx_fmt, plan, rows_per_group, held)
+        frame, input_rows, sample, notes = derived_rows(spark, model, files, fmt, columns, plan, prepared, held)
+    else:
+        frame = _customer_rows(spark, files, fmt, columns)
+        input_rows = frame.count()
+        sample = read_pandas(files[:1], fmt, columns)
+    offers, offer_notes = segment_top_offers(model, sample, columns, random_state=random_state)
+    groups = max(spark.sparkContext.defaultParallelism, math.ceil(input_rows / max(rows_per_group, 1)))
+    # Duplicate rows and repeated ids share an id, so they share a group: the recipe sees them together.
+    keys = [F.col(f"`{columns.id}`")] if columns.id else [F.col(f"`{c}`") for c in columns.all]
+    keyed = frame.withColumn("_group", F.pmod(F.hash(*keys), F.lit(groups)))
+    schema = ", ".join(f"`{c}` {_spark_type(c)}" for c in output_columns(columns))
+
+    def assign(frame):  # untyped on purpose: applyInPandas reads type hints as a UDF kind
+        return assign_group(frame.drop(columns=["_group"]), model, columns, offers)
+
+    folder = staging / "customers"
+    keyed.groupBy("_group").applyInPandas(assign, schema=schema).write.parquet(str(folder))
+    sizes = spark.read.parquet(str(folder)).groupBy("segment_name").count().collect()
+    counts = None
+    if transactions is not None:
+        from core.scale._spark_transactions import score_transactions_spark
+
+        tx_files, tx_fmt, plan = transactions
+        counts = score_transactions_spark(
+            spark,
+            tx_files,
+            tx_fmt,
+            plan,
+            staging / "transactions",
+            rows_per_group=rows_per_group,
+            prepared=prepared,
+            **(fraud or {}),
+        )
+    segments = {str(row["segment_name"]): int(row["count"]) for row in sizes}
+    return input_rows, segments, counts, [*notes, *offer_notes]
+
+
+def _customer_rows(spark: Any, files: tuple[Path, ...], fmt: str, columns: ModelColumns) -> Any:
+    """Read the model's columns of every customer file, with ``_file`` and ``_pos`` giving file order."""
+    from pyspark.sql import functions as F
+
+    paths = [str(f) for f in files]
+    reader = spark.read
+    if fmt == "csv":  # every cell as text, only an empty cell missing: the pandas engine reads the same
+        frame = reader.option("header", True).option("inferSchema", False).option("encoding", "UTF-8").csv(paths)
+    else:
+        frame = reader.parquet(*paths)
+    return frame.select(
+        *[F.col(f"`{c}`") for c in columns.all],
+        F.col("_metadata.file_path").alias("_file"),
+        F.monotonically_increasing_id().alias("_pos"),
+    )
 
 
 def _spark_type(column: str) -> str:

@@ -9,6 +9,7 @@ values (no single-partition window), so the output equals the pandas engine's.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -136,39 +137,36 @@ def _percentile_rank(frame: Any, column: str, out: str, n: int, parts: int, held
     return frame.join(ranked, on=column)
 
 
-def score_transactions_spark(
-    spark: Any,
-    files: tuple[Path, ...],
-    fmt: str,
-    plan: TransactionPlan,
-    folder: Path,
-    *,
-    budget: int,
-    budget_percent: float | None,
-    random_state: int,
-    rows_per_group: int,
-) -> TransactionCounts:
-    """Score every transaction of ``files`` for fraud on Spark into the Parquet ``folder``."""
-    held: list[Any] = []  # cached frames, released when the run ends
-    try:
-        return _score(spark, files, fmt, plan, folder, budget, budget_percent, random_state, rows_per_group, held)
-    finally:
-        for frame in held:
-            frame.unpersist()
+@dataclass(frozen=True)
+class CanonicalRows:
+    """The run's canonical transactions on Spark (timestamps as int64 nanoseconds), standardized once.
+
+    Attributes
+    ----------
+    frame : pyspark.sql.DataFrame
+        :func:`_canonical_schema`'s columns, persisted until the run ends.
+    rows_in, rows_scored : int
+        Transactions read, and kept (a readable date and amount, exact duplicates dropped).
+    parts : int
+        Groups per customer-grouped step.
+    """
+
+    frame: Any
+    rows_in: int
+    rows_scored: int
+    parts: int
 
 
-def _score(
-    spark: Any,
-    files: tuple[Path, ...],
-    fmt: str,
-    plan: TransactionPlan,
-    folder: Path,
-    budget: int,
-    budget_percent: float | None,
-    random_state: int,
-    rows_per_group: int,
-    held: list[Any],
-) -> TransactionCounts:
+def canonical_rows(
+    spark: Any, files: tuple[Path, ...], fmt: str, plan: TransactionPlan, rows_per_group: int, held: list[Any]
+) -> CanonicalRows:
+    """Standardize the transactions in ``groupBy(customer).applyInPandas`` with :func:`canonical_group`.
+
+    Raises
+    ------
+    DataError
+        When groups read the dates in different formats, or no transaction has a readable date and amount.
+    """
     from pyspark.sql import functions as F
 
     rows, rows_in = _input_rows(spark, files, fmt, plan, held)
@@ -198,9 +196,51 @@ def _score(
             + "; ".join(sorted(formats))
             + "): write them in one format (ISO 8601, 2024-01-31 13:05:00, reads everywhere) and score again."
         )
-    canonical = canonical.drop(_FORMAT)
     if rows_scored == 0:
         raise DataError("No transaction has a readable date and amount. Check the transaction columns.")
+    return CanonicalRows(canonical.drop(_FORMAT), rows_in, rows_scored, parts)
+
+
+def score_transactions_spark(
+    spark: Any,
+    files: tuple[Path, ...],
+    fmt: str,
+    plan: TransactionPlan,
+    folder: Path,
+    *,
+    budget: int,
+    budget_percent: float | None,
+    random_state: int,
+    rows_per_group: int,
+    prepared: CanonicalRows | None = None,
+) -> TransactionCounts:
+    """Score every transaction of ``files`` for fraud on Spark into the Parquet ``folder``.
+
+    ``prepared`` is the run's :func:`canonical_rows` when another step standardized them already.
+    """
+    held: list[Any] = []  # cached frames, released when the run ends
+    try:
+        if prepared is None:
+            prepared = canonical_rows(spark, files, fmt, plan, rows_per_group, held)
+        return _score(spark, plan, folder, budget, budget_percent, random_state, prepared, held)
+    finally:
+        for frame in held:
+            frame.unpersist()
+
+
+def _score(
+    spark: Any,
+    plan: TransactionPlan,
+    folder: Path,
+    budget: int,
+    budget_percent: float | None,
+    random_state: int,
+    prepared: CanonicalRows,
+    held: list[Any],
+) -> TransactionCounts:
+    from pyspark.sql import functions as F
+
+    canonical, rows_in, rows_scored, parts = prepared.frame, prepared.rows_in, prepared.rows_scored, prepared.parts
 
     # Per table, once: the category norms from one count of (category, |amount|).
     category = F.coalesce(F.col("category"), F.lit("(none)")) if "category" in plan.optional else F.lit("(all)")

@@ -181,9 +181,9 @@ def output_frame(canonical: pd.DataFrame, scored: pd.DataFrame, plan: Transactio
     return out.sort_values("row", kind="stable").reset_index(drop=True)
 
 
-def score_transactions_pandas(
-    files: tuple[Path, ...],
-    fmt: str,
+def score_canonical_pandas(
+    canonical: pd.DataFrame,
+    rows_in: int,
     plan: TransactionPlan,
     folder: Path,
     *,
@@ -191,17 +191,15 @@ def score_transactions_pandas(
     budget_percent: float | None,
     random_state: int,
 ) -> TransactionCounts:
-    """Score every transaction of ``files`` with :func:`core.fraud.score_transactions` into the Parquet ``folder``."""
+    """Score the canonical transactions of a run (``rows_in`` rows read) into the Parquet ``folder``."""
     from core.fraud import score_transactions
 
-    frame = read_transactions(files, fmt, plan)
-    canonical, _ = canonical_group(frame, plan)
     scored = score_transactions(canonical, budget=budget, budget_percent=budget_percent, random_state=random_state)
     out = output_frame(canonical, scored, plan)
     folder.mkdir()
     out.to_parquet(folder / "part-00000.parquet", index=False)
     return TransactionCounts(
-        rows_in=len(frame),
+        rows_in=rows_in,
         rows_scored=len(out),
         alerts=int(out["flagged"].sum()),
         notes=tuple(scored.attrs.get("notes", ())),
