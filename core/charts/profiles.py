@@ -88,22 +88,56 @@ def snake_chart(profiles: SegmentProfiles, names: Mapping[int, str], *, limit: i
     return figure
 
 
+BOX_OUTLIERS = 300  # outliers drawn per segment at most (the most extreme first, then evenly between)
+
+
 def feature_box(
     table: pd.DataFrame, labels: Sequence[int] | np.ndarray, feature: str, names: Mapping[int, str]
 ) -> go.Figure:
-    """Box plot of one feature by segment (original units), outliers as points."""
+    """Box plot of one feature by segment (original units), outliers as points.
+
+    Quartiles and whiskers (the furthest values within 1.5 IQR of the box) are computed here and sent as
+    numbers, with at most ``BOX_OUTLIERS`` outliers per segment: a figure of a few kilobytes whether a segment
+    holds a thousand customers or a million (Plotly would otherwise receive every value).
+    """
     labels = np.asarray(labels)
-    values = pd.to_numeric(table[feature], errors="coerce").to_numpy()
+    values = pd.to_numeric(table[feature], errors="coerce").to_numpy(dtype="float64")
     figure = go.Figure()
     for segment in np.unique(labels):
+        mine = values[(labels == segment) & ~np.isnan(values)]
+        name, colour = _name(names, int(segment)), segment_colour(int(segment))
+        if not len(mine):
+            continue
+        q1, median, q3 = np.percentile(mine, [25, 50, 75])
+        reach = 1.5 * (q3 - q1)
+        inside = mine[(mine >= q1 - reach) & (mine <= q3 + reach)]
         figure.add_trace(
             go.Box(
-                y=values[labels == segment],
-                name=_name(names, int(segment)),
-                marker_color=segment_colour(int(segment)),
-                boxpoints="outliers",
+                x=[name],
+                q1=[q1],
+                median=[median],
+                q3=[q3],
+                lowerfence=[inside.min()],
+                upperfence=[inside.max()],
+                name=name,
+                marker_color=colour,
+                boxpoints=False,
             )
         )
+        outliers = np.sort(mine[(mine < q1 - reach) | (mine > q3 + reach)])
+        if len(outliers) > BOX_OUTLIERS:
+            outliers = outliers[np.unique(np.linspace(0, len(outliers) - 1, BOX_OUTLIERS).round().astype(int))]
+        if len(outliers):
+            figure.add_trace(
+                go.Scatter(
+                    x=[name] * len(outliers),
+                    y=outliers,
+                    mode="markers",
+                    name=f"{name}: outliers",
+                    marker={"color": colour, "size": 4, "opacity": 0.6},
+                    hovertemplate="%{y:,.4~g}<extra>" + name + "</extra>",
+                )
+            )
     figure.update_layout(
         title=f"{feature_words(feature).label.capitalize()} by segment", yaxis_title=feature, showlegend=False
     )
