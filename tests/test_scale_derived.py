@@ -161,10 +161,16 @@ def test_pandas_scoring_derives_the_months_features_as_the_app_does(sample_model
     assert "crypto_exchange" in printed
 
 
-def test_a_joined_model_scores_the_customers_with_transactions_and_counts_the_rest(sample_tx, sample_month, tmp_path):
+@pytest.fixture(scope="module")
+def joined_model(sample_tx) -> str:
     fit = load_table(sample_tx[sample_tx["timestamp"] < "2026-09"].to_csv(index=False).encode(), "tx.csv").frame
+    return _fit(pd.read_csv(sample_path("card_portfolio"), dtype={"CUST_ID": str}), fit, "joined")
+
+
+def test_a_joined_model_scores_the_customers_with_transactions_and_counts_the_rest(joined_model, sample_month,
+                                                                                   tmp_path):  # fmt: skip
     portfolio = pd.read_csv(sample_path("card_portfolio"), dtype={"CUST_ID": str})
-    model = model_from_json(_fit(portfolio, fit, "joined"))
+    model = model_from_json(joined_model)
     summary = score(model, sample_path("card_portfolio"), tmp_path / "out", transactions=sample_month)
     written = pd.read_parquet(tmp_path / "out" / "customers")
     canonical = canonical_transactions(load_table(sample_month.read_bytes(), "m.csv").frame)
@@ -322,12 +328,7 @@ def _same_customers(left: pd.DataFrame, right: pd.DataFrame, key: str) -> None:
 
 
 @pytest.mark.slow
-def test_spark_derives_the_same_features_and_segments_as_pandas(tabformer_model, tabformer_month, spark, tmp_path):
-    from core.cards import MASK_KEY
-    from core.scale._spark_derived import derived_rows
-    from core.scale._spark_transactions import canonical_rows
-    from core.scale._transactions import canonical_group, plan_transactions, read_transactions
-
+def test_spark_scores_a_transaction_only_model_as_pandas_does(tabformer_model, tabformer_month, spark, tmp_path):
     model = model_from_json(tabformer_model)
     by_pandas = score(model, None, tmp_path / "pandas", transactions=tabformer_month)
     by_spark = score(model, None, tmp_path / "spark", transactions=tabformer_month, engine="spark", spark=spark,
@@ -337,27 +338,18 @@ def test_spark_derives_the_same_features_and_segments_as_pandas(tabformer_model,
     assert (by_spark.input_rows, by_spark.output_rows, by_spark.segments, by_spark.notes) == (
         by_pandas.input_rows, by_pandas.output_rows, by_pandas.segments, by_pandas.notes,
     )  # fmt: skip
-    # The features themselves, per customer group on Spark and whole on pandas.
-    files = (tabformer_month,)
-    plan = plan_transactions(files, "csv", MASK_KEY)
-    columns = model_columns(model)
-    held: list = []
-    spark.conf.set("spark.sql.session.timeZone", "UTC")
-    try:
-        prepared = canonical_rows(spark, files, "csv", plan, 1_000, held)
-        frame, *_ = derived_rows(spark, model, (), "", columns, plan, prepared, held)
-        on_spark = frame.toPandas()
-    finally:
-        for cached in held:
-            cached.unpersist()
-    canonical, _ = canonical_group(read_transactions(files, "csv", plan), plan)
-    wanted = derived_columns(model, columns)
-    whole = derive_customers(canonical, model.derived, canonical["timestamp"].max(), wanted).drop(columns="_key")
-    _same_customers(whole, on_spark[whole.columns.tolist()], "customer_id")
+    assert by_pandas.output_rows > 20 and len(by_pandas.segments) > 1
 
 
 @pytest.mark.slow
-def test_spark_joins_derived_features_onto_customers_as_pandas_does(sample_tx, spark, tmp_path):
+def test_spark_derives_and_joins_the_same_features_as_pandas(sample_tx, sample_model, joined_model, spark, tmp_path):
+    """The features themselves, per customer group on Spark and whole on pandas, alone and joined onto customers."""
+    from core.cards import MASK_KEY
+    from core.scale._derived import derive_pandas, offer_rows
+    from core.scale._spark_derived import derived_rows
+    from core.scale._spark_transactions import canonical_rows
+    from core.scale._transactions import canonical_group, plan_transactions, read_transactions
+
     month = sample_tx[sample_tx["timestamp"] >= "2026-10"]
     ids = month["customer_id"].drop_duplicates().iloc[:150]
     month = month[month["customer_id"].isin(ids)]
@@ -370,16 +362,27 @@ def test_spark_joins_derived_features_onto_customers_as_pandas_does(sample_tx, s
     folder.mkdir()
     customers.iloc[:80].to_csv(folder / "a.csv", index=False)
     customers.iloc[80:].to_csv(folder / "b.csv", index=False)
-    fit = load_table(sample_tx[sample_tx["timestamp"] < "2026-10"].to_csv(index=False).encode(), "tx.csv").frame
-    model = model_from_json(_fit(pd.read_csv(sample_path("card_portfolio"), dtype={"CUST_ID": str}), fit, "joined"))
-    by_pandas = score(model, folder, tmp_path / "pandas", transactions=tmp_path / "tx.csv")
-    by_spark = score(model, folder, tmp_path / "spark", transactions=tmp_path / "tx.csv", engine="spark",
-                     spark=spark, rows_per_group=40)  # fmt: skip
-    left = pd.read_parquet(tmp_path / "pandas" / "customers")
-    right = pd.read_parquet(tmp_path / "spark" / "customers")
-    key = ["CUST_ID", "segment", "distance"]
-    _same_customers(left.sort_values(key), right.sort_values(key), "CUST_ID")
-    assert (by_spark.input_rows, by_spark.output_rows, by_spark.segments, by_spark.notes) == (
-        by_pandas.input_rows, by_pandas.output_rows, by_pandas.segments, by_pandas.notes,
-    )  # fmt: skip
-    assert by_pandas.input_rows == len(customers) and "have no transactions" in " ".join(by_pandas.notes)
+    files, tx_files = tuple(sorted(folder.iterdir())), (tmp_path / "tx.csv",)
+    plan = plan_transactions(tx_files, "csv", MASK_KEY)
+    canonical, _ = canonical_group(read_transactions(tx_files, "csv", plan), plan)
+    held: list = []
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    try:
+        prepared = canonical_rows(spark, tx_files, "csv", plan, 500, held)
+        for text, key in ((sample_model, "customer_id"), (joined_model, "CUST_ID")):
+            model = model_from_json(text)
+            columns = model_columns(model)
+            given = files if model.derived.source == "joined" else ()
+            frame, rows, sample, notes = derived_rows(spark, model, given, "csv", columns, plan, prepared, held)
+            on_spark = frame.toPandas().drop(columns=["_file", "_pos"], errors="ignore")
+            whole, whole_rows, whole_notes = derive_pandas(model, given, "csv", columns, canonical, plan)
+            assert (rows, notes) == (whole_rows, whole_notes)
+            order = [key, *derived_columns(model, columns)]
+            _same_customers(whole.sort_values(order), on_spark[whole.columns.tolist()].sort_values(order), key)
+            expected_sample = offer_rows(whole, model.derived).reset_index(drop=True)
+            pd.testing.assert_frame_equal(sample[expected_sample.columns.tolist()], expected_sample,
+                                          check_dtype=False)  # fmt: skip
+            assert len(whole) > 50 and "pet_shop" in " ".join(notes) and "fuel" in " ".join(notes)
+    finally:
+        for cached in held:
+            cached.unpersist()
