@@ -15,6 +15,7 @@ from core import transactions as txn
 from core.charts.upload import column_distribution
 from core.io import LoadedTable, load_table
 from core.transactions import TransactionColumns
+from pages import _cached as cached
 from pages import _state as state
 from pages import _ui as ui
 
@@ -51,7 +52,7 @@ BLANK_KEY_WORDS = {"keep": "Keep each as a customer of its own", "drop": "Drop t
 KIND_WORDS = {"customers": "Customer table (one row per customer)", "transactions": "Transaction table"}
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@cached.shared(max_entries=4)
 def cached_load(sha256: str, name: str, key_id: str, _data: bytes, _mask_key: bytes) -> LoadedTable:
     """Load once per file content and masking key (the bytes are keyed by their hash, the key by its id)."""
     return load_table(_data, name, mask_key=_mask_key)
@@ -64,8 +65,11 @@ def cached_profile(sha256: str, _frame: pd.DataFrame) -> pd.DataFrame:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def cached_understand(sha256: str, kind: str | None, _frame: pd.DataFrame) -> schema.Understanding:
-    """What the file is, once per content and kind: every visitor opening the sample shares one answer."""
-    return schema.understand(_frame, kind=kind)
+    """What the file is, once per content and kind: every visitor opening the sample shares one answer.
+
+    Kept without its frame (``store`` puts the loaded one back), so a visitor does not unpickle a second copy.
+    """
+    return replace(schema.understand(_frame, kind=kind), frame=None)
 
 
 def choices() -> dict:

@@ -9,6 +9,7 @@ from core import transactions as txn
 from core.charts import clean as charts
 from core.schema import id_column as find_id_column
 from core.schema import infer_roles
+from pages import _cached as cached
 from pages import _state as state
 from pages import _ui as ui
 from pages import _work as work
@@ -33,7 +34,7 @@ def cached_diagnose(frame: pd.DataFrame, roles_json: str) -> cleaning.Diagnosis:
     return cleaning.diagnose(frame, json.loads(roles_json))
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@cached.shared(max_entries=4)
 def cached_canonical(frame: pd.DataFrame, columns_json: str) -> pd.DataFrame:
     roles = {role: tuple(c) if isinstance(c, list) else c for role, c in json.loads(columns_json).items()}  # date parts
     return txn.standardize_transactions(frame, txn.TransactionColumns(**roles))[0]
