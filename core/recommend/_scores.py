@@ -329,6 +329,7 @@ def _segment_priors(
     segment_ids = np.unique(labels)
     position = np.searchsorted(segment_ids, labels)
     sizes = np.bincount(position, minlength=len(segment_ids))
+    members_of = [np.flatnonzero(position == at) for at in range(len(segment_ids))]
     frames = []
     for row in catalogue.itertuples(index=False):
         eligible = scores[row.offer_id].notna().to_numpy()
@@ -341,9 +342,11 @@ def _segment_priors(
         has = counts > 0
         wanted = [offers.normalise(f) for alternative in offers.template_fields(row.reason) for f in alternative]
         wanted = [f for f in dict.fromkeys(wanted) if f in features.columns]
-        members = features.loc[eligible, wanted]
-        typical = members.groupby(pd.Series(labels[eligible], index=members.index)).median()
-        detail = reasons_for(row.reason, row.description, typical.reindex(segment_ids[has]))
+        rows = [members_of[at][eligible[members_of[at]]] for at in np.flatnonzero(has)]
+        typical = pd.DataFrame(
+            {f: [_median(features[f].to_numpy()[r]) for r in rows] for f in wanted}, index=segment_ids[has]
+        )
+        detail = reasons_for(row.reason, row.description, typical)
         share = counts[has] / sizes[has]
         frames.append(
             pd.DataFrame(
@@ -361,3 +364,15 @@ def _segment_priors(
     if not frames:
         raise DataError("No customer is eligible for any offer in the catalogue. Loosen the eligibility rules.")
     return pd.concat(frames, ignore_index=True).sort_values(["segment", "offer_id"], ignore_index=True)
+
+
+def _median(values: np.ndarray) -> float:
+    """Return the median of the values that are not NaN (NaN when none is), as pandas' groupby median gives it.
+
+    Examples
+    --------
+    >>> _median(np.array([4.0, np.nan, 1.0, 2.0, 3.0]))
+    2.5
+    """
+    known = values[~np.isnan(values)]
+    return float(np.median(known)) if len(known) else np.nan
