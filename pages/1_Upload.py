@@ -15,9 +15,9 @@ from core import transactions as txn
 from core.charts.upload import column_distribution
 from core.io import LoadedTable, load_table
 from core.transactions import TransactionColumns
-from pages import _cached as cached
 from pages import _state as state
 from pages import _ui as ui
+from pages._shared import shared
 
 CUSTOMERS, TRANSACTIONS = "customers", "transactions"
 START_WITH_SAMPLE = "CARDLENS_START_WITH_SAMPLE"  # `make run` sets it: a new session opens on the sample
@@ -52,7 +52,7 @@ BLANK_KEY_WORDS = {"keep": "Keep each as a customer of its own", "drop": "Drop t
 KIND_WORDS = {"customers": "Customer table (one row per customer)", "transactions": "Transaction table"}
 
 
-@cached.shared(max_entries=4)
+@shared(max_entries=4)
 def cached_load(sha256: str, name: str, key_id: str, _data: bytes, _mask_key: bytes) -> LoadedTable:
     """Load once per file content and masking key (the bytes are keyed by their hash, the key by its id)."""
     return load_table(_data, name, mask_key=_mask_key)

@@ -9,10 +9,10 @@ from core import transactions as txn
 from core.charts import clean as charts
 from core.schema import id_column as find_id_column
 from core.schema import infer_roles
-from pages import _cached as cached
 from pages import _state as state
 from pages import _ui as ui
 from pages import _work as work
+from pages._shared import shared
 
 SOURCE_LABELS = {
     "customers": "Customer table",
@@ -23,7 +23,7 @@ SIGNATURE = "clean__signature"  # plain key: what the stored CLEAN was computed 
 UPLOADED = "clean__uploaded_recipe"  # plain key: the recipe file last read, so it is read once
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@shared(max_entries=8)
 def cached_apply(frame: pd.DataFrame, recipe_json: str, roles_json: str) -> cleaning.CleanResult:
     with work.GATE.slot():
         return cleaning.apply_recipe(frame, cleaning.Recipe.from_json(recipe_json), json.loads(roles_json))
@@ -34,7 +34,7 @@ def cached_diagnose(frame: pd.DataFrame, roles_json: str) -> cleaning.Diagnosis:
     return cleaning.diagnose(frame, json.loads(roles_json))
 
 
-@cached.shared(max_entries=4)
+@shared(max_entries=4)
 def cached_canonical(frame: pd.DataFrame, columns_json: str) -> pd.DataFrame:
     roles = {role: tuple(c) if isinstance(c, list) else c for role, c in json.loads(columns_json).items()}  # date parts
     return txn.standardize_transactions(frame, txn.TransactionColumns(**roles))[0]

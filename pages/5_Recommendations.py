@@ -5,10 +5,10 @@ import streamlit as st
 from core import recommend
 from core.charts import recommend as charts
 from core.recommend import empty_feedback, feedback_rows
-from pages import _cached as cached
 from pages import _state as state
 from pages import _ui as ui
 from pages import _work as work
+from pages._shared import shared
 
 SETTINGS = "recs__settings"  # plain key (kept across pages): every choice made on this page
 SIMULATION = "recs__simulation"  # plain key: the last simulation run (its true rates and result)
@@ -26,7 +26,7 @@ HISTORY_LIMIT = 20
 MATCHES_SHOWN = 200
 
 
-@cached.shared(max_entries=4)
+@shared(max_entries=4)
 def cached_scores(table, labels, id_column, catalogue):
     with work.GATE.slot():
         return recommend.score_customers(table, labels, id_column=id_column, catalogue=catalogue)

@@ -5,10 +5,10 @@ import streamlit as st
 
 from core import fraud, pipeline
 from core.charts import fraud as charts
-from pages import _cached as cached
 from pages import _state as state
 from pages import _ui as ui
 from pages import _work as work
+from pages._shared import shared
 
 SETTINGS = "fraud__settings"  # plain key (kept across pages): the alert budget chosen on each tab
 DEFAULT_SETTINGS = {
@@ -19,14 +19,14 @@ SCORED_FROM = "fraud__scored_from"  # {state key: the inputs its kept scores wer
 BUDGET_KINDS = {"count": "Review the top N", "percent": "Review the top percent"}
 
 
-@cached.shared(max_entries=4)
+@shared(max_entries=4)
 def cached_customers(_clean, _segmentation, table, matrix, labels, names, budget, budget_percent):
     """Score customers; keyed on the table, matrix, labels and names the scores depend on."""
     with work.GATE.slot():
         return pipeline.customer_alerts(_clean, _segmentation, names, budget=budget, budget_percent=budget_percent)
 
 
-@cached.shared(max_entries=4)
+@shared(max_entries=4)
 def cached_transactions(canonical, budget, budget_percent):
     with work.GATE.slot():
         return pipeline.transaction_alerts(canonical, budget=budget, budget_percent=budget_percent)

@@ -13,6 +13,7 @@ from core import pipeline
 from core.errors import DataError
 from core.naming import display_name
 from pages import _state as state
+from pages._shared import shared
 
 UPLOAD = "pages/1_Upload.py"
 CLEAN = "pages/2_Clean.py"
@@ -119,7 +120,7 @@ def require(key: str, message: str, page: str, label: str) -> Any:
     return value
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@shared(max_entries=4)
 def _default_clean(customers, tx_canonical, source: str, roles_json: str):
     frame, roles, _ = pipeline.customer_table(customers, tx_canonical, source, json.loads(roles_json) or None)
     recipe, clean = pipeline.prepare(frame, roles)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pages._cached import hand_out
+from pages._shared import hand_out
 
 
 @dataclass(frozen=True)
