@@ -290,8 +290,14 @@ def test_bad_input_is_one_line_and_exit_2_and_writes_nothing(case, sample_model,
     assert status == 2, err
     assert err.count("\n") == 1 and err.startswith("python -m core score: ") and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.rglob("*")) == before  # no output, no temporary folder left
-    if case == "no --transactions":
-        assert "give them with --transactions" in err
+    said = {
+        "no --transactions": "give them with --transactions",
+        "customer column": "transaction customer",
+        "date": "transaction timestamp",
+        "amount": "transaction amount",
+        "--customers": "leave out --customers",
+    }
+    assert next(words for part, words in said.items() if part in case) in err
 
 
 def test_a_customer_model_still_needs_its_customers(tmp_path, capsys):
@@ -346,6 +352,7 @@ def test_spark_derives_and_joins_the_same_features_as_pandas(sample_tx, sample_m
     """The features themselves, per customer group on Spark and whole on pandas, alone and joined onto customers."""
     from core.cards import MASK_KEY
     from core.scale._derived import derive_pandas, offer_rows
+    from core.scale._spark import _known_pandas_warning_silenced
     from core.scale._spark_derived import derived_rows
     from core.scale._spark_transactions import canonical_rows
     from core.scale._transactions import canonical_group, plan_transactions, read_transactions
@@ -367,22 +374,23 @@ def test_spark_derives_and_joins_the_same_features_as_pandas(sample_tx, sample_m
     canonical, _ = canonical_group(read_transactions(tx_files, "csv", plan), plan)
     held: list = []
     spark.conf.set("spark.sql.session.timeZone", "UTC")
-    try:
-        prepared = canonical_rows(spark, tx_files, "csv", plan, 500, held)
-        for text, key in ((sample_model, "customer_id"), (joined_model, "CUST_ID")):
-            model = model_from_json(text)
-            columns = model_columns(model)
-            given = files if model.derived.source == "joined" else ()
-            frame, rows, sample, notes = derived_rows(spark, model, given, "csv", columns, plan, prepared, held)
-            on_spark = frame.toPandas().drop(columns=["_file", "_pos"], errors="ignore")
-            whole, whole_rows, whole_notes = derive_pandas(model, given, "csv", columns, canonical, plan)
-            assert (rows, notes) == (whole_rows, whole_notes)
-            order = [key, *derived_columns(model, columns)]
-            _same_customers(whole.sort_values(order), on_spark[whole.columns.tolist()].sort_values(order), key)
-            expected_sample = offer_rows(whole, model.derived).reset_index(drop=True)
-            pd.testing.assert_frame_equal(sample[expected_sample.columns.tolist()], expected_sample,
-                                          check_dtype=False)  # fmt: skip
-            assert len(whole) > 50 and "pet_shop" in " ".join(notes) and "fuel" in " ".join(notes)
-    finally:
-        for cached in held:
-            cached.unpersist()
+    with _known_pandas_warning_silenced():  # as score runs it
+        try:
+            prepared = canonical_rows(spark, tx_files, "csv", plan, 500, held)
+            for text, key in ((sample_model, "customer_id"), (joined_model, "CUST_ID")):
+                model = model_from_json(text)
+                columns = model_columns(model)
+                given = files if model.derived.source == "joined" else ()
+                frame, rows, sample, notes = derived_rows(spark, model, given, "csv", columns, plan, prepared, held)
+                on_spark = frame.toPandas().drop(columns=["_file", "_pos"], errors="ignore")
+                whole, whole_rows, whole_notes = derive_pandas(model, given, "csv", columns, canonical, plan)
+                assert (rows, notes) == (whole_rows, whole_notes)
+                order = [key, *derived_columns(model, columns)]
+                _same_customers(whole.sort_values(order), on_spark[whole.columns.tolist()].sort_values(order), key)
+                expected_sample = offer_rows(whole, model.derived).reset_index(drop=True)
+                pd.testing.assert_frame_equal(sample[expected_sample.columns.tolist()], expected_sample,
+                                              check_dtype=False)  # fmt: skip
+                assert len(whole) > 50 and "pet_shop" in " ".join(notes) and "fuel" in " ".join(notes)
+        finally:
+            for cached in held:
+                cached.unpersist()
