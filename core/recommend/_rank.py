@@ -245,7 +245,8 @@ def top_offers_table(
     # each customer's row of lifts by position (a segment without one gets 1.0): reindexing by a million labels
     # was slow
     lifts = np.vstack([lift.fillna(1.0).to_numpy(), np.ones((1, lift.shape[1]))])
-    matrix = scored.scores.to_numpy()[picked] * lifts[lift.index.get_indexer(labels)]
+    scores = scored.scores.to_numpy()
+    matrix = (scores if only is None else scores[picked]) * lifts[lift.index.get_indexer(labels)]
     rows, cols, values, ranks = _best_columns(matrix, min(int(top_n), matrix.shape[1]))
     catalogue = scored.catalogue.set_index("offer_id")
     texts: list[pa.Array] = []
@@ -319,7 +320,7 @@ def _best_columns(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, n
     return rows[keep], cols.ravel()[keep], values.ravel()[keep], ranks[keep]
 
 
-def _arrow_text(values: pa.Array) -> pd.api.extensions.ExtensionArray | np.ndarray:
+def _arrow_text(values: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray | np.ndarray:
     """Return an Arrow text array as the column pandas would make of the same Python strings (no copy for "str")."""
     dtype = pd.Series(values[:1].to_numpy(zero_copy_only=False)).dtype  # pandas 3's "str" is Arrow-backed
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":

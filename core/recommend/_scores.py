@@ -233,14 +233,14 @@ def reason_parts(template: str, description: str, values: pd.DataFrame) -> tuple
     return texts, rows
 
 
-def in_row_order(texts: list[pa.Array], rows: list[np.ndarray]) -> pa.Array:
+def in_row_order(texts: list[pa.Array], rows: list[np.ndarray]) -> pa.ChunkedArray:
     """Return the text pieces as one Arrow array, the text for row ``rows[i][j]`` at that position."""
     if not texts:
-        return pa.array([], pa.large_string())
+        return pa.chunked_array([], pa.large_string())
     order = np.concatenate(rows)
     position = np.empty(len(order), dtype=np.int64)
     position[order] = np.arange(len(order))
-    return pa.concat_arrays(texts).take(position)
+    return pa.chunked_array(texts).take(position)  # no concatenated copy of the pieces first
 
 
 # Number formats whose text depends only on the value rounded to their decimal places (after the x100 of "%").
