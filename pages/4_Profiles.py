@@ -13,6 +13,7 @@ from pages import _state as state
 from pages import _ui as ui
 from pages import _work as work
 from pages import _workbook
+from pages._shared import shared
 
 CHECKS = "profiles_checks"  # (segmentation and names checked, (warnings, outcome lines)): computed once each
 CHOICES = "profiles_choices"  # dict: this page's last choices (box-plot feature, segment read, chart kind)
@@ -22,33 +23,37 @@ clean, segmentation = ui.ensure_segments()
 choices: dict = st.session_state.setdefault(CHOICES, {})
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@shared(max_entries=8)
 def cached_profiles(
-    table: pd.DataFrame, labels: np.ndarray, features: tuple[str, ...], categorical: tuple[str, ...]
-) -> profiles.SegmentProfiles:
+    table: pd.DataFrame, labels: np.ndarray, features: tuple[str, ...], categorical: tuple[str, ...], layout: str
+) -> tuple[profiles.SegmentProfiles, dict[int, naming.SegmentName]]:
+    """The profiles and their automatic names, once per server for the same table, segments and layout."""
     with work.GATE.slot():
-        return profiles.profile_segments(table, labels, list(features), categorical=list(categorical))
+        found = profiles.profile_segments(table, labels, list(features), categorical=list(categorical))
+        return found, naming.name_segments(found, layout)
 
 
 # ---- profiles and automatic names (first visit after a segmentation) ---------------------------------------
+dataset = st.session_state.get(state.DATASET)
+layout = ui.derived(
+    "profiles_layout", (dataset,), lambda: detect_layout(dataset.frame) if dataset is not None else "transactions"
+)
 segment_profiles = st.session_state.get(state.PROFILES)
 if segment_profiles is None:
     with st.spinner("Profiling the segments ..."):
         features = tuple(f for f in clean.features if f in clean.table.columns)
         categorical = tuple(f for f in getattr(clean.fitted, "categorical", ()) if f in features)
-        segment_profiles = ui.run_heavy(
-            lambda: cached_profiles(clean.table, segmentation.labels, features, categorical),
+        found = ui.run_heavy(
+            lambda: cached_profiles(clean.table, segmentation.labels, features, categorical, layout),
             what="profiles",
             doing="Profiling the segments",
             report_as="Profiling",
         )
-    if segment_profiles is None:
+    if found is None:
         st.stop()
+    segment_profiles, named = found
     st.session_state[state.PROFILES] = segment_profiles
-dataset = st.session_state.get(state.DATASET)
-layout = ui.derived(
-    "profiles_layout", (dataset,), lambda: detect_layout(dataset.frame) if dataset is not None else "transactions"
-)
+    ui.derived("profiles_names", (segment_profiles, dataset), lambda: named)  # computed with the profiles
 automatic = ui.derived(
     "profiles_names", (segment_profiles, dataset), lambda: naming.name_segments(segment_profiles, layout)
 )

@@ -51,6 +51,8 @@ def hand_out(value: Any) -> Any:
         view = value.view()
         view.flags.writeable = False
         return view
+    if isinstance(value, dict):
+        return {key: hand_out(item) for key, item in value.items()}
     if isinstance(value, tuple) and not hasattr(value, "_fields"):
         return tuple(hand_out(item) for item in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
