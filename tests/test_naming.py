@@ -62,7 +62,7 @@ def test_descriptions_are_two_sentences_with_size_and_plain_words():
     frame, labels = card_frame({"inactive": 40, "one-off": 20, "instalment": 25, "cash": 15})
     named = name_segments(profile_segments(frame, labels, CARD_COLUMNS), "cc_general")
     description = named[3].description
-    assert description.startswith("Customers who draw cash on the card far more than they buy with it (15 customers")
+    assert description.startswith("Customers who draw more cash on the card than others (15 customers")
     assert len(re.findall(r"[.!?](?:\s|$)", description)) == 2
     assert "cash advance" in description
 
