@@ -6,8 +6,7 @@
   z-scores of its features in the stated direction (``high`` / ``low``), divided by the persona's total weight;
   the first row's ``text`` starts the description and claims only what that row measures (the second sentence
   gives the measured figures), so a table without a payments column is never told about payments. ``feature`` is
-  a regular expression on the normalised
-  column name, so a bank's own names can be added as alternatives.
+  a regular expression on the normalised column name, so a bank's own names can be added as alternatives.
 * ``tier``: credit-limit tiers by the segment's limit index (portfolio average = 100), ``lower <= index < upper``.
 * ``layout``: for each layout from :func:`core.schema.detect_layout`, the persona families it uses and the
   name pattern (``{tier} {persona}`` for AllLife-style channel data).
