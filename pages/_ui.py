@@ -95,8 +95,8 @@ def safe_figure(figure: Any) -> Any:
     """
     import plotly.graph_objects as go
 
-    spec = figure.to_plotly_json()
-    return go.Figure(_plotly_safe(spec), skip_invalid=True)
+    spec = figure.to_plotly_json()  # from a figure Plotly validated when it was built: not validated again
+    return go.Figure(_plotly_safe(spec), _validate=False)  # validating 5 x 9,000 points again took 0.5 s per draw
 
 
 def plotly_chart(figure: Any, **kwargs: Any) -> Any:
