@@ -117,9 +117,12 @@ def derive_customers(
     cash = re.compile(rules["cash_pattern"], re.IGNORECASE)
     chunk = int(rules["max_levels"]) - 2  # + the two placeholders: never more levels than the function pools at
     mapped: dict[str, np.ndarray] = {}
+    cash_like: dict[str, np.ndarray] = {}  # per row: whether its (mapped) level reads as cash / ATM
     for kind in LEVEL_PREFIXES:
         if kind in tx.columns and derived.levels.get(kind):
             mapped[kind] = _mapped(_slugs(tx[kind]), derived.levels[kind])
+            uniques, inverse = np.unique(mapped[kind].astype(str), return_inverse=True)
+            cash_like[kind] = np.array([bool(cash.search(u)) for u in uniques], dtype=bool)[inverse]
     base = tx.drop(columns=[k for k in LEVEL_PREFIXES if k in tx.columns])
     parts = [derived.levels.get(kind, ()) for kind in mapped]
     calls = max([1, *(-(-len(levels) // chunk) for levels in parts)])
@@ -128,8 +131,9 @@ def derive_customers(
         frame = base.copy()
         for kind, slugs in mapped.items():
             these = derived.levels[kind][call * chunk : (call + 1) * chunk]
-            is_cash = np.array([bool(cash.search(s)) for s in slugs], dtype=bool)
-            frame[kind] = np.where(np.isin(slugs, list(these)), slugs, np.where(is_cash, CASH_PLACEHOLDER, PLACEHOLDER))
+            frame[kind] = np.where(
+                np.isin(slugs, list(these)), slugs, np.where(cash_like[kind], CASH_PLACEHOLDER, PLACEHOLDER)
+            )
         features = customer_features(frame, as_of=as_of)
         if out is None:
             out = features
