@@ -101,9 +101,9 @@ def score_customers(
     catalogue = offers.load_catalogue() if catalogue is None else offers.validate_catalogue(catalogue)
     features = offers.feature_frame(table)
     percentiles: dict[str, np.ndarray] = {}
-    columns = {}
+    block = np.empty((len(catalogue), len(table)))  # one offer per row: the frame below is a view, not a copy
     reach = []
-    for row in catalogue.itertuples(index=False):
+    for at, row in enumerate(catalogue.itertuples(index=False)):
         eligible = offers.evaluate_rule(
             offers.parse_rule(row.eligible_if), features, missing_means=False, empty_means=True
         )
@@ -119,9 +119,9 @@ def score_customers(
             parts.append(percentiles[feature] if sign > 0 else 1 - percentiles[feature])
         fit = np.mean(parts, axis=0) if parts else np.full(len(features), 0.5)
         score = np.clip(row.base_rate * (0.5 + fit), 0.0, 1.0)
-        columns[row.offer_id] = np.where(eligible & ~excluded, score, np.nan)
+        block[at] = np.where(eligible & ~excluded, score, np.nan)
         reach.append((row.offer_id, row.name, int(eligible.sum()), int((eligible & excluded).sum())))
-    scores = pd.DataFrame(columns, index=table.index, columns=list(catalogue["offer_id"]), dtype="float64")
+    scores = pd.DataFrame(block.T, index=table.index, columns=list(catalogue["offer_id"]), copy=False)
     ids = table[id_column] if id_column is not None else pd.Series(table.index, index=table.index)
     features = features.set_axis(table.index)
     segments = _segment_priors(scores, features, labels, catalogue)
@@ -140,11 +140,18 @@ def _percentiles(values: np.ndarray) -> np.ndarray:
     >>> _percentiles(np.array([3.0, 1.0, np.nan, 3.0, 2.0])).tolist()
     [0.875, 0.25, nan, 0.875, 0.5]
     """
-    out = np.full(len(values), np.nan)
     valid = ~np.isnan(values)
-    known = values[valid] + 0.0  # + 0.0 turns -0.0 into 0.0, which ties with it
-    if not len(known):
-        return out
+    if valid.all() and len(values):  # the usual case: no copy of the known values, no scatter back
+        return _average_ranks(values + 0.0) / len(values)  # + 0.0 turns -0.0 into 0.0, which ties with it
+    out = np.full(len(values), np.nan)
+    known = values[valid] + 0.0
+    if len(known):
+        out[valid] = _average_ranks(known) / len(known)
+    return out
+
+
+def _average_ranks(known: np.ndarray) -> np.ndarray:
+    """Return the rank of each value, from 1, ties sharing their average rank (no NaN in ``known``)."""
     probe = known[:: max(1, len(known) // 1_000)]
     if len(np.unique(probe)) <= len(probe) // 4:  # few distinct values: rank those, then look each row's up
         codes, distinct = pd.factorize(known)
@@ -152,16 +159,14 @@ def _percentiles(values: np.ndarray) -> np.ndarray:
         counts = np.bincount(codes, minlength=len(distinct))[order]
         ranks = np.empty(len(distinct))
         ranks[order] = np.cumsum(counts) - counts + (counts + 1) / 2
-        out[valid] = ranks[codes] / len(known)
-        return out
+        return ranks[codes]
     order = np.argsort(known)  # tied values share their average rank, so their order within a tie is irrelevant
     ordered = known[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     ends = np.r_[starts[1:], len(known)]
     ranks = np.empty(len(known))
     ranks[order] = np.repeat((starts + ends + 1) / 2, ends - starts)
-    out[valid] = ranks / len(known)
-    return out
+    return ranks
 
 
 def _reach(counts: list[tuple[str, str, int, int]], n: int) -> pd.DataFrame:
