@@ -60,6 +60,7 @@ def score_histogram(scores: pd.Series, flagged: pd.Series, *, what: str = "trans
         xaxis_title="suspicion score (0 = ordinary, 1 = most unusual)",
         yaxis_title=f"{what} (log scale)",
         yaxis_type="log",
+        yaxis_dtick=1,  # a tick per power of ten: 1, 10, 100 (the default labels every digit between)
         legend_title_text="",
         margin={"t": 30},
     )
