@@ -90,6 +90,7 @@ if sweep is None or asked:
             st.session_state[f"cluster__{current_algorithm}__k"] = result.recommended_k
             remembered = dict(choices["params"].get(current_algorithm, {}))
             choices["params"] = {**choices["params"], current_algorithm: {**remembered, "k": result.recommended_k}}
+            choices["k"] = result.recommended_k
 if sweep is not None:
     (st.success if sweep.agree else st.warning)(sweep.sentence, icon=":material/how_to_vote:")
     st.plotly_chart(
@@ -125,7 +126,9 @@ st.caption(spec.description)
 if categories:
     st.caption(spec.categories)
 stored = dict(choices["params"].get(algorithm, {}))
-if spec.uses_k and "k" not in stored and sweep is not None:
+if spec.uses_k and choices.get("k") is not None:
+    stored["k"] = choices["k"]  # one k for the page: switching algorithm keeps the number of segments chosen
+elif spec.uses_k and "k" not in stored and sweep is not None:
     stored["k"] = sweep.recommended_k
 params: dict = {}
 columns = st.columns(min(len(spec.params), 4))
@@ -178,6 +181,8 @@ for i, param in enumerate(spec.params):
         params[param.name] = column.checkbox(param.label, key=seeded(key, bool(value)), help=param.help)
 choices["algorithm"] = algorithm
 choices["params"] = {**choices["params"], algorithm: params}
+if spec.uses_k and "k" in params:
+    choices["k"] = params["k"]
 st.session_state[state.CLUSTER_PARAMS] = choices
 
 if algorithm == "dbscan":

@@ -164,3 +164,16 @@ def test_t_sne_runs_on_demand_with_progress_and_stays_cached(app, clean_sample):
     assert any(s["layout"]["title"]["text"].startswith("t-SNE") for s in plotly_specs(app))
     app.run()  # remembered and cached: drawn again without asking
     assert any(s["layout"]["title"]["text"].startswith("t-SNE") for s in plotly_specs(app))
+
+
+def test_switching_algorithm_keeps_the_number_of_segments_the_user_chose(app, clean_sample):
+    open_page(app, PAGE, {state.CLEAN: clean_sample})
+    chosen = app.session_state[state.SWEEP].recommended_k + 2
+    app.number_input(key="cluster__kmeans__k").set_value(chosen).run()
+    app.selectbox(key="cluster__algorithm").set_value("gmm").run()
+    assert not app.exception
+    assert app.number_input(key="cluster__gmm__k").value == chosen
+    assert app.session_state[state.SEGMENTATION].n_segments == chosen
+    app.number_input(key="cluster__gmm__k").set_value(chosen - 1).run()
+    app.selectbox(key="cluster__algorithm").set_value("kmeans").run()
+    assert app.number_input(key="cluster__kmeans__k").value == chosen - 1  # the last k chosen, on any algorithm
