@@ -29,7 +29,7 @@ os.environ.setdefault("CARDLENS_WARM_SAMPLE", "0")
 # `make test-fast` (pytest -m "not slow and not browser") leaves these out; `make test` runs everything.
 # Slow by what they do: drive the whole app (AppTest), read the real datasets, or start the command line or
 # a benchmark in another process. Individual slow tests elsewhere carry @pytest.mark.slow themselves.
-SLOW_FIXTURES = frozenset({"app", "cc_general_path", "sparkov_path", "streamlit_server"})
+SLOW_FIXTURES = frozenset({"app", "cc_general_path", "sparkov_path", "spark", "streamlit_server"})
 SLOW_MODULES = frozenset({"test_cli.py", "test_cli_evaluation.py", "test_masking_sessions.py", "test_speed_ratio.py"})
 # Measured over 3 s each in a full run on the busy 2-core machine (Dec 2026): hypothesis searches, forecast
 # calibration, t-SNE, sample regeneration, a subprocess that imports all of core.
@@ -79,6 +79,33 @@ def cc_general_path() -> Path:
 def sparkov_path() -> Path:
     """The real 15k-row simulated transaction sample with fraud labels."""
     return _shared(SPARKOV_15K)
+
+
+@pytest.fixture(scope="session")
+def _spark_sessions():
+    """Start the local SparkSession of the Spark tests once per test run; stop it when the run ends."""
+    pytest.importorskip("pyspark")
+    from core.scale._spark import start_session
+
+    started = []
+
+    def session():
+        started.append(start_session("local[2]"))
+        return started[-1]
+
+    yield session
+    if started:
+        started[-1].stop()
+
+
+@pytest.fixture
+def spark(_spark_sessions):
+    """The local SparkSession of the Spark tests (``local[2]``, UI off, 2 shuffle partitions), started once.
+
+    Starting Spark (a JVM) takes seconds, so every test shares one session: ``start_session`` returns the running
+    one, or starts it again in the same JVM if a test module stopped it.
+    """
+    return _spark_sessions()
 
 
 @pytest.fixture

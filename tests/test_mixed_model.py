@@ -7,6 +7,7 @@ a new file exactly as the fit placed its own customers; levels not seen at fit t
 
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
@@ -44,9 +45,15 @@ def planted():
     return frame
 
 
+@pytest.fixture(scope="module")
+def saved(planted):
+    """``saved_model(planted, algorithm)``, fitted once per algorithm for the whole module."""
+    return functools.cache(lambda algorithm: saved_model(planted, algorithm))
+
+
 @pytest.fixture(scope="module", params=["gower-kmedoids", "kprototypes"], ids=["Gower K-Medoids", "k-prototypes"])
-def fitted(request, planted):
-    return saved_model(planted, request.param)
+def fitted(request, saved):
+    return saved(request.param)
 
 
 def test_reassigning_the_fitted_customers_reproduces_every_label(planted, fitted):
@@ -183,20 +190,14 @@ def test_the_pandas_score_engine_places_mixed_customers_as_assign_does(planted, 
 
 
 @pytest.mark.slow
-def test_spark_places_mixed_customers_as_the_pandas_engine_does(planted, tmp_path):
-    pytest.importorskip("pyspark")
+def test_spark_places_mixed_customers_as_the_pandas_engine_does(planted, saved, spark, tmp_path):
     from core.scale import score
-    from core.scale._spark import start_session
 
-    _, model = saved_model(planted, "gower-kmedoids")
+    _, model = saved("gower-kmedoids")
     new = planted.copy()
     new.loc[new.index[:5], "Card_Category"] = "Titanium"
     new.to_csv(tmp_path / "new.csv", index=False)
-    session = start_session("local[2]")
-    try:
-        score(model, tmp_path / "new.csv", tmp_path / "spark", engine="spark", spark=session)
-    finally:
-        session.stop()
+    score(model, tmp_path / "new.csv", tmp_path / "spark", engine="spark", spark=spark)
     score(model, tmp_path / "new.csv", tmp_path / "pandas")
     by_pandas = pd.read_parquet(tmp_path / "pandas" / "customers").set_index("CLIENTNUM")
     by_spark = pd.read_parquet(tmp_path / "spark" / "customers").set_index("CLIENTNUM").loc[by_pandas.index]

@@ -1,6 +1,7 @@
 """Scoring a whole portfolio with a saved model: the pandas engine, the Spark engine, and bad input.
 
-The Spark tests share one local SparkSession (``local[2]``, UI off, 2 shuffle partitions) and are marked slow.
+The Spark tests share the test run's one local SparkSession (the ``spark`` fixture in conftest.py: ``local[2]``, UI
+off, 2 shuffle partitions) and are marked slow.
 """
 
 from __future__ import annotations
@@ -139,16 +140,6 @@ def test_an_unreachable_spark_master_is_one_line(model_path, tmp_path, capsys):
 
 
 # ---- Spark ------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def spark():
-    pytest.importorskip("pyspark")
-    from core.scale._spark import start_session
-
-    session = start_session("local[2]")
-    yield session
-    session.stop()
 
 
 @pytest.mark.slow
