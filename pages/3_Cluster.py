@@ -53,6 +53,9 @@ choices.setdefault("tsne", False)
 choices.setdefault("scatter_features", list(clean.features[:4]))
 
 
+CATEGORY_KNOBS = ("category_weight", "gamma")  # weights of the categorical features (mixed algorithms)
+
+
 def seeded(key: str, value) -> str:
     """Give a widget its remembered value when the page is (re)entered; return the key."""
     if key not in st.session_state:
@@ -125,6 +128,8 @@ spec = ALGORITHMS[algorithm]
 st.caption(spec.description)
 if categories:
     st.caption(spec.categories)
+elif spec.mixed:
+    st.caption("None of the chosen features is a category, so the category weight has nothing to weigh here.")
 stored = dict(choices["params"].get(algorithm, {}))
 if spec.uses_k and choices.get("k") is not None:
     stored["k"] = choices["k"]  # one k for the page: switching algorithm keeps the number of segments chosen
@@ -149,6 +154,8 @@ for i, param in enumerate(spec.params):
         disabled = True
     if algorithm == "hierarchical" and param.name in ("k", "distance_threshold"):
         disabled = (param.name == "k") == (current("cut") == "distance")
+    if param.name in CATEGORY_KNOBS and not categories:
+        disabled = True  # nothing to weigh: the features are all numbers
     if param.kind == "choice":
         params[param.name] = column.selectbox(
             param.label, param.choices, key=seeded(key, value), help=param.help, disabled=disabled

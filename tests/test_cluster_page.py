@@ -177,3 +177,13 @@ def test_switching_algorithm_keeps_the_number_of_segments_the_user_chose(app, cl
     app.number_input(key="cluster__gmm__k").set_value(chosen - 1).run()
     app.selectbox(key="cluster__algorithm").set_value("kmeans").run()
     assert app.number_input(key="cluster__kmeans__k").value == chosen - 1  # the last k chosen, on any algorithm
+
+
+def test_the_category_weight_is_disabled_when_no_feature_is_a_category(app, clean_sample):
+    open_page(app, PAGE, {state.CLEAN: clean_sample})
+    app.selectbox(key="cluster__algorithm").set_value("gower-kmedoids").run()
+    assert not app.exception
+    assert app.number_input(key="cluster__gower-kmedoids__category_weight").disabled
+    assert any("nothing to weigh" in caption.value for caption in app.caption)
+    app.selectbox(key="cluster__algorithm").set_value("kprototypes").run()
+    assert app.number_input(key="cluster__kprototypes__gamma").disabled
