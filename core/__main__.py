@@ -377,6 +377,11 @@ def _fraud(args: argparse.Namespace) -> int:
         from core.pipeline import run_segment_pipeline
 
         customers, _ = _load(args.customers)
+        known = _understand(customers, Path(args.customers).name, {}, [], "customers")
+        keys = _repeated_keys(args.repeated_keys, customers, known.key, known.roles)
+        if keys.found:
+            lines.append(keys.sentence())
+        customers = keys.frame
         result = run_segment_pipeline(customers, None, act=False, dataset_name=Path(args.customers).name)
         segmentation = result.segmentation
         customer_scores = score_customers(
@@ -534,6 +539,7 @@ def build_parser() -> argparse.ArgumentParser:
     fraud.add_argument("--budget", type=int, default=100, metavar="N", help="alerts to flag (default 100)")
     fraud.add_argument("--out", required=True, help="CSV of scores, one row per input transaction")
     _role_arguments(fraud)
+    _repeated_keys_argument(fraud)  # for --customers
     fraud.set_defaults(run=_fraud)
 
     samples = commands.add_parser("samples", help="write the bundled sample files", description="Regenerate samples.")

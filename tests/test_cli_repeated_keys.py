@@ -1,4 +1,4 @@
-"""``segment`` and ``assign --repeated-keys keep|last|merge`` on the AllLife layout (five repeated keys)."""
+"""``--repeated-keys keep|last|merge`` on ``segment``, ``assign`` and ``fraud --customers`` (AllLife layout)."""
 
 from __future__ import annotations
 
@@ -54,3 +54,16 @@ def test_segment_merges_repeated_keys_says_so_and_records_it_then_assign_keeps_t
     assert main(["assign", str(model), str(alllife_file), "--out", str(assigned)]) == 0
     assert "kept, each row as its own customer: 660 rows -> 660 customers." in capsys.readouterr().out
     assert len(pd.read_csv(assigned)) == 660
+
+
+@pytest.mark.slow
+def test_fraud_scores_each_merged_customer_once(alllife_file, sparkov_path, tmp_path, capsys):
+    out = tmp_path / "tx.csv"
+    args = ["fraud", str(sparkov_path), "--customers", str(alllife_file), "--budget", "5", "--out", str(out)]
+    assert main([*args, "--repeated-keys", "merge"]) == 0
+    assert "merged" in capsys.readouterr().out
+    merged = pd.read_csv(tmp_path / "tx_customers.csv")
+    assert main(args) == 0  # keep, the default: every row is a customer
+    kept = pd.read_csv(tmp_path / "tx_customers.csv")
+    assert len(kept) - len(merged) == 5  # the AllLife file's five repeated keys
+    assert merged.iloc[:, 0].is_unique
