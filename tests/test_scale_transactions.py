@@ -1,6 +1,6 @@
 """Scoring a portfolio's transactions for fraud in ``python -m core score``: the app's score, on pandas and Spark.
 
-The Spark test shares one local SparkSession (``local[2]``) and is marked slow.
+The Spark tests share the test run's one local SparkSession (the ``spark`` fixture in conftest.py) and are marked slow.
 """
 
 from __future__ import annotations
@@ -49,6 +49,16 @@ def transactions(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def their_customers(transactions, tmp_path_factory) -> Path:
+    """The sample portfolio's rows of the 1,265 customers the sample transactions belong to, cells as they are."""
+    portfolio = pd.read_csv(sample_path("card_portfolio"), dtype=str, keep_default_na=False)
+    ids = pd.concat(pd.read_csv(part, dtype=str, usecols=["customer_id"]) for part in sorted(transactions.iterdir()))
+    path = tmp_path_factory.mktemp("customers") / "customers.csv"
+    portfolio[portfolio["CUST_ID"].isin(ids["customer_id"])].to_csv(path, index=False)
+    return path
+
+
 def test_the_pandas_engine_scores_transactions_with_the_apps_function(model, transactions, tmp_path):
     summary = score(model, sample_path("card_portfolio"), tmp_path / "out", transactions=transactions, budget=50)
     written = pd.read_parquet(tmp_path / "out" / "transactions")
@@ -68,22 +78,15 @@ def test_the_pandas_engine_scores_transactions_with_the_apps_function(model, tra
 # ---- Spark ------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def spark():
-    pytest.importorskip("pyspark")
-    from core.scale._spark import start_session
-
-    session = start_session("local[2]")
-    yield session
-    session.stop()
-
-
 @pytest.mark.slow
-def test_spark_scores_every_transaction_as_the_pandas_engine_does(model, transactions, spark, tmp_path):
-    by_pandas = score(model, sample_path("card_portfolio"), tmp_path / "pandas", transactions=transactions)
+def test_spark_scores_every_transaction_as_the_pandas_engine_does(
+    model, transactions, their_customers, spark, tmp_path
+):
+    # Transactions are scored whatever the customers file holds: only their own customers are placed beside them.
+    by_pandas = score(model, their_customers, tmp_path / "pandas", transactions=transactions)
     by_spark = score(
-        model, sample_path("card_portfolio"), tmp_path / "spark", transactions=transactions, engine="spark",
-        spark=spark, rows_per_group=10_000,
+        model, their_customers, tmp_path / "spark", transactions=transactions, engine="spark", spark=spark,
+        rows_per_group=10_000,
     )  # fmt: skip
     pandas_rows = pd.read_parquet(tmp_path / "pandas" / "transactions")
     spark_rows = pd.read_parquet(tmp_path / "spark" / "transactions").sort_values("row").reset_index(drop=True)
@@ -150,14 +153,22 @@ def test_an_unreachable_master_with_transactions_is_one_line_and_writes_nothing(
 
 @pytest.mark.slow
 def test_spark_refuses_dates_that_groups_read_in_different_formats_and_writes_nothing(model, spark, tmp_path):
-    """One customer of 30 writes dates day first, the others ISO: a group holding only them reads them otherwise."""
+    """One customer of 30 writes dates day first, the others ISO: a group holding only them reads them otherwise.
+
+    The customers file holds just those 30 customers: ``rows_per_group=10`` splits the customers into groups too,
+    and the whole portfolio would be 895 groups scored before the transactions are read.
+    """
     frame = pd.read_csv(sample_path("card_transactions"), dtype=str, keep_default_na=False)
     frame = frame[frame["customer_id"].isin(frame["customer_id"].unique()[:30])]
     odd = frame["customer_id"] == frame["customer_id"].iloc[-1]
     frame.loc[odd, "timestamp"] = pd.to_datetime(frame.loc[odd, "timestamp"]).dt.strftime("%d/%m/%Y %H:%M:%S")
     frame.to_csv(tmp_path / "tx.csv", index=False)
+    customers = pd.read_csv(sample_path("card_portfolio"), dtype=str, keep_default_na=False)
+    customers = customers[customers["CUST_ID"].isin(frame["customer_id"])]
+    assert len(customers) == 30
+    customers.to_csv(tmp_path / "customers.csv", index=False)
     with pytest.raises(ValueError, match="more than one way") as caught:
-        score(model, sample_path("card_portfolio"), tmp_path / "out", transactions=tmp_path / "tx.csv",
+        score(model, tmp_path / "customers.csv", tmp_path / "out", transactions=tmp_path / "tx.csv",
               engine="spark", spark=spark, rows_per_group=10)  # fmt: skip
     assert "\n" not in str(caught.value)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["tx.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["customers.csv", "tx.csv"]
