@@ -86,7 +86,9 @@ def prepare_transactions(folder: Path, rows: int, parts: int, derived: bool) -> 
 
     holders = max(1, round(rows / ROWS_PER_CUSTOMER))
     everyone = generate_customers(max(8950, holders), random_state=1)
-    history = generate_transactions(everyone, n_customers=holders, random_state=1)
+    # The generator's masked card numbers keep only 4 digits, so beyond ~10,000 customers they collide; in the
+    # first rows they then repeat more than the customer ids and score's role inference takes them as the key.
+    history = generate_transactions(everyone, n_customers=holders, random_state=1).drop(columns=["card_number"])
     frame = everyone[everyone["CUST_ID"].isin(set(history["customer_id"]))].reset_index(drop=True)
     data, model = prepare(folder, len(frame), parts, frame)
     paths = {"customers": data, "model": model, "transactions": _write_parts(history, folder / "tx", parts)}
