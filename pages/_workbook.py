@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from core import pipeline
-from core.workbook import MAX_EXCEL_ROWS, Export, WorkbookInputs, assemble_export
+from core.workbook import Export, WorkbookInputs, assemble_export, exports_as_zip
 from pages import _state as state
 
 FILE_STEM = "cardlens_segments"
@@ -160,7 +160,7 @@ def _deferred(values: dict[str, Any]) -> Callable[[], bytes]:
 
 def _file_name(values: dict[str, Any]) -> tuple[str, str]:
     clean = values[state.CLEAN]
-    if clean is not None and len(clean.table) + 1 > MAX_EXCEL_ROWS:
+    if clean is not None and exports_as_zip(len(clean.table)):  # the customers or their offers pass Excel's rows
         return f"{FILE_STEM}.zip", "application/zip"
     return f"{FILE_STEM}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

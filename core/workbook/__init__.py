@@ -14,6 +14,7 @@ from core.workbook._sheets import (
     assemble_export,
     assemble_workbook,
     customers_frame,
+    exports_as_zip,
 )
 from core.workbook._writer import MAX_EXCEL_ROWS, BarChart, Sheet, build_customer_export, build_workbook, customers_csv
 
@@ -30,4 +31,5 @@ __all__ = [
     "build_workbook",
     "customers_csv",
     "customers_frame",
+    "exports_as_zip",
 ]

@@ -23,7 +23,7 @@ import pandas as pd
 from core.errors import DataError
 from core.naming import display_name, name_segments
 from core.profiles import SegmentProfiles, feature_words, profile_segments
-from core.workbook._writer import MAX_EXCEL_ROWS, BarChart, Sheet, build_customer_export, build_workbook
+from core.workbook._writer import MAX_EXCEL_ROWS, BarChart, Sheet, build_overflow_export, build_workbook
 
 LIBRARIES = ("pandas", "numpy", "scikit-learn", "scipy", "statsmodels", "openpyxl", "pyarrow", "plotly", "kmedoids")
 CUSTOMER_COLUMNS = ("segment", "segment_name", "confidence")
@@ -659,9 +659,29 @@ def assemble_workbook(inputs: WorkbookInputs) -> bytes:
 
 
 def assemble_export(inputs: WorkbookInputs, *, stem: str = "cardlens_segments") -> Export:
-    """Return the workbook, or a zip of the workbook and ``customers.csv`` when Excel cannot hold the customers."""
+    """Return the workbook, or a zip of the workbook and a CSV of each sheet Excel cannot hold.
+
+    At a million customers both the customer list and the offers (three per customer) pass Excel's rows: each
+    such sheet leaves the workbook for ``customers.csv`` / ``offers.csv`` in the zip (:func:`exports_as_zip`
+    predicts it from the number of customers, for a download button named before the bytes are built).
+    """
     sheets, customers, readme = workbook_sheets(inputs)
-    if len(customers.frame) + 1 > MAX_EXCEL_ROWS:
-        data = build_customer_export(sheets, customers, readme_rows=readme, workbook_name=f"{stem}.xlsx")
+    book = _with_customers(sheets, customers)
+    overflow = [sheet for sheet in book if len(sheet.frame) + 1 > MAX_EXCEL_ROWS]
+    if overflow or exports_as_zip(len(customers.frame)):  # always as predicted: the button's name says .zip
+        kept = [sheet for sheet in book if all(sheet is not other for other in overflow)]
+        data = build_overflow_export(kept, overflow, readme_rows=readme, workbook_name=f"{stem}.xlsx")
         return Export(data, f"{stem}.zip", "application/zip")
-    return Export(build_workbook(_with_customers(sheets, customers), readme_rows=readme), f"{stem}.xlsx", XLSX_MIME)
+    return Export(build_workbook(book, readme_rows=readme), f"{stem}.xlsx", XLSX_MIME)
+
+
+OFFERS_PER_CUSTOMER = 3  # rows per customer on the Offers sheet (``top_offers_table``'s default)
+
+
+def exports_as_zip(customers: int) -> bool:
+    """Whether :func:`assemble_export` of ``customers`` customers gives a zip (a sheet passes Excel's rows).
+
+    >>> exports_as_zip(8_950), exports_as_zip(400_000), exports_as_zip(1_100_000)
+    (False, True, True)
+    """
+    return customers * OFFERS_PER_CUSTOMER + 1 > MAX_EXCEL_ROWS

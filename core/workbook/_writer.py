@@ -482,15 +482,48 @@ def build_customer_export(
     bytes
         A ``.zip`` holding ``workbook_name`` and ``csv_name``.
     """
-    note = (
-        "Note",
-        customers.name,
-        f"{len(customers.frame):,} customers are more than Excel's {MAX_EXCEL_ROWS - 1:,} rows: they are in "
-        f"{csv_name}, next to this workbook in the same zip file. {customers.description}",
+    return build_overflow_export(
+        sheets, [customers], readme_rows=readme_rows, workbook_name=workbook_name, csv_names={customers.name: csv_name}
     )
-    workbook = build_workbook(sheets, readme_rows=[note, *(readme_rows or [])])
+
+
+def csv_name_of(sheet: Sheet) -> str:
+    """Return the file a sheet too long for Excel travels as: ``Offers`` -> ``offers.csv``."""
+    return sheet.name.lower().replace(" ", "_") + ".csv"
+
+
+def build_overflow_export(
+    sheets: Sequence[Sheet],
+    overflow: Sequence[Sheet],
+    *,
+    readme_rows: Sequence[tuple[str, str, str]] | None = None,
+    workbook_name: str = "cardlens_segments.xlsx",
+    csv_names: dict[str, str] | None = None,
+) -> bytes:
+    """Zip the workbook of ``sheets`` with each sheet of ``overflow`` (more rows than Excel holds) as CSV.
+
+    At a million customers the customer list and the offers (three per customer) pass Excel's 1,048,575 rows;
+    each such sheet goes into the zip as CSV beside the workbook, and the README sheet says where.
+
+    Returns
+    -------
+    bytes
+        A ``.zip`` holding ``workbook_name`` and one CSV per overflowing sheet (:func:`csv_name_of`).
+    """
+    names = {sheet.name: (csv_names or {}).get(sheet.name, csv_name_of(sheet)) for sheet in overflow}
+    notes = [
+        (
+            "Note",
+            sheet.name,
+            f"{len(sheet.frame):,} rows are more than Excel's {MAX_EXCEL_ROWS - 1:,}: they are in "
+            f"{names[sheet.name]}, next to this workbook in the same zip file. {sheet.description}",
+        )
+        for sheet in overflow
+    ]
+    workbook = build_workbook(sheets, readme_rows=[*notes, *(readme_rows or [])])
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr(workbook_name, workbook)
-        archive.writestr(csv_name, customers_csv(customers.frame))
+        for sheet in overflow:
+            archive.writestr(names[sheet.name], customers_csv(sheet.frame))
     return out.getvalue()
