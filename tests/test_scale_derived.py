@@ -312,16 +312,6 @@ def test_a_customer_model_still_needs_its_customers(tmp_path, capsys):
 # ---- Spark --------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def spark():
-    pytest.importorskip("pyspark")
-    from core.scale._spark import start_session
-
-    session = start_session("local[2]")
-    yield session
-    session.stop()
-
-
 def _same_customers(left: pd.DataFrame, right: pd.DataFrame, key: str) -> None:
     left = left.sort_values(key).reset_index(drop=True)
     right = right.sort_values(key).reset_index(drop=True)
