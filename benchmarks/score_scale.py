@@ -200,13 +200,18 @@ def main() -> None:
         print("| engine | customers | seconds | customers / s | Python driver peak MB | process tree peak MB | note |")
         print("|---|---:|---:|---:|---:|---:|---|")
         for engine, row in rows.items():
-            note = f"session start {row['session_seconds']} s, not included; " if "session_seconds" in row else ""
-            note += "load average " + ", ".join(f"{value:.1f}" for value in row["load"])
+            note = _run_note(row)
             print(
                 f"| {engine} | {row['rows']:,} | {row['seconds']} | {row['rows'] / row['seconds']:,.0f} | "
                 f"{row['driver_peak_mb']:,} | {row['tree_peak_mb']:,} | {note} |"
             )
         print(f"\nSame segments: {same}; largest distance gap {gap:.1e}")
+
+
+def _run_note(row: dict) -> str:
+    """The table's note column: the Spark session start (not included in the time) and the load average."""
+    note = f"session start {row['session_seconds']} s, not included; " if "session_seconds" in row else ""
+    return note + "load average " + ", ".join(f"{value:.1f}" for value in row["load"])
 
 
 def _spawn(*arguments: object) -> dict:
@@ -244,8 +249,7 @@ def main_transactions(rows: int, parts: int, derived: bool) -> None:
         )
         print("|---|---:|---:|---:|---:|---:|---:|---|")
         for name, row in runs.items():
-            note = f"session start {row['session_seconds']} s, not included; " if "session_seconds" in row else ""
-            note += "load average " + ", ".join(f"{value:.1f}" for value in row["load"])
+            note = _run_note(row)
             print(
                 f"| {name} | {row['transactions']:,} | {row['rows']:,} | {row['seconds']} | "
                 f"{row['transactions'] / row['seconds']:,.0f} | {row['driver_peak_mb']:,} | {row['tree_peak_mb']:,} "
