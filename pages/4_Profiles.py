@@ -39,6 +39,7 @@ layout = ui.derived(
     "profiles_layout", (dataset,), lambda: detect_layout(dataset.frame) if dataset is not None else "transactions"
 )
 segment_profiles = st.session_state.get(state.PROFILES)
+named = None  # automatic names, when this run computed them with the profiles
 if segment_profiles is None:
     with st.spinner("Profiling the segments ..."):
         features = tuple(f for f in clean.features if f in clean.table.columns)
@@ -53,9 +54,10 @@ if segment_profiles is None:
         st.stop()
     segment_profiles, named = found
     st.session_state[state.PROFILES] = segment_profiles
-    ui.derived("profiles_names", (segment_profiles, dataset), lambda: named)  # computed with the profiles
 automatic = ui.derived(
-    "profiles_names", (segment_profiles, dataset), lambda: naming.name_segments(segment_profiles, layout)
+    "profiles_names",
+    (segment_profiles, dataset),
+    lambda: named if named is not None else naming.name_segments(segment_profiles, layout),
 )
 if st.session_state.get(state.NAMES) is None:
     st.session_state[state.NAMES] = {s: n.name for s, n in automatic.items()}
