@@ -72,6 +72,18 @@ def cached_understand(sha256: str, kind: str | None, _frame: pd.DataFrame) -> sc
     return replace(schema.understand(_frame, kind=kind), frame=None)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_layout(sha256: str, _frame: pd.DataFrame) -> str | None:
+    """The public layout a file's content follows, once per content (the sample's for every visitor at once)."""
+    return schema.detect_layout(_frame)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_lines(sha256: str, kind: str, name: str, _understood: schema.Understanding) -> list[str]:
+    """What was understood of a file, as sentences, once per content, kind and file name."""
+    return _understood.lines(name)
+
+
 def choices() -> dict:
     return st.session_state.setdefault(state.UPLOAD_CHOICES, {})
 
@@ -149,8 +161,8 @@ def reconcile(new_kind: str) -> None:
     customers, tx = customer_ids(), transaction_ids()
     if customers is None or tx is None:
         return
-    wanted = tx.drop_duplicates()
-    found = int(wanted.isin(set(customers)).sum())
+    wanted = pd.Index(tx.drop_duplicates())
+    found = len(wanted.intersection(pd.Index(customers)))  # hashed: isin on Arrow text builds a scalar per value
     if found == 0:
         tx_name = new.name if new_kind == TRANSACTIONS else other.name
         say(
@@ -449,11 +461,11 @@ def upload_section() -> None:
 
 def report_block(dataset: state.Dataset, understood: schema.Understanding | None, kind: str) -> None:
     st.success(f"Loaded {len(dataset.as_loaded):,} rows from {ui.plain(dataset.name)}", icon=":material/check_circle:")
-    layout = ui.derived(f"upload_layout_{kind}", (dataset.frame,), lambda: schema.detect_layout(dataset.frame))
+    layout = cached_layout(dataset.sha256, dataset.as_loaded)
     if layout in LAYOUT_NAMES:
         st.caption(f"Recognised {LAYOUT_NAMES[layout]}.")
     if understood is not None:
-        lines = ui.derived(f"upload_lines_{kind}", (understood, dataset), lambda: understood.lines(dataset.name))
+        lines = cached_lines(dataset.sha256, understood.kind, dataset.name, understood)
         st.text("\n".join(lines))
     if hasattr(dataset.report, "as_lines"):
         with st.expander("Load report: what was read and converted", expanded=False):
