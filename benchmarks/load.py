@@ -23,13 +23,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.demo_memory import CHROMIUM_ARGS, MemoryWatch, _free_port, _wait_healthy
+from benchmarks.demo_memory import CHROMIUM_ARGS, MemoryWatch, _descendants, _free_port, _wait_healthy
 
 PROJECT = Path(__file__).resolve().parents[1]
 RESULTS = PROJECT / "benchmarks" / "RESULTS.md"
@@ -159,6 +160,47 @@ def server_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, summed over its cores (``/proc/stat``)."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK"), sum(ticks) / os.sysconf("SC_CLK_TCK")
+
+
+class BrowserCPU:
+    """CPU seconds used by this process's descendants other than the server: Playwright's driver and every
+    chromium process (browser, renderers, GPU, network), sampled twice a second so that processes which exit
+    before the end still count. (``os.times()``'s children figures miss them: chromium's processes are not
+    reaped by a process that has exited and been reaped itself.)"""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.seconds: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            time.sleep(0.5)
+
+    def sample(self) -> None:
+        skip = {self.server_pid, *_descendants(self.server_pid)}
+        for pid in _descendants(os.getpid()):
+            if pid not in skip:
+                try:
+                    self.seconds[pid] = max(self.seconds.get(pid, 0.0), server_cpu_seconds(pid))
+                except (FileNotFoundError, ProcessLookupError):
+                    continue
+
+    def stop(self) -> float:
+        self.sample()
+        self._stop.set()
+        self._thread.join()
+        return sum(self.seconds.values())
+
+
 def stop(proc: subprocess.Popen, watch: MemoryWatch, cpu: dict | None = None) -> float:
     """Stop the server; return its peak resident memory in MB (and put its CPU seconds in ``cpu["server"]``)."""
     watch.sample()
@@ -186,16 +228,18 @@ def measure(sessions: int) -> dict:
         finally:
             readings["alone_peak_mb"] = stop(proc, watch)
         proc, url, watch = serve()
-        started, before, cpu = time.perf_counter(), os.times(), {}
+        server_before, machine_before = server_cpu_seconds(proc.pid), machine_busy_seconds()
+        started, browsers, cpu = time.perf_counter(), BrowserCPU(proc.pid), {}
         try:
             readings["crowd"] = asyncio.run(crowd(url, sessions, download_dir=Path(tmp)))
         finally:
             readings["crowd_wall_s"] = time.perf_counter() - started
+            readings["crowd_browser_cpu_s"] = browsers.stop()
+            busy, total = (after - before for after, before in zip(machine_busy_seconds(), machine_before, strict=True))
+            readings["crowd_machine_busy"] = busy / total if total else float("nan")
+            readings["crowd_machine_busy_s"] = busy
             readings["crowd_peak_mb"] = stop(proc, watch, cpu)
-        after = os.times()  # the browsers (Playwright's driver and chromium) have exited and been reaped by now
-        browsers = (after.children_user + after.children_system) - (before.children_user + before.children_system)
-        readings["crowd_server_cpu_s"] = cpu["server"]
-        readings["crowd_browser_cpu_s"] = max(browsers - cpu["server"], 0.0)
+        readings["crowd_server_cpu_s"] = cpu["server"] - server_before
     return readings
 
 
@@ -235,8 +279,10 @@ def table(readings: dict) -> str:
         lines += [
             "",
             f"CPU used during the crowd: the server {readings['crowd_server_cpu_s']:.0f} s, the {n} browsers "
-            f"(chromium on the same {os.cpu_count()} cores, drawing every chart) "
-            f"{readings['crowd_browser_cpu_s']:.0f} s.",
+            f"(Playwright and chromium on the same {os.cpu_count()} cores, drawing every chart) "
+            f"{readings['crowd_browser_cpu_s']:.0f} s; the machine's cores were busy "
+            f"{readings['crowd_machine_busy']:.0%} of the crowd's wall time ({readings['crowd_machine_busy_s']:.0f} "
+            "CPU seconds in all, other work included).",
         ]
     return "\n".join(lines)
 
