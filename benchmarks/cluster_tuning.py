@@ -44,12 +44,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-RUN_LOG = Path("/tmp") / "cluster_tuning_runs.log"  # the app writes each script run's server-side seconds here
+RUN_LOG = Path("/tmp") / "cluster_tuning_runs.log"  # the app writes each script run here: page, seconds, CPU seconds
 
 
 def _last_run() -> float:
-    lines = RUN_LOG.read_text().split() if RUN_LOG.exists() else []
-    return float(lines[-1]) if lines else float("nan")
+    lines = RUN_LOG.read_text().splitlines() if RUN_LOG.exists() else []
+    return float(lines[-1].split("\t")[1]) if lines else float("nan")
 
 
 def _server(port: int, log: Path) -> subprocess.Popen:

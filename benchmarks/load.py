@@ -142,14 +142,18 @@ async def crowd(url: str, sessions: int, *, uploads: list[Path] | None = None, *
 SERVER_LOG = Path(tempfile.gettempdir()) / "cardlens_load_server.log"  # read it when an exception box was seen
 
 
-def serve() -> tuple[subprocess.Popen, str, MemoryWatch]:
+def serve(run_log: Path | None = None) -> tuple[subprocess.Popen, str, MemoryWatch]:
+    """Start a server on a free port; with ``run_log`` the app writes each script run's page and seconds there."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]  # fmt: skip
     with open(SERVER_LOG, "ab") as log:
-        proc = subprocess.Popen(cmd, cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        env = {**os.environ, "CARDLENS_RUN_LOG": str(run_log)} if run_log else None
+        proc = subprocess.Popen(
+            cmd, cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
     _wait_healthy(url, proc)
     return proc, url, MemoryWatch(proc.pid)
 
@@ -217,17 +221,30 @@ def stop(proc: subprocess.Popen, watch: MemoryWatch, cpu: dict | None = None) ->
     return peak
 
 
+def server_seconds(run_log: Path) -> dict[str, float]:
+    """Seconds the server spent running each page's script, summed over the runs in ``run_log`` (then emptied)."""
+    seconds: dict[str, float] = {}
+    for line in run_log.read_text().splitlines() if run_log.exists() else []:
+        page, wall, _ = line.split("\t")
+        seconds[page] = seconds.get(page, 0.0) + float(wall)
+    run_log.write_text("")
+    return seconds
+
+
 def measure(sessions: int) -> dict:
     readings: dict = {"sessions": sessions, "load_before": os.getloadavg()}
     SERVER_LOG.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        proc, url, watch = serve()
+        run_log = Path(tmp) / "runs.log"
+        proc, url, watch = serve(run_log)
         try:
             readings["cold"] = asyncio.run(crowd(url, 1, download_dir=Path(tmp)))[0]
+            readings["cold_server_s"] = server_seconds(run_log)
             readings["warm"] = asyncio.run(crowd(url, 1, download_dir=Path(tmp)))[0]
+            readings["warm_server_s"] = server_seconds(run_log)
         finally:
             readings["alone_peak_mb"] = stop(proc, watch)
-        proc, url, watch = serve()
+        proc, url, watch = serve(run_log)
         server_before, machine_before = server_cpu_seconds(proc.pid), machine_busy_seconds()
         started, browsers, cpu = time.perf_counter(), BrowserCPU(proc.pid), {}
         try:
@@ -240,6 +257,7 @@ def measure(sessions: int) -> dict:
             readings["crowd_machine_busy_s"] = busy
             readings["crowd_peak_mb"] = stop(proc, watch, cpu)
         readings["crowd_server_cpu_s"] = cpu["server"] - server_before
+        readings["crowd_server_s"] = {page: s / sessions for page, s in server_seconds(run_log).items()}
     return readings
 
 
@@ -248,9 +266,10 @@ def table(readings: dict) -> str:
     cold, warm, visits = readings["cold"], readings["warm"], readings["crowd"]
     lines = [
         f"| page | alone, cold (s) | alone, warm (s) | {n} at once: median (s) | {n} at once: slowest (s) "
-        "| slowest / alone cold |",
-        "|---|---:|---:|---:|---:|---:|",
+        f"| slowest / alone cold | server's script runs: alone cold / {n} at once, mean (s) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
+    runs_alone, runs_crowd = readings.get("cold_server_s", {}), readings.get("crowd_server_s", {})
     for label in (LOADED, *SAMPLE_PAGES):
         times = [v.seconds[label] for v in visits if label in v.seconds]
         nan = float("nan")
@@ -259,13 +278,14 @@ def table(readings: dict) -> str:
         shown = "Upload (Use sample data)" if label == LOADED else label
         lines.append(
             f"| {shown} | {alone:.1f} | {warm.seconds.get(label, nan):.1f} | {median:.1f} | {slowest:.1f} "
-            f"| {slowest / alone:.1f}x |"
+            f"| {slowest / alone:.1f}x | {runs_alone.get(label, nan):.1f} / {runs_crowd.get(label, nan):.1f} |"
         )
     total_alone = sum(cold.seconds.values())
     totals = [sum(v.seconds.values()) for v in visits]
     lines.append(
         f"| **whole walk** | {total_alone:.1f} | {sum(warm.seconds.values()):.1f} | {statistics.median(totals):.1f} "
-        f"| {max(totals):.1f} | {max(totals) / total_alone:.1f}x |"
+        f"| {max(totals):.1f} | {max(totals) / total_alone:.1f}x "
+        f"| {sum(runs_alone.values()):.1f} / {sum(runs_crowd.values()):.1f} |"
     )
     exceptions = [text for v in [cold, warm, *visits] for text in v.exceptions]
     lines += [
