@@ -245,8 +245,13 @@ def _score(args: argparse.Namespace) -> int:
     lines += [f"  {name}: {count:,}" for name, count in summary.segments.items()]
     written = "customers/ as Parquet, summary.json"
     if summary.transactions_in is not None:
+        keyed = (
+            f" ({summary.transaction_customers:,} customers keyed by {summary.transaction_key!r})"
+            if summary.transaction_key is not None and summary.transaction_customers is not None
+            else " (no column names the customer: read as one account)"
+        )
         lines.append(
-            f"{summary.transactions_scored:,} of {summary.transactions_in:,} transactions scored for fraud, "
+            f"{summary.transactions_scored:,} of {summary.transactions_in:,} transactions scored for fraud{keyed}, "
             f"{summary.alerts:,} flagged."
         )
         written = "customers/ and transactions/ as Parquet, summary.json"

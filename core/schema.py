@@ -25,6 +25,7 @@ from core.transactions import (
     infer_transaction_columns,
     integer_date_format,
     integer_date_placeholders,
+    key_choice_note,
     looks_like_timestamps,
     parse_timestamps,
 )
@@ -744,6 +745,13 @@ def understand(
         timestamp = tx_columns.timestamp
         amount = tx_columns.amount
         outcome = tx_columns.label or outcome_column({c: g.role for c, g in guesses.items()})
+        if "customer" not in tx_overrides:
+            chosen = key_choice_note(frame, tx_columns)
+            if chosen is not None:
+                notes.append(
+                    f"{chosen} If another column is the customer, pick it in the column-role table, or on the "
+                    "command line with --columns customer=COLUMN."
+                )
         if key is not None and guesses[key] == _MANGLED:
             notes.append(
                 f"the customer key {key!r} holds numbers in scientific notation (like 2.29E+15): a spreadsheet cut "
@@ -820,12 +828,15 @@ def _keyless_transactions(frame: pd.DataFrame, columns: TransactionColumns) -> b
 
 
 def _transaction_shaped(frame: pd.DataFrame, columns: TransactionColumns) -> bool:
-    """Return True for a table with a timestamp, an amount and a customer key that repeats."""
+    """Return True for a table with a timestamp, an amount and a customer key that repeats.
+
+    The repeats are counted over the whole key column: in a sample of a big table most customers appear once.
+    """
     if columns.timestamp is None or (columns.amount is None and columns.debit is None):
         return False
     if columns.customer is None:  # no key: a transaction extract only when nothing identifies a customer either
         return _keyless_transactions(frame, columns)
-    keys = _sample(frame[columns.customer]).dropna()
+    keys = frame[columns.customer].dropna()
     return len(keys) > 0 and keys.nunique() <= 0.9 * len(keys)
 
 

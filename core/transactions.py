@@ -65,12 +65,15 @@ _NOT_A_TIMESTAMP = re.compile(r"(dob|birth|expir|unix)")
 # (so the year of "05-01-2024" is never taken for an offset).
 _UTC_OFFSET = r"\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
 _TIME_THEN_OFFSET = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?" + _UTC_OFFSET
-# The customer key: named like one (best first), never a column whose name says it is something else.
+# The customer key: named like one (best first), never a column whose name says it is something else. A customer's
+# own id outranks a card number: a customer may hold several cards, and masked or truncated card numbers (last four
+# digits) collide between customers, while the product segments customers.
 _KEY_NAMES = (
     re.compile(
         r"^(customer|cust|client|user|member|account|acct|holder|cardholder|card_holder|party|person)_?"
-        r"(id|no|nr|number|num|key|code|ref)$|^(cc_num|pan|card_?(no|nr|number|num|id))$"
+        r"(id|no|nr|number|num|key|code|ref)$"
     ),
+    re.compile(r"^(cc_num|pan|card_?(no|nr|number|num|id))$"),
     re.compile(
         r"^(customer|cust|client|user|member|account|acct|holder|cardholder|party|person|kartennummer|konto|kontonummer|auftragskonto)$"
     ),
@@ -226,8 +229,9 @@ def infer_transaction_columns(frame: pd.DataFrame, *, overrides: dict[str, objec
     """Guess which column holds each transaction role, from names first and contents second.
 
     The customer key is the column named most like one (customer / client / user / account / card / holder /
-    member / party, best with an ``id`` / ``no`` / ``number`` suffix, or a card number) whose values repeat,
-    are neither a handful of codes nor dates or amounts. A date split over year / month / day (and time)
+    member / party, best with an ``id`` / ``no`` / ``number`` suffix, then a card number) whose values repeat,
+    are neither a handful of codes nor dates or amounts (see :func:`customer_key`; :func:`key_choice_note` says
+    when another column could have been the key). A date split over year / month / day (and time)
     columns becomes a tuple of those columns; whole numbers written ``yyyymmdd`` or ``yymmdd`` are dates.
 
     Parameters
@@ -321,10 +325,12 @@ def _sample(series: pd.Series, size: int = 20_000) -> pd.Series:
 def customer_key(frame: pd.DataFrame, *, exclude: set[str] | frozenset[str] = frozenset()) -> str | None:
     """Return the column that keys each transaction to its customer, or None.
 
-    Candidates are scored by name (see :func:`infer_transaction_columns`); a candidate must repeat (fewer
-    distinct values than 90% of rows), hold more than a handful of values unless its name says customer, and
-    be neither fractional numbers, dates nor free text. Without a named candidate, a column of short codes
-    that repeat (at least two rows per value on average, ten or more values) is taken.
+    Candidates are scored by name first (see :func:`infer_transaction_columns`: a customer's own id, then a card
+    number, then a bare customer word); a candidate must repeat (fewer distinct values than 90% of rows; a column
+    named like a customer id or card number only needs one repeated value, since in the first rows of a big file,
+    sorted by time, few customers appear twice), hold more than a handful of values unless its name says customer,
+    and be neither fractional numbers, dates nor free text. Without a named candidate, a column of short codes that
+    repeat (at least two rows per value on average, ten or more values) is taken.
 
     Examples
     --------
@@ -332,29 +338,97 @@ def customer_key(frame: pd.DataFrame, *, exclude: set[str] | frozenset[str] = fr
     >>> customer_key(df)
     'user_id'
     """
-    best: tuple[float, str] | None = None
+    ranked = _ranked_keys(frame, exclude)
+    return ranked[0][1] if ranked else None
+
+
+def key_candidates(frame: pd.DataFrame, *, exclude: set[str] | frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """Return every column named like a customer key that could key the transactions, best first.
+
+    The first is :func:`customer_key`'s choice; when there are two or more, the choice was a judgement between
+    plausible keys and is worth showing to the user with the customers each would give.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"card_number": ["**01", "**02"] * 10, "customer_id": [f"C{i % 15}" for i in range(20)]})
+    >>> key_candidates(df)
+    ('customer_id', 'card_number')
+    """
+    return tuple(column for _, column, score in _ranked_keys(frame, exclude) if score >= 3)
+
+
+def key_choice_note(frame: pd.DataFrame, columns: TransactionColumns, *, rows: str = "") -> str | None:
+    """Say which column was taken as the customer, and how many customers each plausible key gives, or None.
+
+    Only when :func:`key_candidates` finds another column that could key the transactions (a card number beside
+    a customer id, say) and would group them differently: then the choice is a judgement the user should be able
+    to see and correct. A column that pairs one to one with the key (each card number one customer's, each
+    customer one card) gives the same customers, so it is not mentioned.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The transactions the roles were inferred from. Not modified.
+    columns : TransactionColumns
+        The roles taken; the customer among them.
+    rows : str
+        Which rows were counted, for the sentence (e.g. " in the first 20,000 rows"); default all of ``frame``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"card_number": ["**01", "**02"] * 10, "customer_id": [f"C{i % 15}" for i in range(20)]})
+    >>> key_choice_note(df, TransactionColumns(customer="customer_id"))
+    "'customer_id' was taken as the customer: 15 customers; 'card_number' could be the key too and would give 2."
+    """
+    key = columns.customer
+    if key is None or key not in frame.columns:
+        return None
+    taken = {
+        part
+        for role, value in columns.as_dict().items()
+        if role != "customer" and value is not None
+        for part in ((value,) if isinstance(value, str) else value)
+    }
+    others = [c for c in key_candidates(frame, exclude=taken) if c != key and not _one_to_one(frame, key, c)]
+    if not others:
+        return None
+    would = "; ".join(
+        f"{column!r} could be the key too and would give {frame[column].nunique():,}" for column in others
+    )
+    return f"{key!r} was taken as the customer: {frame[key].nunique():,} customers{rows}; {would}."
+
+
+def _one_to_one(frame: pd.DataFrame, left: str, right: str) -> bool:
+    """Return True when each value of ``left`` goes with one value of ``right`` and the other way round."""
+    pairs = frame[[left, right]].dropna().drop_duplicates()
+    return len(pairs) == pairs[left].nunique() == pairs[right].nunique()
+
+
+def _ranked_keys(frame: pd.DataFrame, exclude: set[str] | frozenset[str]) -> list[tuple[float, str, int]]:
+    """(rank, column, name score) of every usable key column, best first (earlier column first on ties)."""
+    found = []
     for position, column in enumerate(frame.columns):
         if column in exclude:
             continue
         name = _normalise_name(column)
-        score = next((4 - rank for rank, regex in enumerate(_KEY_NAMES) if regex.search(name)), 0)
+        score = next((len(_KEY_NAMES) - rank for rank, regex in enumerate(_KEY_NAMES) if regex.search(name)), 0)
         if _NOT_A_KEY.search(name) and score < 4:
             continue
-        fitness = _key_fitness(_sample(frame[column]), named=score >= 3, any_name=score > 0)
+        fitness = _key_fitness(_sample(frame[column]), named=score >= 3, any_name=score > 0, strong=score >= 4)
         if fitness is None or (score == 0 and fitness < 1):
             continue
-        ranked = (score + fitness - position * 1e-6, column)
-        if best is None or ranked[0] > best[0]:
-            best = ranked
-    return best[1] if best else None
+        found.append((score + fitness - position * 1e-6, column, score))
+    return sorted(found, key=lambda item: -item[0])
 
 
-def _key_fitness(values: pd.Series, *, named: bool, any_name: bool = True) -> float | None:
+def _key_fitness(values: pd.Series, *, named: bool, any_name: bool = True, strong: bool = False) -> float | None:
     """0 to 1 for a usable key (1: looks like ids that repeat), None when it cannot be one.
 
     ``named``: the name says customer (``user_id``, ``account``): then a few small numbers are keys too;
     otherwise a handful of values (``Card`` 0-8, a card type) are codes, not customers. Numbers whose name
-    says nothing (``any_name`` False) are measures, never keys.
+    says nothing (``any_name`` False) are measures, never keys. ``strong``: named like a customer id or a card
+    number, so values that barely repeat in the rows read are still a key (0.25), though never values that are
+    all distinct.
     """
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
         return None
@@ -362,7 +436,8 @@ def _key_fitness(values: pd.Series, *, named: bool, any_name: bool = True) -> fl
     if len(present) < 2:
         return None
     distinct = int(present.nunique())
-    if distinct > 0.9 * len(present) and len(present) >= 20:
+    barely = distinct > 0.9 * len(present) and len(present) >= 20
+    if barely and not (strong and distinct < len(present)):
         return None
     if pd.api.types.is_numeric_dtype(present):
         if not any_name:
@@ -372,7 +447,7 @@ def _key_fitness(values: pd.Series, *, named: bool, any_name: bool = True) -> fl
             return None
         if distinct < 10 and not named:
             return None
-        return 1.0 if distinct >= 10 else 0.5
+        return 0.25 if barely else 1.0 if distinct >= 10 else 0.5
     text = present.astype("str").head(500)
     if looks_like_timestamps(text):
         return None
@@ -380,6 +455,8 @@ def _key_fitness(values: pd.Series, *, named: bool, any_name: bool = True) -> fl
         return None
     if distinct < 10 and not named:
         return None
+    if barely:
+        return 0.25
     return 1.0 if distinct >= 10 and len(present) >= 2 * distinct else 0.5
 
 

@@ -16,7 +16,7 @@ from core.__main__ import main
 from core.cards import MASK_KEY
 from core.fraud import score_transactions
 from core.model import model_from_json
-from core.samples import sample_path
+from core.samples import generate_customers, generate_transactions, sample_path
 from core.scale import score
 from core.scale._transactions import canonical_group, plan_transactions, read_transactions
 
@@ -77,6 +77,35 @@ def test_the_pandas_engine_scores_transactions_with_the_apps_function(model, tra
     assert written.loc[~written["flagged"], "reasons"].eq("").all()
     on_disk = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert on_disk["alerts"] == 50 and on_disk["transactions_scored"] == len(written)
+
+
+def test_score_keys_a_month_of_a_big_portfolio_by_customer_id_not_its_colliding_card_numbers(
+    model_path, tmp_path, capsys
+):
+    # One month of a 25,000-customer portfolio as core.samples generates it (the score_scale benchmark's data):
+    # its masked card numbers keep 4 digits and collide, and in the first rows most customers appear once or twice.
+    people = generate_customers(25_000, random_state=3)
+    history = generate_transactions(people, n_customers=25_000, months=1, random_state=3)
+    folder = tmp_path / "tx"
+    folder.mkdir()
+    half = len(history) // 2
+    history.iloc[:half].to_parquet(folder / "part-0.parquet", index=False)
+    history.iloc[half:].to_parquet(folder / "part-1.parquet", index=False)
+    true_customers = history["customer_id"].nunique()
+    assert history["card_number"].nunique() < true_customers
+    status = main(["score", str(model_path), "--customers", str(sample_path("card_portfolio")), "--transactions",
+                   str(folder), "--out", str(tmp_path / "out")])  # fmt: skip
+    printed = capsys.readouterr().out
+    assert status == 0
+    assert pd.read_parquet(tmp_path / "out" / "transactions")["customer_id"].nunique() == true_customers
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert (summary["transaction_key"], summary["transaction_customers"]) == ("customer_id", true_customers)
+    assert f"({true_customers:,} customers keyed by 'customer_id')" in printed
+    note = next(note for note in summary["notes"] if "was taken as the customer" in note)
+    assert (
+        f"in the first {min(half, 20_000):,} rows of part-0.parquet" in note
+        and "'card_number' could be the key too" in note
+    )
 
 
 # ---- Spark ------------------------------------------------------------------------------------------------

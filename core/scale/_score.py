@@ -55,8 +55,14 @@ class ScoreSummary:
         and flagged within the alert budget; None without ``--transactions``.
     transaction_inputs : list of str
         The transaction files read.
+    transaction_key : str or None
+        The transaction column taken as the customer (inferred from the first rows of the first file); None
+        without ``--transactions`` or when no column names the customer (one account).
+    transaction_customers : int or None
+        Distinct customers among the scored transactions, by that key.
     notes : list of str
-        Sentences for the user (short customer histories, a clipped budget).
+        Sentences for the user (short customer histories, a clipped budget, which column was taken as the
+        customer when another could key the transactions too).
     """
 
     engine: str
@@ -70,6 +76,8 @@ class ScoreSummary:
     transactions_scored: int | None = None
     alerts: int | None = None
     transaction_inputs: list[str] = field(default_factory=list)
+    transaction_key: str | None = None
+    transaction_customers: int | None = None
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
@@ -215,7 +223,7 @@ def score(
             seconds=round(time.perf_counter() - started, 3),
             inputs=[str(f) for f in files],
             master=(master or "local[2]") if engine == "spark" else None,
-            **_transaction_fields(counts, tx_files, offer_notes),
+            **_transaction_fields(counts, tx_files, offer_notes, plan),
         )
         (staging / SUMMARY_NAME).write_text(summary.to_json())
         staging.chmod(0o755)  # mkdtemp made it private; the scores are an ordinary folder
@@ -251,15 +259,19 @@ def _check_derived(
     return derived
 
 
-def _transaction_fields(counts: TransactionCounts | None, files: tuple[Path, ...], notes: list[str]) -> dict[str, Any]:
-    if counts is None:
+def _transaction_fields(
+    counts: TransactionCounts | None, files: tuple[Path, ...], notes: list[str], plan: TransactionPlan | None
+) -> dict[str, Any]:
+    if counts is None or plan is None:
         return {"notes": list(notes)}
     return {
         "transactions_in": counts.rows_in,
         "transactions_scored": counts.rows_scored,
         "alerts": counts.alerts,
         "transaction_inputs": [str(f) for f in files],
-        "notes": [*notes, *counts.notes],
+        "transaction_key": plan.columns.customer,
+        "transaction_customers": counts.customers,
+        "notes": [*notes, *((plan.key_note,) if plan.key_note else ()), *counts.notes],
     }
 
 

@@ -347,7 +347,13 @@ def _score(
     )
     out.select(*keep, "score", "rank", "flagged", "reasons", "model_score", "rule_score").write.parquet(str(folder))
     flagged = len(alerts)
-    return TransactionCounts(rows_in=rows_in, rows_scored=int(rows_scored), alerts=flagged, notes=tuple(notes))
+    return TransactionCounts(
+        rows_in=rows_in,
+        rows_scored=int(rows_scored),
+        alerts=flagged,
+        notes=tuple(notes),
+        customers=int(stats["customers"]),
+    )
 
 
 def _feature_type(column: str) -> str:

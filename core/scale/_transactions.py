@@ -28,7 +28,12 @@ import pandas as pd
 from core.cards import mask_card_text
 from core.errors import DataError, excerpt
 from core.scale._inputs import read_columns, readable_as_numbers
-from core.transactions import TransactionColumns, infer_transaction_columns, standardize_transactions
+from core.transactions import (
+    TransactionColumns,
+    infer_transaction_columns,
+    key_choice_note,
+    standardize_transactions,
+)
 
 ROW = "_row"  # input position over all files, in name order: the canonical ``row``
 TEXT_ROLES = ("customer", "category", "merchant", "channel", "transaction_id")  # card numbers masked on read
@@ -40,12 +45,13 @@ ROLE_SAMPLE_ROWS = 20_000
 
 @dataclass(frozen=True)
 class TransactionCounts:
-    """What the transaction part of a run did: rows read, rows scored, alerts raised, notes for the user."""
+    """What the transaction part of a run did: rows read and scored, alerts raised, notes, customers keyed."""
 
     rows_in: int
     rows_scored: int
     alerts: int
     notes: tuple[str, ...]
+    customers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -60,11 +66,15 @@ class TransactionPlan:
         Every input column (duplicate transactions are judged on all of them, as the app does).
     key : bytes
         The card-number masking key of this run (:data:`core.cards.MASK_KEY`), shipped to Spark's workers.
+    key_note : str or None
+        Which column was taken as the customer when another could key the transactions too, with the customers
+        each gives in the rows the roles were inferred from (:func:`core.transactions.key_choice_note`).
     """
 
     columns: TransactionColumns
     source: tuple[str, ...]
     key: bytes
+    key_note: str | None = None
 
     @property
     def optional(self) -> tuple[str, ...]:
@@ -108,7 +118,8 @@ def plan_transactions(files: tuple[Path, ...], fmt: str, key: bytes) -> Transact
         lacking = [c for c in source if c not in header]
         if lacking:
             raise DataError(f"{file.name} lacks the transaction column(s) {excerpt(', '.join(lacking))}.")
-    return TransactionPlan(columns=columns, source=source, key=key)
+    note = key_choice_note(sample, columns, rows=f" in the first {len(sample):,} rows of {first.name}")
+    return TransactionPlan(columns=columns, source=source, key=key, key_note=note)
 
 
 def check_transaction_types(files: tuple[Path, ...], fmt: str, plan: TransactionPlan) -> None:
@@ -203,4 +214,5 @@ def score_canonical_pandas(
         rows_scored=len(out),
         alerts=int(out["flagged"].sum()),
         notes=tuple(scored.attrs.get("notes", ())),
+        customers=int(canonical["customer_id"].nunique()),
     )
