@@ -30,6 +30,8 @@ from core.errors import DataError
 _WORDS_CSV = Path(__file__).with_name("data") / "feature_words.csv"
 _DEFAULT_TEMPLATE = "has a {label} {comparison}"
 _UNKNOWN_TEMPLATE = "is {comparison} on {label}"  # "is 51% below average on avg open to buy"
+_BRACKETED_SUFFIX = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")  # "(k$)", "(1-100)", "[EUR]" after a name
+_CODE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_?[0-9]+")  # an upper-case code ending in a number: PAY_0, BILL_AMT1
 MAX_HIGHLIGHTS = 3
 MIN_HIGHLIGHT_Z = 0.3
 MAX_LEVEL_HIGHLIGHTS = 2
@@ -145,12 +147,21 @@ def feature_words(feature: str) -> FeatureWords:
     'one-off purchases'
     >>> feature_words("Weird Column").label
     'weird column'
+
+    A unit or range in brackets is left out of the words, and a code that is not made of words is kept as
+    written (``pay 0`` would say less than ``PAY_0``):
+
+    >>> feature_words("Spending Score (1-100)").label, feature_words("PAY_0").label
+    ('spending score', 'PAY_0')
     """
     key = normalise_name(feature)
+    bare = _BRACKETED_SUFFIX.sub("", str(feature)).strip() or str(feature)
     for pattern, words in _word_rules():
-        if pattern.fullmatch(key):
+        if pattern.fullmatch(key) or pattern.fullmatch(normalise_name(bare)):
             return words
-    return FeatureWords(key.replace("_", " "), _UNKNOWN_TEMPLATE)
+    if _CODE.fullmatch(bare):
+        return FeatureWords(bare, _UNKNOWN_TEMPLATE)
+    return FeatureWords(normalise_name(bare).replace("_", " "), _UNKNOWN_TEMPLATE)
 
 
 def comparison_words(index_value: float, zscore: float) -> str:
