@@ -14,13 +14,18 @@ The CSV export prefixes such text with an apostrophe, the usual defence for file
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 import re
+import shutil
+import tempfile
+import time
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -405,6 +410,19 @@ def build_workbook(sheets: Sequence[Sheet], *, readme_rows: Sequence[tuple[str, 
     >>> data[:2]
     b'PK'
     """
+    out = io.BytesIO()
+    write_workbook(sheets, out, readme_rows=readme_rows)
+    return out.getvalue()
+
+
+def write_workbook(
+    sheets: Sequence[Sheet], target: BinaryIO, *, readme_rows: Sequence[tuple[str, str, str]] | None = None
+) -> None:
+    """Write the workbook of :func:`build_workbook` into ``target``, a seekable binary file (no copy kept).
+
+    The data rows are streamed into the package a chunk at a time, so a file on disk as ``target`` keeps the
+    memory used to the sheets' frames and one chunk of rows.
+    """
     sheets = list(sheets)
     if readme_rows is not None:
         rows = [("Sheet", s.name, s.description) for s in sheets] + [tuple(r) for r in readme_rows]
@@ -422,20 +440,18 @@ def build_workbook(sheets: Sequence[Sheet], *, readme_rows: Sequence[tuple[str, 
     first = io.BytesIO()
     workbook.save(first)
     big = sum(len(s.frame) * max(s.frame.shape[1], 1) for s in sheets) > 2_000_000
-    out = io.BytesIO()
     with (
         zipfile.ZipFile(first) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1 if big else 6) as target,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1 if big else 6) as package,
     ):
         by_path = {f"xl/worksheets/sheet{i}.xml": s for i, s in enumerate(sheets, 1) if len(s.frame)}
         for info in source.infolist():
             sheet = by_path.get(info.filename)
             if sheet is None:
-                target.writestr(info.filename, source.read(info.filename))
+                package.writestr(info.filename, source.read(info.filename))
                 continue
-            with target.open(info.filename, "w", force_zip64=len(sheet.frame) > 200_000) as stream:
+            with package.open(info.filename, "w", force_zip64=len(sheet.frame) > 200_000) as stream:
                 _stream_sheet(source.read(info.filename), sheet.frame, stream)
-    return out.getvalue()
 
 
 def _formula_safe_text(series: pd.Series) -> pd.Series:
@@ -455,14 +471,44 @@ def customers_csv(frame: pd.DataFrame) -> bytes:
     >>> customers_csv(pd.DataFrame({"id": ["=1+1", "C1"], "x": [-2, 3]})).decode("utf-8-sig").splitlines()
     ['id,x', "'=1+1,-2", 'C1,3']
     """
-    out = frame.copy()
-    for column in out.columns:
-        if _kind(out[column]) == "text":
-            out[column] = _formula_safe_text(out[column])
-    safe_columns = [_formula_safe_text(pd.Series([str(c)])).iloc[0] for c in out.columns]
-    out.columns = safe_columns
-    # CRLF line ends (RFC 4180) also make the csv module quote fields holding a bare carriage return
-    return out.to_csv(index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").encode("utf-8-sig")
+    out = io.BytesIO()
+    write_csv(frame, out)
+    return out.getvalue()
+
+
+# pandas' to_csv formats this many cells at a time (pandas.io.formats.csvs._DEFAULT_CHUNKSIZE_CELLS), and
+# chooses a datetime column's precision (date only, seconds, ...) per such chunk
+_PANDAS_CSV_CELLS = 100_000
+
+
+def _csv_slice_rows(n_columns: int) -> int:
+    """Rows per slice written at once: a multiple of pandas' own chunk, so slices format as one call would.
+
+    >>> _csv_slice_rows(8), _csv_slice_rows(24), _csv_slice_rows(300_000)
+    (50000, 49992, 50000)
+    """
+    pandas_rows = max(_PANDAS_CSV_CELLS // max(n_columns, 1), 1)
+    return max(CHUNK_ROWS // pandas_rows, 1) * pandas_rows
+
+
+def write_csv(frame: pd.DataFrame, target: BinaryIO) -> None:
+    """Write :func:`customers_csv` of a frame into ``target`` a slice of rows at a time (the same bytes).
+
+    Only one slice (about 50,000 rows) is escaped and formatted at once, so a 2,760,000-row offers table never
+    exists as one string.
+    """
+    text_columns = [i for i in range(frame.shape[1]) if _kind(frame.iloc[:, i]) == "text"]
+    header = [_formula_safe_text(pd.Series([str(c)])).iloc[0] for c in frame.columns]
+    rows = _csv_slice_rows(frame.shape[1])
+    target.write(codecs.BOM_UTF8)
+    for start in range(0, max(len(frame), 1), rows):
+        part = frame.iloc[start : start + rows].copy()
+        for position in text_columns:
+            part.isetitem(position, _formula_safe_text(part.iloc[:, position]))
+        part.columns = header
+        # CRLF line ends (RFC 4180) also make the csv module quote fields holding a bare carriage return
+        text = part.to_csv(index=False, header=start == 0, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+        target.write(text.encode("utf-8"))
 
 
 def build_customer_export(
@@ -520,10 +566,24 @@ def build_overflow_export(
         )
         for sheet in overflow
     ]
-    workbook = build_workbook(sheets, readme_rows=[*notes, *(readme_rows or [])])
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        archive.writestr(workbook_name, workbook)
+        with tempfile.TemporaryFile() as workbook:  # on disk: never a second copy in memory
+            write_workbook(sheets, workbook, readme_rows=[*notes, *(readme_rows or [])])
+            size = workbook.seek(0, io.SEEK_END)
+            workbook.seek(0)
+            # stored as it is: an .xlsx is compressed already
+            with archive.open(_entry(workbook_name, zipfile.ZIP_STORED, size), "w") as stream:
+                shutil.copyfileobj(workbook, stream, 1 << 20)
         for sheet in overflow:
-            archive.writestr(names[sheet.name], customers_csv(sheet.frame))
+            with archive.open(_entry(names[sheet.name], zipfile.ZIP_DEFLATED), "w", force_zip64=True) as stream:
+                write_csv(sheet.frame, stream)
     return out.getvalue()
+
+
+def _entry(name: str, compression: int, size: int = 0) -> zipfile.ZipInfo:
+    """Return a zip entry dated now (``ZipFile.open`` would date it 1980), readable and writable by its owner."""
+    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    info.compress_type, info.file_size, info.external_attr = compression, size, 0o600 << 16
+    info._compresslevel = 1  # the archive's level: ZipFile.open applies none to a ZipInfo it is given
+    return info
