@@ -3,6 +3,13 @@
 Building the workbook takes about a second on the sample, so the sidebar never builds it on a rerun: the
 download button gets a callable (deferred download, Streamlit >= 1.50) that builds the bytes only when clicked.
 The callable runs outside the script run, so it captures the session's values first (cheap references).
+
+Memory: the bytes live once. The memo keeps the last export, and Streamlit's media storage is handed that same
+``bytes`` object (not a copy); a new session state drops the old export before the next one is built.
+
+A failing deferred build shows only a short generic line under the button in the browser (Streamlit cannot
+report it to the script), so the callable records what went wrong in the memo and the next run of the page shows
+it under the button with ``st.error``.
 """
 
 from __future__ import annotations
@@ -13,12 +20,14 @@ from typing import Any
 import streamlit as st
 
 from core import pipeline
+from core.errors import DataError
 from core.workbook import Export, WorkbookInputs, assemble_export, exports_as_zip
 from pages import _state as state
 
 FILE_STEM = "cardlens_segments"
 PROVENANCE = "provenance"  # key of the collected values: the session's input records
 MEMO_KEY = state.WORKBOOK_MEMO  # per-session memo of the last workbook built (never shared between sessions)
+FAILURE = "failure"  # memo key: (session values' key, message) of the last build that failed
 
 
 WORKBOOK_KEYS = (
@@ -141,7 +150,7 @@ def workbook_bytes(values: dict[str, Any] | None = None, memo: dict | None = Non
     memo = memo if memo is not None else st.session_state.setdefault(MEMO_KEY, {})
     key = _key(values)
     if key not in memo:
-        memo.clear()
+        memo.clear()  # the previous export goes before the next one is built: one in memory at a time
         inputs = inputs_from(values)
         memo[key] = (values, inputs, assemble_export(inputs, stem=FILE_STEM))
     return memo[key][2]
@@ -153,9 +162,32 @@ def memoised_inputs(values: dict[str, Any], memo: dict) -> WorkbookInputs:
     return memo[_key(values)][1]
 
 
-def _deferred(values: dict[str, Any]) -> Callable[[], bytes]:
-    memo = st.session_state.setdefault(MEMO_KEY, {})
-    return lambda: workbook_bytes(values, memo).data
+def failure_message(error: Exception) -> str:
+    """What the page says when the workbook could not be built."""
+    if isinstance(error, DataError):
+        return f"The workbook could not be built: {error}"
+    if isinstance(error, MemoryError):
+        return "The workbook could not be built: the server ran out of memory while building it."
+    return (
+        f"The workbook could not be built ({type(error).__name__}: {error}). This is a bug in CardLens; the "
+        "pages' results are unaffected."
+    )
+
+
+def deferred_build(values: dict[str, Any], memo: dict) -> Callable[[], bytes]:
+    """The download's callable: build (or reuse) the export; on failure, keep a message for the next page run."""
+
+    def build() -> bytes:
+        try:
+            data = workbook_bytes(values, memo).data
+        except Exception as error:
+            memo.clear()  # nothing half-built stays in memory
+            memo[FAILURE] = (_key(values), failure_message(error))
+            raise
+        memo.pop(FAILURE, None)
+        return data
+
+    return build
 
 
 def _file_name(values: dict[str, Any]) -> tuple[str, str]:
@@ -173,15 +205,19 @@ def download_button(where: Any = st, *, key: str) -> None:
     if len(values[state.CLEAN].table) != len(values[state.SEGMENTATION].labels):
         return
     file_name, mime = _file_name(values)
+    memo = st.session_state.setdefault(MEMO_KEY, {})
     where.download_button(
         "Download workbook (.xlsx)" if file_name.endswith(".xlsx") else "Download workbook + customers (.zip)",
-        data=_deferred(values),
+        data=deferred_build(values, memo),
         file_name=file_name,
         mime=mime,
         on_click="ignore",
         icon=":material/download:",
         key=key,
     )
+    failure = memo.get(FAILURE)
+    if failure is not None and failure[0] == _key(values):
+        where.error(failure[1], icon=":material/error:")
 
 
 def sidebar_download() -> None:

@@ -1,0 +1,52 @@
+"""The sidebar download: one copy of the bytes, and a failed build leaves a message for the page."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import DataError
+from core.workbook import Export
+from pages import _workbook
+
+
+@pytest.fixture
+def values():
+    return dict.fromkeys(_workbook.WORKBOOK_KEYS)
+
+
+def test_the_download_hands_streamlit_the_memo_s_own_bytes_not_a_copy(monkeypatch, values):
+    export = Export(b"PK" + bytes(1000), "cardlens_segments.zip", "application/zip")
+
+    def fake_build(values, memo):
+        memo.clear()
+        memo[_workbook._key(values)] = (values, None, export)
+        return export
+
+    monkeypatch.setattr(_workbook, "workbook_bytes", fake_build)
+    memo: dict = {_workbook.FAILURE: (_workbook._key(values), "an earlier failure")}
+    data = _workbook.deferred_build(values, memo)()
+    assert data is export.data
+    assert _workbook.FAILURE not in memo  # a build that works clears the earlier failure
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (DataError("The Offers sheet has too many rows."), "could not be built: The Offers sheet has too many rows."),
+        (MemoryError(), "ran out of memory"),
+        (KeyError("segment"), "KeyError"),
+    ],
+    ids=["a data error says why", "memory says so", "a bug names its exception"],
+)
+def test_a_failed_build_is_recorded_for_the_page_and_frees_the_memo(monkeypatch, values, error, words):
+    def failing_build(values, memo):
+        memo["half built"] = object()
+        raise error
+
+    monkeypatch.setattr(_workbook, "workbook_bytes", failing_build)
+    memo: dict = {}
+    with pytest.raises(type(error)):
+        _workbook.deferred_build(values, memo)()
+    key, message = memo.pop(_workbook.FAILURE)
+    assert key == _workbook._key(values) and words in message
+    assert memo == {}
