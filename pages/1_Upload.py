@@ -664,7 +664,7 @@ customers = state.get(state.DATASET)
 transactions = state.get(state.TRANSACTIONS)
 if customers is None and transactions is None:
     st.info("No data loaded yet: use the sample data, or upload a customer or transaction table above.")
-    st.stop()
+    ui.stop()
 if customers is not None:
     dataset_section(customers, CUSTOMERS)
 if transactions is not None:

@@ -58,7 +58,7 @@ transactions = st.session_state.get(state.TRANSACTIONS)
 if dataset is None and transactions is None:
     st.info("Load a customer or transaction table first.")
     st.page_link(ui.UPLOAD, label="Go to Upload", icon=":material/arrow_forward:")
-    st.stop()
+    ui.stop()
 
 # ---- where the customers come from ----------------------------------------------------------------------
 canonical = st.session_state.get(state.TX_CANONICAL)
@@ -75,7 +75,7 @@ options = [s for s, ok in (("customers", dataset), ("transactions", canonical)) 
 if dataset is not None and canonical is not None:
     options.append("joined")
 if not options:
-    st.stop()
+    ui.stop()
 stored_source = state.get(state.CUSTOMER_SOURCE)
 default_source = stored_source if stored_source in options else options[0]
 source = st.radio(
@@ -102,7 +102,7 @@ if source in ("customers", "joined"):
 if source in ("transactions", "joined"):
     derived = ui.run_safely(lambda: cached_customer_features(canonical), what="Deriving customer features")
     if derived is None:
-        st.stop()
+        ui.stop()
     if source == "transactions":
         frame, roles = derived, feats.derived_roles(derived)
         st.caption(
@@ -113,7 +113,7 @@ if source in ("transactions", "joined"):
             lambda: feats.join_customers(dataset.frame, find_id_column(roles) or "", derived), what="Joining"
         )
         if joined is None:
-            st.stop()
+            ui.stop()
         frame, report = joined
         extra = {c: r for c, r in feats.derived_roles(derived).items() if c != "customer_id"}
         roles = {**roles, **{(f"tx_{c}" if c in dataset.frame.columns else c): r for c, r in extra.items()}}
@@ -231,7 +231,7 @@ with st.expander("Add a step"):
 
 clean = st.session_state.get(state.CLEAN)
 if clean is None:
-    st.stop()
+    ui.stop()
 
 # ---- what changed -----------------------------------------------------------------------------------------
 st.subheader("What each step changed")

@@ -51,7 +51,7 @@ if segment_profiles is None:
             report_as="Profiling",
         )
     if found is None:
-        st.stop()
+        ui.stop()
     segment_profiles, named = found
     st.session_state[state.PROFILES] = segment_profiles
 automatic = ui.derived(

@@ -463,7 +463,7 @@ segments, customers, feedback, catalogue, simulation = st.tabs(
 with catalogue:
     catalogue_tab(clean)
 if scored is None:
-    st.stop()
+    ui.stop()
 if "recs__prior_strength" in st.session_state:  # the widget sits below the ranking; use its newest value
     remember(prior_strength=float(st.session_state["recs__prior_strength"]))
 ranked = ranking_of(scored, current_feedback())

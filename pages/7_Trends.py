@@ -78,7 +78,7 @@ if tx is None:
     else:
         st.caption("The bundled sample is not in this installation (sample_data/card_transactions.csv).")
     st.page_link(ui.UPLOAD, label="Go to Upload", icon=":material/arrow_forward:")
-    st.stop()
+    ui.stop()
 
 # ---- segments of each customer ---------------------------------------------------------------------------
 clean, segmentation = ui.ensure_segments()
@@ -138,7 +138,7 @@ with st.spinner("Aggregating and forecasting (the model is chosen per segment by
         report_as="The trends",
     )
 if view is None:
-    st.stop()
+    ui.stop()
 for note in view.notes:
     st.caption(ui.plain(note))
 colours = charts.colours_for(names)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import streamlit as st
 
@@ -24,6 +25,7 @@ FRAUD = "pages/6_Fraud.py"
 TRENDS = "pages/7_Trends.py"
 
 T = TypeVar("T")
+_RUN = threading.local()  # this script run's sidebar status slot (each session's script runs in its own thread)
 
 # Markdown's active characters (links, images, emphasis, code, HTML, LaTeX, tables, headings, Streamlit's
 # `:material/...:` icons and `:red[...]` colours): a backslash before each makes it literal. `_` stays: inside
@@ -104,6 +106,20 @@ def plotly_chart(figure: Any, **kwargs: Any) -> Any:
     return st.plotly_chart(safe_figure(figure), **kwargs)
 
 
+def stop() -> NoReturn:
+    """Stop the page here, after drawing the sidebar's status for what the page did (with the workbook).
+
+    Pages stop early at their guards (nothing loaded yet, a step that failed); ``st.stop`` alone would leave the
+    sidebar as the frame drew it before the page ran: without the workbook download, and without what this
+    run changed.
+    """
+    slot = getattr(_RUN, "status_slot", None)
+    if slot is not None:
+        _RUN.status_slot = None
+        sidebar_status(slot)
+    st.stop()
+
+
 def page_header(title: str, purpose: str) -> None:
     """Title and the one sentence that says what the page is for."""
     st.title(title)
@@ -116,7 +132,7 @@ def require(key: str, message: str, page: str, label: str) -> Any:
     if value is None:
         st.info(message)
         st.page_link(page, label=label, icon=":material/arrow_forward:")
-        st.stop()
+        stop()
     return value
 
 
@@ -146,7 +162,7 @@ def ensure_clean() -> Any:
     if dataset is None and transactions is None and tx is None:
         st.info("Load a customer or transaction table first.")
         st.page_link(UPLOAD, label="Go to Upload", icon=":material/arrow_forward:")
-        st.stop()
+        stop()
     if tx is None and transactions is not None:
         columns = st.session_state.get(state.TX_COLUMNS)
         tx = run_safely(
@@ -164,7 +180,7 @@ def ensure_clean() -> Any:
             what="Cleaning with the default recipe",
         )
     if done is None:
-        st.stop()
+        stop()
     recipe, clean = done
     state.put(state.RECIPE, recipe)
     state.put(state.CLEAN, clean)
@@ -185,7 +201,7 @@ def ensure_segments() -> tuple[Any, Any]:
 
         done = run_safely(lambda: _cached.default_segments(clean.matrix), what="Segmentation with the defaults")
     if done is None:
-        st.stop()
+        stop()
     sweep, segmentation = done
     state.put(state.SWEEP, sweep)
     state.put(state.SEGMENTATION, segmentation)
@@ -249,6 +265,7 @@ def sidebar_status(where: Any, *, with_download: bool = True) -> None:
     stops early still shows it) and again after, so the status shows what the page just did (data loaded
     or segments made on this very run); only the second pass offers the workbook download.
     """
+    _RUN.status_slot = None if with_download else where  # a page that stops early redraws it (see stop)
     with where.container():
         st.subheader("Pipeline")
         dataset = st.session_state.get(state.DATASET)

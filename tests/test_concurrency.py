@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SESSIONS = 3
 ROWS = 120
-PAGES = ("Clean", "Cluster", "Profiles")
+# Trends last: without transactions it stops at its guard, and the workbook still comes from the sidebar there.
+PAGES = ("Clean", "Cluster", "Profiles", "Trends")
 BUDGET_S = 240  # about 60-90 s on a quiet 2-core machine; the bound catches a session starved or stuck
 ID = re.compile(r"\b([A-Z])\d{4}\b")
 
