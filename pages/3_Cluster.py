@@ -332,6 +332,12 @@ if categories:  # PCA would draw the categories' 0/1 columns as numbers: a map b
             "Gower K-Medoids compares customers. The tabs below treat the categories' 0/1 columns as numbers."
         )
 # Only the open view is drawn: sending all four figures (8,950 points each) on every rerun cost the browser seconds.
+if len(matrix) > charts.MAX_POINTS:
+    st.caption(
+        f"So that the browser stays responsive, the PCA pictures draw a seeded sample of {charts.MAX_POINTS:,} of the "
+        f"{len(matrix):,} customers and the scatter matrix {charts.MATRIX_POINTS:,}; the projection itself is "
+        "computed on everyone."
+    )
 pca_2d, pca_3d, tsne_tab, pairs = st.tabs(
     ["PCA 2-D", "PCA 3-D", "t-SNE", "Scatter matrix"], key="cluster__view", on_change="rerun"
 )

@@ -79,6 +79,26 @@ def test_a_mixture_on_a_large_table_is_fitted_on_a_sample_and_agrees_with_the_wh
     assert adjusted_rand_score(truth, sampled.labels) >= 0.9
 
 
+def test_k_means_on_a_large_table_restarts_on_a_sample_refines_on_everyone_and_says_so(planted, monkeypatch):
+    values, truth = planted
+    whole = fit(values, "kmeans", {"k": 4})
+    assert not any("seeded sample" in note for note in whole.notes)
+    monkeypatch.setattr(_algorithms, "KMEANS_SAMPLE", 6_000)  # at the threshold: fitted whole, exactly as before
+    at_threshold = fit(values, "kmeans", {"k": 4})
+    assert np.array_equal(at_threshold.labels, whole.labels) and np.array_equal(at_threshold.centres, whole.centres)
+    monkeypatch.setattr(_algorithms, "KMEANS_SAMPLE", 1_500)
+    sampled = fit(values, "kmeans", {"k": 4})
+    again = fit(values, "kmeans", {"k": 4})
+    assert any("seeded sample of 1,500 customers" in note and "all 6,000" in note for note in sampled.notes)
+    assert np.array_equal(sampled.labels, again.labels)
+    assert len(sampled.labels) == len(values) and sampled.confidence.shape == (len(values),)
+    # refined on everyone: each customer is in the segment of its nearest centre
+    nearest = ((values[:, None, :] - sampled.centres[None]) ** 2).sum(axis=2).argmin(axis=1)
+    assert np.array_equal(nearest, sampled.labels)
+    assert adjusted_rand_score(whole.labels, sampled.labels) >= 0.99
+    assert adjusted_rand_score(truth, sampled.labels) >= 0.9
+
+
 def test_profiles_of_a_large_table_test_on_a_sample_and_say_so(planted):
     import pandas as pd
 

@@ -17,6 +17,7 @@ from core.cluster import CRITERIA, HENNIG_BANDS
 from core.naming import display_name
 
 MAX_POINTS = 20_000  # scatter points drawn; larger tables show a seeded sample (the browser stays responsive)
+MATRIX_POINTS = 5_000  # customers in a scatter matrix (each is drawn once per pair of features)
 
 
 def _name(names: Mapping[int, str], segment: int) -> str:
@@ -215,7 +216,7 @@ def projection_chart(
 def scatter_matrix_chart(frame: pd.DataFrame, labels: np.ndarray, names: Mapping[int, str]) -> go.Figure:
     """Draw every pair of the given feature columns (a scatter matrix), one colour per segment."""
     labels = np.asarray(labels)
-    rows = _shown_rows(len(frame), 5_000)
+    rows = _shown_rows(len(frame), MATRIX_POINTS)
     fig = go.Figure()
     for segment in _segments(labels[rows]):
         chosen = rows[labels[rows] == segment]

@@ -24,6 +24,10 @@ SCIPY_METRIC = {"euclidean": "euclidean", "manhattan": "cityblock", "cosine": "c
 # Above GMM_SAMPLE customers the mixture is fitted on a seeded sample of that many, then everyone is assigned
 # (its fit on all 1,000,000 rows took 57 s here); smaller tables are fitted whole, exactly as before.
 GMM_SAMPLE = 100_000
+# Above KMEANS_SAMPLE customers K-Means runs its restarts on a seeded sample of that many, then refines the best
+# start with full Lloyd rounds on everyone (1,000,000 x 23: 6.2 s of CPU for four restarts on everyone, 1.5 s
+# this way, same inertia to 1e-6); smaller tables are fitted whole, exactly as before.
+KMEANS_SAMPLE = 100_000
 
 
 @dataclass(frozen=True)
@@ -148,14 +152,28 @@ def member_means(matrix: np.ndarray, labels: np.ndarray, n_segments: int) -> np.
 
 
 def fit_kmeans(matrix: np.ndarray, params: dict[str, Any], random_state: int) -> RawFit:
-    """K-Means (full Lloyd; measured faster than MiniBatch at 1,000,000 x 17 here)."""
+    """K-Means (full Lloyd; measured faster than MiniBatch at 1,000,000 x 17 here).
+
+    Above :data:`KMEANS_SAMPLE` rows the restarts run on a seeded sample and the best start is refined on every
+    row (a note says so); smaller matrices are fitted whole.
+    """
     from sklearn.cluster import KMeans
 
     check_k(len(matrix), params["k"])
-    model = KMeans(n_clusters=params["k"], init=params["init"], n_init=params["n_init"], random_state=random_state).fit(
-        matrix
-    )
+    k, n_init = params["k"], params["n_init"]
     notes = []
+    if len(matrix) > KMEANS_SAMPLE:
+        rows = seeded_sample(len(matrix), KMEANS_SAMPLE, random_state)
+        start = KMeans(n_clusters=k, init=params["init"], n_init=n_init, random_state=random_state).fit(matrix[rows])
+        model = KMeans(n_clusters=k, init=start.cluster_centers_, n_init=1, random_state=random_state).fit(matrix)
+        restarts = "its restart ran" if n_init == 1 else f"its {n_init} restarts ran"
+        notes.append(
+            f"K-Means: {restarts} on a seeded sample of {len(rows):,} customers, then the best start was refined "
+            f"on all {len(matrix):,} (Lloyd rounds until it settled), so every customer is in the segment of the "
+            "nearest centre."
+        )
+    else:
+        model = KMeans(n_clusters=k, init=params["init"], n_init=n_init, random_state=random_state).fit(matrix)
     if model.n_iter_ >= model.max_iter:
         notes.append(f"K-Means stopped after {model.max_iter} rounds before settling; try more restarts.")
     return RawFit(model.labels_, model.cluster_centers_, model=model, notes=notes)

@@ -74,10 +74,11 @@ def pca(matrix: pd.DataFrame | np.ndarray, n_components: int = 2) -> tuple[pd.Da
         raise DataError("Projections have 2 or 3 dimensions.")
     values, _ = as_matrix(matrix)
     n_components = min(n_components, values.shape[1], len(values))
-    model = PCA(n_components=n_components, random_state=0).fit(values)
-    coords = pd.DataFrame(
-        model.transform(values), index=_index(matrix), columns=[f"PC{i + 1}" for i in range(n_components)]
-    )
+    # one thread: at 1,000,000 x 23 the fit took 0.15 s of CPU on one and 1.4-2.0 s on two busy cores (same result)
+    with one_thread():
+        model = PCA(n_components=n_components, random_state=0).fit(values)
+        projected = model.transform(values)
+    coords = pd.DataFrame(projected, index=_index(matrix), columns=[f"PC{i + 1}" for i in range(n_components)])
     return coords, model.explained_variance_ratio_
 
 
