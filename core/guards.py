@@ -133,8 +133,8 @@ def segment_warnings(
     warnings += tiny_segment_warnings(labels)
     if silhouette is not None and np.isfinite(silhouette) and silhouette < WEAK_SILHOUETTE:
         warnings.append(
-            f"Weak structure (silhouette {silhouette:.2f}, below {WEAK_SILHOUETTE}): treat these segments as a "
-            "convenient partition, not natural groups."
+            f"Weak structure (silhouette {_below(silhouette, WEAK_SILHOUETTE)}, below {WEAK_SILHOUETTE}): treat these "
+            "segments as a convenient partition, not natural groups."
         )
     return warnings
 
@@ -206,3 +206,18 @@ def outcome_by_segment(
             label = (names or {}).get(int(segment), f"segment {segment}")
             lines.append(f"{outcome} = {name}: {rate:.0%} in {label} vs {overall:.0%} overall")
     return rates, lines
+
+
+def _below(value: float, bound: float) -> str:
+    """``value`` with enough decimals to read as less than ``bound`` (0.249 is not shown as 0.25 below 0.25).
+
+    Examples
+    --------
+    >>> _below(0.12, 0.25), _below(0.2496, 0.25)
+    ('0.12', '0.2496')
+    """
+    for decimals in range(2, 7):
+        text = f"{value:.{decimals}f}"
+        if float(text) < bound:
+            return text
+    return f"{value:.6g}"
