@@ -62,9 +62,16 @@ _ID_NAME = re.compile(r"(^|_)(id|key|no|nr|num|number|code|ref)$|^(sl|s|serial|r
 _CUSTOMER_WORDS = frozenset({"user", "customer", "client", "member", "account", "holder", "cardholder", "party"})
 _ROW_NUMBER_NAME = re.compile(r"^(sl|s|serial|row|record|index|idx)_?(no|nr|num)?$|^unnamed")
 _CUSTOMER_NAME = re.compile(r"cust|client|member|account|acct|card|user|holder|party")
+# A flag or an ``is_`` column is an outcome only when it names one (``Attrition_Flag``, ``is_fraud``): Home Credit's
+# FLAG_OWN_CAR, FLAG_MOBIL and the like are facts about the customer, and features.
 _LABEL_NAME = re.compile(
     r"fraud|^label$|^class$|^target$|^y$|churn|attrition|attrited|^exited$|^default|_default$|^outcome$|^response$"
-    r"|^is_|_flag$|^flag"
+)
+# When several columns look like outcomes, the one named as the target of the file comes first: bank-full's `y`,
+# not its `default` (whether a customer has credit in default, a fact about them).
+_OUTCOME_PREFERENCE = (
+    re.compile(r"^(y|target|label|class|outcome|response)$"),
+    re.compile(r"churn|attrition|attrited|exited|fraud"),
 )
 _LEAKAGE_NAME = re.compile(
     r"classifier|naive_bayes|prob(ability)?(_|$)|proba|pred(icted|iction)?(_|$)|propensity|model"
@@ -354,7 +361,7 @@ def guess_roles(frame: pd.DataFrame) -> dict[str, RoleGuess]:
     {'CLIENTNUM': 'id', 'Attrition_Flag': 'label', 'SEX': 'categorical', 'Credit_Limit': 'amount'}
     """
     guesses = {column: _guess(_normalise(column), frame[column]) for column in frame.columns}
-    outcomes = [column for column, guess in guesses.items() if guess.role == LABEL]
+    outcomes = preferred_outcomes([column for column, guess in guesses.items() if guess.role == LABEL])
     if outcomes:
         outcome = _sample(frame[outcomes[0]])
         for column, guess in guesses.items():
@@ -423,9 +430,33 @@ def feature_columns(roles: Mapping[str, str]) -> list[str]:
     return [column for column, role in roles.items() if role in (FEATURE, AMOUNT)]
 
 
+def preferred_outcomes(columns: list[str]) -> list[str]:
+    """Order outcome columns by how plainly their name says "the outcome".
+
+    ``y`` or ``target`` first, then churn or fraud words, then the rest (``default``), each group in table order.
+
+    Examples
+    --------
+    >>> preferred_outcomes(["default", "housing", "y"])
+    ['y', 'default', 'housing']
+    """
+
+    def rank(column: str) -> int:
+        name = _normalise(column)
+        return next(
+            (i for i, pattern in enumerate(_OUTCOME_PREFERENCE) if pattern.search(name)), len(_OUTCOME_PREFERENCE)
+        )
+
+    return sorted(columns, key=rank)
+
+
 def outcome_column(roles: Mapping[str, str]) -> str | None:
-    """Return the first column whose role is a known outcome (label), or None."""
-    return next((column for column, role in roles.items() if role == LABEL), None)
+    """Return the column whose role is a known outcome (label), or None.
+
+    With several, the plainest-named (:func:`preferred_outcomes`).
+    """
+    outcomes = preferred_outcomes([column for column, role in roles.items() if role == LABEL])
+    return outcomes[0] if outcomes else None
 
 
 _PICK = {"timestamp": "date column", "amount": "amount column"}  # the Upload page's words for missing roles

@@ -251,3 +251,44 @@ def test_a_customer_table_whose_key_repeats_a_lot_says_how_to_read_it_as_transac
         for line in u.lines()
     )
     assert not [line for line in understand(frame, kind="customers").lines() if "--kind" in line]
+
+
+def test_bank_marketing_outcome_is_y_not_the_customers_credit_default():
+    """UCI bank-full: `default` (has credit in default, yes/no) comes before the campaign's outcome `y`."""
+    rng = np.random.default_rng(3)
+    n = 600
+    duration = rng.integers(0, 3000, n) // rng.integers(1, 8, n)
+    table = pd.DataFrame(
+        {
+            "age": rng.integers(18, 95, n),
+            "job": rng.choice(["management", "technician", "blue-collar", "retired", "admin."], n),
+            "default": rng.choice(["no", "yes"], n, p=[0.98, 0.02]),
+            "balance": np.round(rng.normal(1300, 3000, n)).astype(int),
+            "housing": rng.choice(["yes", "no"], n),
+            "duration": duration,
+            "campaign": rng.geometric(0.4, n),
+            "y": np.where(rng.random(n) < 1 / (1 + np.exp(-(duration - 600) / 120)), "yes", "no"),
+        }
+    )
+    assert understand(table).outcome == "y"
+
+
+def test_home_credit_flags_are_facts_about_the_applicant_not_outcomes():
+    """Home Credit application_record: FLAG_OWN_CAR (Y/N), FLAG_MOBIL (always 1), FLAG_WORK_PHONE (0/1) ..."""
+    rng = np.random.default_rng(5)
+    n = 500
+    table = pd.DataFrame(
+        {
+            "ID": rng.choice(np.arange(5_008_804, 5_150_000), n, replace=False),
+            "CODE_GENDER": rng.choice(["F", "M"], n),
+            "FLAG_OWN_CAR": rng.choice(["Y", "N"], n),
+            "FLAG_OWN_REALTY": rng.choice(["Y", "N"], n),
+            "AMT_INCOME_TOTAL": rng.lognormal(12, 0.5, n).round(-3),
+            "FLAG_MOBIL": np.ones(n, dtype=int),
+            "FLAG_WORK_PHONE": rng.integers(0, 2, n),
+            "CNT_FAM_MEMBERS": rng.integers(1, 6, n).astype(float),
+        }
+    )
+    u = understand(table)
+    assert u.outcome is None
+    assert not [column for column, role in u.roles.items() if column.startswith("FLAG_") and role == "label"]
