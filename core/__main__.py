@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -109,6 +110,18 @@ def _unmatched(corrections: dict[str, str], exclude: list[str], *frames: Any) ->
             raise InputError(f"--exclude {column}: no such column in the input")
 
 
+def _workbook_path(out: str) -> Path:
+    """Return where ``segment`` writes its workbook for ``--out``.
+
+    A folder (existing, or written with a trailing slash) gets ``cardlens_segments.xlsx`` inside it, and a name
+    without a suffix gets ``.xlsx`` (tests/test_cli.py).
+    """
+    path = Path(out)
+    if path.is_dir() or out.endswith(("/", os.sep)):
+        return path / "cardlens_segments.xlsx"
+    return path if path.suffix else path.with_suffix(".xlsx")
+
+
 def _segment(args: argparse.Namespace) -> int:
     from core.pipeline import run_segment_pipeline
     from core.workbook import assemble_export
@@ -168,8 +181,8 @@ def _segment(args: argparse.Namespace) -> int:
     if keys is not None and keys.note():  # the workbook says what was done to repeated keys
         records = tuple(replace(r, note=keys.note()) if r.input == "customer table" else r for r in records)
     inputs = result.workbook_inputs(sha256=sha, params=options, provenance=records)
-    export = assemble_export(inputs, stem=Path(args.out).stem)
-    out = Path(args.out)
+    out = _workbook_path(args.out)
+    export = assemble_export(inputs, stem=out.stem)
     if export.filename.endswith(".zip") and out.suffix != ".zip":
         out = out.with_suffix(".zip")
     _write(str(out), export.data)
@@ -484,7 +497,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="fit on a seeded sample of N customers (with their transactions); save the model with --model-out and "
         "score everyone with `score`",
     )
-    segment.add_argument("--out", default="cardlens_segments.xlsx", help="workbook path (.zip beyond Excel's rows)")
+    segment.add_argument(
+        "--out", default="cardlens_segments.xlsx", help="workbook path or folder (.zip beyond Excel's rows)"
+    )
     segment.add_argument("--model-out", metavar="MODEL.json", help="also save the model for `assign` and `score`")
     segment.set_defaults(run=_segment)
 

@@ -119,3 +119,28 @@ def test_refused_feedback_lines_are_listed_with_their_reasons(cc_general_path, t
 def test_fraud_notes_reach_the_user_when_the_budget_exceeds_the_data(sparkov_path, tmp_path, capsys):
     assert main(["fraud", str(sparkov_path), "--budget", "100000", "--out", str(tmp_path / "s.csv")]) == 0
     assert "larger than the 15,000 rows" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("suffix", ["", "/"], ids=["an existing folder", "a folder with a trailing slash"])
+def test_segment_out_naming_a_folder_writes_the_workbook_inside_it(tmp_path, capsys, suffix):
+    from layouts import LAYOUTS
+
+    layout = LAYOUTS["kaggle-mall-customers"]()
+    source = tmp_path / layout.filename
+    source.write_bytes(layout.data if isinstance(layout.data, bytes) else layout.data.encode())
+    folder = tmp_path / "results"
+    folder.mkdir()
+    assert main(["segment", str(source), "--out", f"{folder}{suffix}"]) == 0
+    written = folder / "cardlens_segments.xlsx"
+    assert "Customers" in load_workbook(written, read_only=True).sheetnames
+    assert f"Workbook written to {written}" in capsys.readouterr().out
+
+
+def test_segment_out_without_a_suffix_gets_xlsx(tmp_path, capsys):
+    from layouts import LAYOUTS
+
+    layout = LAYOUTS["kaggle-mall-customers"]()
+    source = tmp_path / layout.filename
+    source.write_bytes(layout.data if isinstance(layout.data, bytes) else layout.data.encode())
+    assert main(["segment", str(source), "--out", str(tmp_path / "march")]) == 0
+    assert (tmp_path / "march.xlsx").is_file() and not (tmp_path / "march").exists()
