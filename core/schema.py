@@ -833,7 +833,59 @@ def _placeholder_notes(frame: pd.DataFrame, guesses: Mapping[str, RoleGuess]) ->
                 count, example = found
                 values = "value was a placeholder" if count == 1 else "values were placeholders"
                 notes.append(f"{count:,} {values} for no date in {column!r}, e.g. {example}; treated as missing.")
+        elif guess.role in (FEATURE, AMOUNT):
+            code = numeric_code(frame[column])
+            if code is not None:
+                value, count, low, high = code
+                notes.append(
+                    f"{column!r} holds {value:,g} in {count:,} of the rows read, outside every other value ({low:,g} "
+                    f"to {high:,g}): probably a code for 'not applicable' or 'unknown', yet segments read it as a "
+                    "number. If so, exclude the column in the column-role table, or replace the code before uploading."
+                )
     return notes
+
+
+# Values that bank and public files use as codes in number columns: -1 "never" (bank-full's pdays), runs of nines
+# "unknown", Home Credit's 365243 days "not employed". Only said when the value stands outside all the others.
+_NEGATIVE_CODES = frozenset({-1.0, -9.0, -99.0, -999.0, -9999.0})
+_POSITIVE_CODES = frozenset({99.0, 999.0, 9999.0, 99999.0, 999999.0, 9999999.0, 365243.0})
+MIN_CODE_SHARE = 0.01
+
+
+def numeric_code(values: pd.Series) -> tuple[float, int, float, float] | None:
+    """Return ``(code, rows, low, high)`` when a code-like value stands apart from a number column, else None.
+
+    A code is -1 (or -9, -99 ...) in a column whose other values are never negative, or a run of nines (or
+    365243) beyond every other value by more than their whole range, held by at least 1% of the rows read.
+    ``low`` and ``high`` are the other values' range.
+
+    Examples
+    --------
+    >>> days = pd.Series([-1200, -340, -8000, 365243, -15, 365243] * 10)
+    >>> numeric_code(days)
+    (365243.0, 20, -8000.0, -15.0)
+    >>> numeric_code(pd.Series([-1, 5, 20, 300, -1] * 10))
+    (-1.0, 20, 5.0, 300.0)
+    >>> numeric_code(pd.Series([-1.0, 2.5, -3.0, 4.0] * 10)) is None  # -1 among other negatives: a number
+    True
+    """
+    if not _is_numeric(values) or pd.api.types.is_bool_dtype(values):
+        return None
+    sample = pd.to_numeric(_sample(values), errors="coerce").dropna()
+    if len(sample) < 20:
+        return None
+    counts = sample.value_counts()
+    for value, count in counts[counts >= max(3, MIN_CODE_SHARE * len(sample))].items():
+        value = float(value)
+        if value not in _NEGATIVE_CODES and value not in _POSITIVE_CODES:
+            continue
+        rest = sample[sample != value]
+        if rest.empty:
+            continue
+        low, high = float(rest.min()), float(rest.max())
+        if (value in _NEGATIVE_CODES and low >= 0) or (value in _POSITIVE_CODES and value > high + (high - low)):
+            return value, int(count), low, high
+    return None
 
 
 def _keyless_transactions(frame: pd.DataFrame, columns: TransactionColumns) -> bool:

@@ -292,3 +292,25 @@ def test_home_credit_flags_are_facts_about_the_applicant_not_outcomes():
     u = understand(table)
     assert u.outcome is None
     assert not [column for column, role in u.roles.items() if column.startswith("FLAG_") and role == "label"]
+
+
+def test_a_code_standing_apart_from_a_number_column_is_pointed_out_in_the_report():
+    """Home Credit's DAYS_EMPLOYED (365243 for pensioners) and bank-full's pdays (-1: never contacted)."""
+    rng = np.random.default_rng(11)
+    n = 800
+    pensioner = rng.random(n) < 0.17
+    never = rng.random(n) < 0.8
+    table = pd.DataFrame(
+        {
+            "ID": np.arange(5_008_804, 5_008_804 + n),
+            "AMT_INCOME_TOTAL": rng.lognormal(12, 0.5, n).round(-3),
+            "DAYS_BIRTH": -rng.integers(7_500, 25_000, n),
+            "DAYS_EMPLOYED": np.where(pensioner, 365_243, -rng.integers(20, 15_000, n)),
+            "pdays": np.where(never, -1, rng.integers(1, 871, n)),
+            "balance": np.round(rng.normal(1300, 3000, n)).astype(int),  # negatives are real: no code
+        }
+    )
+    lines = "\n".join(understand(table).lines("application_record.csv"))
+    assert f"'DAYS_EMPLOYED' holds 365,243 in {int(pensioner.sum()):,} of the rows read" in lines
+    assert f"'pdays' holds -1 in {int(never.sum()):,} of the rows read" in lines
+    assert "'balance' holds" not in lines and "'DAYS_BIRTH' holds" not in lines
