@@ -902,10 +902,13 @@ def _keyless_transactions(frame: pd.DataFrame, columns: TransactionColumns) -> b
     ):
         return False
     for column in frame.columns:
+        name = _normalise(column)
+        if _ROW_NUMBER_NAME.search(name) or _is_row_number(frame[column]):
+            continue  # a row number (``index``, 0, 1, 2 ...) numbers the rows: it names no customer
         sample = _sample(frame[column])
         values = sample.dropna()
         complete = len(values) >= 0.9 * len(sample)
-        if complete and len(values) >= 20 and values.nunique() == len(values) and _key_name(_normalise(column)):
+        if complete and len(values) >= 20 and values.nunique() == len(values) and _key_name(name):
             return False
     return True
 

@@ -314,3 +314,25 @@ def test_a_code_standing_apart_from_a_number_column_is_pointed_out_in_the_report
     assert f"'DAYS_EMPLOYED' holds 365,243 in {int(pensioner.sum()):,} of the rows read" in lines
     assert f"'pdays' holds -1 in {int(never.sum()):,} of the rows read" in lines
     assert "'balance' holds" not in lines and "'DAYS_BIRTH' holds" not in lines
+
+
+def test_a_spending_file_with_a_row_index_and_no_customer_is_read_as_keyless_transactions():
+    """Kaggle's "Credit Card Transactions in India": index, City, Date (13-Dec-14), Card Type, Exp Type, Gender,
+    Amount. The row index is not a customer id: before, it keyed 5,000 one-row "customers"."""
+    rng = np.random.default_rng(4)
+    n = 600
+    cities = ["Bengaluru, India", "Greater Mumbai, India", "Delhi, India", "Hyderabad, India", "Surat, India"]
+    dates = pd.Timestamp("2013-10-04") + pd.to_timedelta(rng.integers(0, 600, n), unit="D")
+    table = pd.DataFrame(
+        {
+            "index": range(n),
+            "City": rng.choice(cities, n),
+            "Date": dates.strftime("%d-%b-%y"),
+            "Card Type": rng.choice(["Silver", "Signature", "Platinum", "Gold"], n),
+            "Exp Type": rng.choice(["Bills", "Food", "Fuel", "Entertainment", "Grocery", "Travel"], n),
+            "Gender": rng.choice(["F", "M"], n, p=[0.53, 0.47]),
+            "Amount": rng.integers(1005, 998077, n),
+        }
+    )
+    u = understand(load_table(table.to_csv(index=False).encode(), "india_cc.csv").frame)
+    assert (u.kind, u.key, u.timestamp, u.amount) == ("transactions", None, "Date", "Amount")
