@@ -9,7 +9,8 @@ column          meaning
 ``row``         position of the transaction in the input file (0-based), for input-order outputs
 ``customer_id`` customer or card key, as text
 ``timestamp``   ``datetime64[ns]``
-``amount``      float; negative amounts are refunds
+``amount``      float; spending is positive, money in (refunds, payments) negative. A file where most amounts
+                are negative writes spending as negative: its signs are flipped, and the report says so
 ``is_refund``   bool, ``amount < 0``
 ``category``    text, when the input has one (likewise ``merchant``, ``channel``, ``transaction_id``)
 ``label``       1.0 / 0.0 fraud label (from 1/0, yes/no, true/false, fraud/legit) when present; never used to
@@ -50,7 +51,11 @@ _NAME_PATTERNS: dict[str, tuple[str, ...]] = {
         r"^(money_in|paid_in|credit|credits|deposit|deposits|credit_amount|in|haben|eingang)$",
         r"(deposit|paid_in|money_in|credit_amount)",
     ),
-    "category": (r"^(category|merchant_category|mcc|mcc_description|spend_category)$", r"categ"),
+    "category": (
+        r"^(category|merchant_category|mcc|mcc_description|spend_category|kategorie|catégorie|categorie|categoria|"
+        r"categoría)$",
+        r"(categ|kateg|catég)",
+    ),
     "merchant": (r"^(merchant|merchant_name|payee|counterparty|merchant_id)$", r"merch(?!.*(lat|long|zip))"),
     "channel": (r"^(channel|entry_mode|pos_entry_mode|transaction_type|trans_type)$", r"channel"),
     "label": (r"^(is_?fraud|fraud|fraud_?flag|is_fraudulent|label|class)$", r"fraud"),
@@ -68,23 +73,42 @@ _TIME_THEN_OFFSET = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?" + _UTC_OFFSET
 # The customer key: named like one (best first), never a column whose name says it is something else. A customer's
 # own id outranks a card number: a customer may hold several cards, and masked or truncated card numbers (last four
 # digits) collide between customers, while the product segments customers.
+# Bank exports in other languages name the same keys in their own words, compared after _normalise_name
+# (lower case, spaces / dots / dashes -> "_"), with a trailing "_" from "Nr." dropped: German Kundennummer,
+# Kunden-Nr., Kontonummer and Kartennummer; French numéro client / n° de compte / numéro de carte; Spanish número
+# de cliente / de cuenta / de tarjeta; Dutch klantnummer / rekeningnummer / kaartnummer; Italian codice cliente /
+# numero conto / numero carta.
+_NUMBER_WORDS = r"(n[°ºo]?|nr|num|numero|número|numéro|nummer|no|id|code|codice|código|cod|kennung)"
+_CUSTOMER_WORDS = r"(client|cliente|klant|kunde|kunden|kd)"
+_ACCOUNT_WORDS = r"(compte|cuenta|conto|rekening|konto)"
+_CARD_WORDS = r"(carte|tarjeta|carta|kaart|karte|karten)"
 _KEY_NAMES = (
     re.compile(
         r"^(customer|cust|client|user|member|account|acct|holder|cardholder|card_holder|party|person)_?"
         r"(id|no|nr|number|num|key|code|ref)$"
+        rf"|^{_NUMBER_WORDS}_?((de|del|du|di)_?)?(l_?)?{_CUSTOMER_WORDS}$"
+        rf"|^{_CUSTOMER_WORDS}_?{_NUMBER_WORDS}$"
+        r"|^(kunden|klant|konto|rekening)_?(nummer|nr|id)$"
+        rf"|^{_NUMBER_WORDS}_?((de|del|du|di)_?)?(l_?)?{_ACCOUNT_WORDS}$"
     ),
-    re.compile(r"^(cc_num|pan|card_?(no|nr|number|num|id))$"),
     re.compile(
-        r"^(customer|cust|client|user|member|account|acct|holder|cardholder|party|person|kartennummer|konto|kontonummer|auftragskonto)$"
+        r"^(cc_num|pan|card_?(no|nr|number|num|id))$"
+        rf"|^{_NUMBER_WORDS}_?((de|del|du|di)_?)?(l_?|la_?)?{_CARD_WORDS}$"
+        r"|^(karten|kaart)_?(nummer|nr|id)$"
     ),
-    re.compile(r"customer|cust_|client|user|member|account|acct|holder|party|card|konto"),
+    re.compile(
+        r"^(customer|cust|client|user|member|account|acct|holder|cardholder|party|person|konto|auftragskonto|kunde|"
+        r"cliente|klant|compte|cuenta|conto|rekening)$"
+    ),
+    re.compile(r"customer|cust_|client|user|member|account|acct|holder|party|card|konto|kunden|klant|rekening"),
     re.compile(r"^id$"),
 )
 _NOT_A_KEY = re.compile(
     r"type|categ|brand|network|level|tier|status|kind|class|issuer|chip|currency|country|city|state|zip|merch|trans|"
     r"txn|date|time|amount|amt|name|first|last|street|job|gender|sex|age|partner|counter|recipient|payee|limit|bal|"
     r"datum|wertstellung|valuta|buchung|betrag|iban|bic|swift|glaeubiger|mandat|referenz|reference|empf|zahlungs|"
-    r"beguenstigt|gegen|sort_code|memo|description|number$"
+    r"beguenstigt|gegen|sort_code|memo|description|number$|kateg|tegen|contrepartie|contraparte|controparte|"
+    r"beneficiar|bénéficiaire"
 )
 ONE_ACCOUNT = "(one account)"  # customer_id of every transaction when no column names the customer
 INTEGER_DATE_FORMATS = {"%Y%m%d": "yyyymmdd", "%y%m%d": "yymmdd"}
@@ -410,7 +434,7 @@ def _ranked_keys(frame: pd.DataFrame, exclude: set[str] | frozenset[str]) -> lis
     for position, column in enumerate(frame.columns):
         if column in exclude:
             continue
-        name = _normalise_name(column)
+        name = _normalise_name(column).strip("_")
         score = next((len(_KEY_NAMES) - rank for rank, regex in enumerate(_KEY_NAMES) if regex.search(name)), 0)
         if _NOT_A_KEY.search(name) and score < 4:
             continue
@@ -704,6 +728,54 @@ def _amounts(source: pd.DataFrame, columns: TransactionColumns) -> pd.Series:
     return (money_out.fillna(0) - money_in.fillna(0)).mask(both_missing)
 
 
+SPENDING_NEGATIVE_NOTE = (
+    "Amounts: most are negative, so negative amounts are read as spending and positive ones as money in (refunds, "
+    "payments)."
+)
+DATE_ONLY_NOTE = (
+    "Dates: no time of day (every transaction at 00:00), so the night-time share and the hour-based fraud checks "
+    "are left out."
+)
+_MIDNIGHT_SHARE = 0.99  # at least this share of timestamps exactly at 00:00:00: the file records dates only
+
+
+def money_out_is_negative(amounts: pd.Series) -> bool:
+    """Return True when more than half of the non-zero amounts are negative: the file writes money out as negative.
+
+    Card statements and bank exports (German, Barclays) write a payment as ``-45,00`` and money in as positive;
+    card-network and fraud datasets write purchases as positive and refunds as negative. Most transactions are
+    spending, so the sign most amounts carry is the sign of spending.
+
+    Examples
+    --------
+    >>> money_out_is_negative(pd.Series([-45.0, -8.0, 3250.0])), money_out_is_negative(pd.Series([45.0, -8.0, 0.0]))
+    (True, False)
+    """
+    numbers = pd.to_numeric(amounts, errors="coerce").to_numpy(dtype="float64")
+    numbers = numbers[np.isfinite(numbers) & (numbers != 0)]
+    return len(numbers) > 0 and bool((numbers < 0).mean() > 0.5)
+
+
+def date_only(timestamps: pd.Series) -> bool:
+    """Return True when (nearly) every timestamp is at midnight: the file records the day, not the time of day.
+
+    Then the hour of a transaction means nothing: night-time shares, "within an hour" counts and an alert's
+    "at 00:00" would all be built from the missing time.
+
+    Examples
+    --------
+    >>> date_only(pd.Series(pd.to_datetime(["2024-01-31", "2024-02-01"])))
+    True
+    >>> date_only(pd.Series(pd.to_datetime(["2024-01-31 13:05", "2024-02-01 00:00"])))
+    False
+    """
+    stamps = pd.to_datetime(timestamps.dropna())
+    if stamps.empty:
+        return False
+    midnight = stamps.to_numpy(dtype="datetime64[ns]").astype("int64") % (86_400 * 10**9) == 0
+    return bool(midnight.mean() >= _MIDNIGHT_SHARE)
+
+
 def standardize_transactions(
     frame: pd.DataFrame, columns: TransactionColumns
 ) -> tuple[pd.DataFrame, TransactionReport]:
@@ -720,7 +792,9 @@ def standardize_transactions(
     -------
     tuple of (pandas.DataFrame, TransactionReport)
         The canonical frame (exact duplicate transactions and rows without a usable timestamp or amount
-        dropped, sorted by customer and time, original position kept in ``row``) and what was done.
+        dropped, sorted by customer and time, original position kept in ``row``) and what was done. The
+        report's ``notes`` say when the amounts' signs were flipped (most were negative: see
+        :func:`money_out_is_negative`) and when the dates carry no time of day (:func:`date_only`).
 
     Raises
     ------
@@ -783,9 +857,14 @@ def standardize_transactions(
             f"No transaction has a readable date and amount in columns {columns.timestamp!r} and "
             f"{columns.amount!r}. Check the column roles."
         )
+    notes = []
+    if columns.amount is not None and money_out_is_negative(out["amount"]):
+        out["amount"] = 0.0 - out["amount"]  # 0.0 - x: a zero stays 0.0, not -0.0
+        notes.append(SPENDING_NEGATIVE_NOTE)
     out["is_refund"] = out["amount"] < 0
     out = out.sort_values(["customer_id", "timestamp", "row"], kind="stable").reset_index(drop=True)
-    notes = []
+    if date_only(out["timestamp"]):
+        notes.append(DATE_ONLY_NOTE)
     if columns.customer is None:
         notes.append(
             "No column names the customer or card of each transaction: they were read as one account's. Name it "

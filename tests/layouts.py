@@ -65,6 +65,9 @@ class Expect:
     ``amount`` is a ``(debit, credit)`` tuple when money out and money in are separate columns.
     ``n_customers`` is the true number of distinct customers after dropping rows without a key (``None`` when
     the file has no way to tell customers apart). ``key_damaged`` marks a key that a spreadsheet has ruined.
+    ``money_in`` is the number of transactions that bring money in (refunds, payments, credits), whatever sign
+    the file writes them with (``None``: not recorded); ``date_only`` marks a file whose dates carry no time of
+    day.
     """
 
     kind: str
@@ -80,6 +83,8 @@ class Expect:
     date_min: pd.Timestamp | None = None
     date_max: pd.Timestamp | None = None
     key_damaged: bool = False
+    money_in: int | None = None
+    date_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,8 @@ def _expect(
     n_customers: int | None = None,
     dates: pd.Series | None = None,
     key_damaged: bool = False,
+    money_in: int | None = None,
+    date_only: bool = False,
 ) -> Expect:
     """Build an Expect whose ``never_features`` are the ids, dates, outcome, leaked columns and ``also_never``."""
     stamps = (timestamp,) if isinstance(timestamp, str) else tuple(timestamp or ())
@@ -128,6 +135,8 @@ def _expect(
         date_min=date_min,
         date_max=date_max,
         key_damaged=key_damaged,
+        money_in=money_in,
+        date_only=date_only,
     )
 
 
@@ -150,15 +159,22 @@ def _text_csv(
     return codecs.BOM_UTF8 + data if bom else data
 
 
-def _xlsx(frame: pd.DataFrame, sheet: str = "Sheet1") -> bytes:
+def _xlsx(
+    frame: pd.DataFrame, sheet: str = "Sheet1", *, title: tuple[str, ...] = (), footer: tuple[list, ...] = ()
+) -> bytes:
+    """The frame as an Excel workbook; ``title`` lines above the header and ``footer`` rows below the data."""
     from openpyxl import Workbook
 
     book = Workbook()
     table = book.active
     table.title = sheet
+    for line in title:
+        table.append([line])
     table.append([str(column) for column in frame.columns])
     for row in frame.itertuples(index=False):
         table.append([None if pd.isna(value) else value.item() if hasattr(value, "item") else value for value in row])
+    for row in footer:
+        table.append(row)
     book.properties.creator = "CardLens tests"
     book.properties.created = book.properties.modified = datetime(2024, 1, 1)
     buffer = io.BytesIO()
@@ -517,6 +533,7 @@ def berka_transactions(seed: int = 0, n: int = 2_000) -> Layout:
             categorical=("type", "operation", "k_symbol", "bank"),
             n_customers=n_accounts,
             dates=dates,
+            date_only=True,
         ),
         source="PKDD'99 Discovery Challenge financial data (Berka), trans table: 1,056,320 rows, 4,500 accounts",
     )
@@ -617,6 +634,8 @@ def sparkasse_camt(seed: int = 0, n: int = 800) -> Layout:
             also_never=("Valutadatum",),
             n_customers=len(set(np.array(owners)[owner])),
             dates=booked,
+            money_in=int((amount > 0).sum()),
+            date_only=True,
         ),
         source="Sparkasse online banking 'CSV-CAMT' export (17 columns, Auftragskonto first), several accounts",
     )
@@ -677,8 +696,83 @@ def dkb_giro(seed: int = 0, n: int = 400) -> Layout:
             also_never=("Wertstellung",),
             n_customers=1,
             dates=booked,
+            money_in=int((amount > 0).sum()),
+            date_only=True,
         ),
         source="DKB Girokonto CSV export (2023+ layout): metadata lines, then 12 quoted columns; one account",
+    )
+
+
+_DE_CARD_CATEGORIES = ("Lebensmittel", "Tanken", "Reisen", "Online", "Restaurant", "Bargeld")
+
+
+def german_card_rows(seed: int = 0, n: int = 1_500, n_customers: int = 120) -> pd.DataFrame:
+    """The truth behind :func:`german_card_export`: customer number, booking day, category and signed amount.
+
+    Card payments are money out (negative, log-normal around 33 €); about 5% of rows are credits to the card
+    (positive, around 1,100 €: refunds and payments onto the card account).
+    """
+    rng = np.random.default_rng(seed)
+    customers = np.array([f"{v:08d}" for v in _unique_ints(rng, 1_000_000, 99_999_999, n_customers)])
+    who = rng.integers(0, n_customers, size=n)
+    day = pd.Series(pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 182, size=n), unit="D"))
+    category = rng.choice(_DE_CARD_CATEGORIES, size=n)
+    credit = rng.random(n) < 0.05
+    amount = np.where(credit, rng.lognormal(7.0, 0.5, size=n), -rng.lognormal(3.5, 1.1, size=n)).round(2)
+    return pd.DataFrame(
+        {
+            "customer": customers[who],
+            "day": day,
+            "category": category,
+            "amount": amount,
+            "reference": rng.integers(1_000, 10_000, size=n),
+        }
+    )
+
+
+def german_card_export(seed: int = 0, n: int = 1_500) -> Layout:
+    """German card-transaction export in Excel: title block, Kundennummer, dd.mm.yyyy dates, "-1.234,56 €" amounts.
+
+    Money out is negative (as on every German statement), the dates have no time of day, and a "Summe" totals row
+    closes the sheet.
+    """
+    truth = german_card_rows(seed, n)
+    purpose = np.where(truth["amount"] < 0, "KARTENZAHLUNG", "GUTSCHRIFT")
+    frame = pd.DataFrame(
+        {
+            "Kundennummer": truth["customer"],
+            "Buchungsdatum": truth["day"].dt.strftime("%d.%m.%Y"),
+            "Verwendungszweck": [
+                f"{word} {category.upper()} {ref}"
+                for word, category, ref in zip(purpose, truth["category"], truth["reference"], strict=True)
+            ],
+            "Kategorie": truth["category"],
+            "Betrag": [_german_amount(value, thousands=True) + " €" for value in truth["amount"]],
+        }
+    )
+    total = _german_amount(float(truth["amount"].sum()), thousands=True) + " €"
+    title = (
+        "Sparkasse Musterstadt – Kartenumsätze",
+        f"Zeitraum: {truth['day'].min():%d.%m.%Y} - {truth['day'].max():%d.%m.%Y}",
+        f"Erstellt am {truth['day'].max() + pd.Timedelta(days=1):%d.%m.%Y}",
+    )
+    return Layout(
+        name="german-card-export-xlsx-with-kundennummer-negative-spending-and-date-only",
+        data=_xlsx(frame, "Umsätze", title=title, footer=(["Summe", "", "", "", total],)),
+        filename="Kartenumsaetze.xlsx",
+        expect=_expect(
+            "transactions",
+            key="Kundennummer",
+            timestamp="Buchungsdatum",
+            amount="Betrag",
+            ids=("Kundennummer",),
+            categorical=("Kategorie",),
+            n_customers=int(truth["customer"].nunique()),
+            dates=truth["day"],
+            money_in=int((truth["amount"] > 0).sum()),
+            date_only=True,
+        ),
+        source="a German bank's card-transaction export saved as .xlsx (title block, Kundennummer, Summe row)",
     )
 
 
@@ -825,6 +919,7 @@ def user_keyed_with_card_type(seed: int = 0, n: int = 10_000) -> Layout:
             categorical=("card_type", "merchant_category"),
             n_customers=n_users,
             dates=day,
+            date_only=True,
         ),
         source="generic card-transaction export keyed by user_id (the layout of many Kaggle/tutorial datasets)",
     )
@@ -1039,6 +1134,7 @@ def uk_money_in_out_statement(seed: int = 0, n: int = 900) -> Layout:
             categorical=("Type",),
             n_customers=n_accounts,
             dates=tx["when"],
+            date_only=True,
         ),
         source="UK current-account statement export (Date/Type/Description/Money In/Money Out/Balance) + Account",
     )
@@ -1077,6 +1173,7 @@ def lloyds_statement(seed: int = 0, n: int = 700) -> Layout:
             categorical=("Transaction Type",),
             n_customers=n_accounts,
             dates=tx["when"],
+            date_only=True,
         ),
         source="Lloyds Bank CSV export (8 columns, per-row Sort Code and Account Number), several accounts",
     )
@@ -1119,6 +1216,8 @@ def barclays_statement(seed: int = 0, n: int = 700) -> Layout:
             categorical=("Subcategory",),
             n_customers=n_accounts,
             dates=tx["when"],
+            money_in=int((frame.drop_duplicates()["Amount"].astype(float) > 0).sum()),  # exact repeats drop
+            date_only=True,
         ),
         source="Barclays online-banking CSV export (Number, Date, Account, Amount, Subcategory, Memo)",
     )
@@ -1213,6 +1312,7 @@ LAYOUTS: dict[str, Callable[..., Layout]] = {
     "czech-berka-bank-transactions-with-yymmdd-integer-dates": berka_transactions,
     "german-sparkasse-camt-export-of-several-accounts": sparkasse_camt,
     "german-dkb-giro-export-of-one-account-with-title-lines": dkb_giro,
+    "german-card-export-xlsx-with-kundennummer-negative-spending-and-date-only": german_card_export,
     "sparkov-transactions-whose-card-numbers-excel-turned-into-2.29E+15": sparkov_card_numbers_mangled_by_excel,
     "transactions-keyed-by-user-id-with-four-card-types": user_keyed_with_card_type,
     **{

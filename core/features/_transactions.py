@@ -18,9 +18,14 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.transactions import date_only
 
 _RULES_CSV = Path(__file__).parents[1] / "data" / "customer_feature_rules.csv"
 _DAY_NS = 86_400 * 10**9
+NIGHT_UNKNOWN_NOTE = (
+    "The dates have no time of day (every transaction at 00:00), so night_share is 0 for every customer: "
+    "unknown, not measured, and left out of the segments as a constant."
+)
 
 
 @cache
@@ -81,8 +86,10 @@ def customer_features(tx_canonical: pd.DataFrame, *, as_of: object = None) -> pd
         purchases minus refunds), ``active_months`` (calendar months with any transaction), ``avg_ticket``
         (mean purchase; 0 without purchases), ``refund_count``, ``cat_<slug>`` (share of purchase spend per
         category), ``channel_<slug>`` (the same per channel), ``night_share`` (share of transactions at
-        night, 00:00-05:59 by default) and ``cash_share`` (share of purchase spend in a cash / ATM category
-        or channel). Shares are 0 for customers without purchase spend.
+        night, 00:00-05:59 by default; 0 for everyone when the dates have no time of day, see
+        :func:`core.transactions.date_only`, with a sentence in ``attrs["notes"]``) and ``cash_share`` (share
+        of purchase spend in a cash / ATM category or channel). Shares are 0 for customers without purchase
+        spend.
 
     Raises
     ------
@@ -140,10 +147,14 @@ def customer_features(tx_canonical: pd.DataFrame, *, as_of: object = None) -> pd
             out[prefix + slug] = shares[:, i]
         is_cash = np.array([bool(cash_pattern.search(slug)) for slug in slugs])
         cash |= is_cash[levels]
-    hour = stamps.dt.hour.to_numpy()
-    night = (hour >= int(rules["night_start_hour"])) & (hour < int(rules["night_end_hour"]))
-    count = np.bincount(codes, minlength=n)
-    out["night_share"] = np.bincount(codes, weights=night, minlength=n) / count
+    if date_only(stamps):  # every transaction at 00:00: the file has no time of day to count nights by
+        out["night_share"] = 0.0
+        out.attrs["notes"] = (NIGHT_UNKNOWN_NOTE,)
+    else:
+        hour = stamps.dt.hour.to_numpy()
+        night = (hour >= int(rules["night_start_hour"])) & (hour < int(rules["night_end_hour"]))
+        count = np.bincount(codes, minlength=n)
+        out["night_share"] = np.bincount(codes, weights=night, minlength=n) / count
     cash_spend = np.bincount(codes, weights=np.where(cash, spend, 0.0), minlength=n)
     out["cash_share"] = np.divide(cash_spend, spend_total, out=np.zeros(n), where=spend_total > 0)
     return out

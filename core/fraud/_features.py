@@ -23,6 +23,7 @@ from pandas.api.indexers import BaseIndexer
 
 from core.errors import DataError
 from core.fraud._config import setting
+from core.transactions import date_only
 
 REQUIRED = ("row", "customer_id", "timestamp", "amount")
 FEATURE_COLUMNS = (
@@ -256,13 +257,19 @@ def _window_starts(codes: np.ndarray, nanoseconds: np.ndarray, window_ns: int) -
     return np.searchsorted(key, key - window_ns // unit, side="right")
 
 
-def _velocity(codes: np.ndarray, tx: pd.DataFrame) -> pd.DataFrame:
-    """Count and sum of each customer's transactions in the hour and day up to and including this one."""
+def _velocity(codes: np.ndarray, tx: pd.DataFrame, *, hours: bool = True) -> pd.DataFrame:
+    """Count and sum of each customer's transactions in the hour and day up to and including this one.
+
+    Without ``hours`` (dates without a time of day) the hour's count and sum are NaN: unknown.
+    """
     nanoseconds = tx["timestamp"].to_numpy("datetime64[ns]").astype("int64")
     amount = pd.Series(tx["amount"].to_numpy(float))
     end = np.arange(1, len(tx) + 1, dtype="int64")
     out = {}
     for window_ns, suffix in ((3_600 * 10**9, "1h"), (86_400 * 10**9, "1d")):
+        if suffix == "1h" and not hours:
+            out["count_1h"] = out["sum_1h"] = np.full(len(tx), np.nan)
+            continue
         start = _window_starts(codes, nanoseconds, window_ns)
         rolled = amount.rolling(_TrailingWindow(start=start, end=end), min_periods=1)
         out[f"count_{suffix}"] = rolled.count().to_numpy()
@@ -301,6 +308,9 @@ def transaction_features(tx_canonical: pd.DataFrame, norms: CategoryNorms | None
         - ``count_1h, sum_1h, count_1d, sum_1d``: the customer's transactions in the last hour / day,
           this one included.
         - ``is_night``: the hour is in the night window of ``fraud_settings.csv`` (22:00-05:59).
+
+        When the dates have no time of day (:func:`core.transactions.date_only`: every transaction at 00:00),
+        the hour means nothing: ``is_night`` is False and ``count_1h, sum_1h`` are NaN (unknown) everywhere.
         - ``first_category`` / ``first_merchant``: the customer's first purchase in this category / at this
           merchant, given earlier purchases (False for a customer's very first transaction).
         - ``distance_km``: haversine distance from the customer's usual location (median home coordinates,
@@ -340,9 +350,12 @@ def transaction_features(tx_canonical: pd.DataFrame, norms: CategoryNorms | None
 
     # Time-ordered features: prior history only.
     seconds = tx["timestamp"].groupby(customer, sort=False).diff().dt.total_seconds()
+    no_clock = date_only(tx["timestamp"])
     hour = tx["timestamp"].dt.hour
     start, end = setting("night_start_hour"), setting("night_end_hour")
     night = (hour >= start) | (hour < end) if start > end else (hour >= start) & (hour < end)
+    if no_clock:  # every transaction at 00:00: no hour to call night
+        night = pd.Series(False, index=tx.index)
     position = tx.groupby(customer, sort=False).cumcount()
     firsts = {}
     for column in ("category", "merchant"):
@@ -361,7 +374,7 @@ def transaction_features(tx_canonical: pd.DataFrame, norms: CategoryNorms | None
             "amount_vs_category_ratio": category_ratio,
             "amount_category_rarity": rarity,
             "seconds_since_previous": seconds.to_numpy(),
-            **_velocity(codes, tx),
+            **_velocity(codes, tx, hours=not no_clock),
             "is_night": night.to_numpy(bool),
             "first_category": firsts["category"],
             "first_merchant": firsts["merchant"],

@@ -19,9 +19,19 @@ from sklearn.ensemble import IsolationForest
 
 from core.fraud._config import TRANSACTION_BUDGET, flag_top, resolve_budget, rules, setting
 from core.fraud._features import FEATURE_COLUMNS, transaction_features
-from core.transactions import TransactionColumns, parse_amounts, parse_timestamps, standardize_transactions
+from core.transactions import (
+    TransactionColumns,
+    date_only,
+    parse_amounts,
+    parse_timestamps,
+    standardize_transactions,
+)
 
 _MODEL_NOTE = "an unusual combination of amount, time and history (isolation forest)"
+NO_TIME_OF_DAY_NOTE = (
+    "The dates have no time of day (every transaction at 00:00): the night-time and within-an-hour checks are "
+    "left out; amounts, history, same-day counts and categories are still checked."
+)
 FOREST_ROWS = 100_000  # above this many input rows the forest is fitted on a seeded sample of them
 
 
@@ -37,7 +47,7 @@ def model_matrix(features: pd.DataFrame, with_distance: bool | None = None) -> n
         features["amount_vs_category_z"].abs().clip(upper=5.0),
         customer_z,
         features["is_night"].astype("float64"),
-        features["count_1h"],
+        features["count_1h"].fillna(1.0),  # unknown (dates without a time of day): this transaction alone
         features["first_category"].astype("float64"),
     ]
     if features["distance_km"].notna().any() if with_distance is None else with_distance:
@@ -240,6 +250,8 @@ def score_transactions(
     count, notes = resolve_budget(len(tx), budget, budget_percent)
     short = (features["history_size"] < setting("min_history")).to_numpy()
     notes = history_notes(tx["customer_id"][short].nunique(), tx["customer_id"].nunique()) + notes
+    if date_only(tx["timestamp"]):
+        notes.append(NO_TIME_OF_DAY_NOTE)
 
     matrix = model_matrix(features)
     # The canonical frame is sorted by customer id, which may be a masked card number whose token changes with
