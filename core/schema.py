@@ -82,6 +82,7 @@ _MONEY_NAME = re.compile(
 )
 _NOT_MONEY_NAME = re.compile(
     r"freq|trx|count|_ct|prc|pct|percent|ratio|rate|share|num_|_num|number|tenure|visits|calls|chng|change"
+    r"|^(months?|days?|years?|weeks?)_"  # Home Credit's MONTHS_BALANCE counts months, DAYS_EMPLOYED days
 )
 _TIME_NAME = re.compile(
     r"date|datum|fecha|time|timestamp|_at$|^dob$|birth|^dt$|_dt$|^dt_"
@@ -213,7 +214,7 @@ def _numeric_guess(name: str, values: pd.Series) -> RoleGuess:
         median = float(sample.median())
         if 1e8 <= median <= 1e10 or 1e11 <= median <= 1e13:
             return RoleGuess(DATETIME, MEDIUM, "Unix time stamps (seconds or milliseconds since 1970)")
-    if whole and _key_name(name) and (distinct_share >= 0.8 or _CUSTOMER_NAME.search(name)):
+    if whole and _key_name(name) and (distinct_share >= 0.8 or _CUSTOMER_NAME.search(name) or name in ("id", "key")):
         repeats = "" if distinct_share >= 0.999 else ", some values repeat"
         return RoleGuess(ID, HIGH, f"identifier (named like a key{repeats})")
     if whole and name.replace("_", "") in _CUSTOMER_WORDS:

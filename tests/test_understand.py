@@ -336,3 +336,22 @@ def test_a_spending_file_with_a_row_index_and_no_customer_is_read_as_keyless_tra
     )
     u = understand(load_table(table.to_csv(index=False).encode(), "india_cc.csv").frame)
     assert (u.kind, u.key, u.timestamp, u.amount) == ("transactions", None, "Date", "Amount")
+
+
+def test_a_column_named_id_keys_a_monthly_status_history_even_though_it_repeats():
+    """Home Credit credit_record.csv: ID, MONTHS_BALANCE (0 to -60), STATUS; every ID over many months. Before,
+    ID (repeating) was a segmentation feature and MONTHS_BALANCE an amount: segments "High id" and "Low id"."""
+    rng = np.random.default_rng(8)
+    ids = rng.choice(np.arange(5_001_711, 5_150_487), 150, replace=False)
+    months = rng.integers(1, 40, ids.size)
+    table = pd.DataFrame(
+        {
+            "ID": np.repeat(ids, months),
+            "MONTHS_BALANCE": np.concatenate([-np.arange(m) for m in months]),
+            "STATUS": rng.choice(["0", "1", "2", "C", "X"], int(months.sum()), p=[0.4, 0.05, 0.01, 0.42, 0.12]),
+        }
+    )
+    u = understand(table)
+    assert u.key == "ID" and u.roles["ID"] == "id"
+    assert u.roles["MONTHS_BALANCE"] != "amount"
+    assert any("the key 'ID' repeats a lot" in note for note in u.notes)
