@@ -146,3 +146,33 @@ def test_reasons_name_features_in_the_projects_words_not_raw_column_names(custom
     top = scored.loc[scored["anomaly_rank"] == 1, "reasons"].iloc[0]
     assert top.startswith("cash advance transactions 14x the segment median")
     assert "_" not in "".join(scored.loc[scored["flagged"], "reasons"])
+
+
+def test_protected_attributes_are_left_out_of_customer_anomaly_scores_and_reasons():
+    """Home Credit-like applicants: a rare family status or gender must never make a customer "unusual"."""
+    from core import pipeline
+    from core.schema import understand
+
+    rng = np.random.default_rng(12)
+    n = 600
+    table = pd.DataFrame(
+        {
+            "ID": np.arange(5_008_804, 5_008_804 + n),
+            "CODE_GENDER": np.where(np.arange(n) < 3, "XNA", rng.choice(["F", "M"], n)),
+            "NAME_FAMILY_STATUS": np.where(np.arange(n) < 6, "Widow", rng.choice(["Married", "Single"], n)),
+            "AMT_INCOME_TOTAL": rng.lognormal(12, 0.4, n).round(-3),
+            "CNT_CHILDREN": rng.poisson(0.6, n),
+            "AMT_CREDIT_USED": rng.gamma(2.0, 900.0, n).round(2),
+        }
+    )
+    roles = understand(table).roles
+    _, clean = pipeline.prepare(table, roles)
+    assert any(c.startswith("CODE_GENDER=") for c in clean.matrix.columns)  # they are segmentation features
+    segmentation = pipeline.segment(clean.matrix, "kmeans", {"k": 3})
+    alerts = pipeline.customer_alerts(clean, segmentation, None)
+    reasons = " ".join(alerts["reasons"].dropna().astype(str)).lower()
+    assert "gender" not in reasons and "family" not in reasons and "widow" not in reasons
+    assert any(
+        "CODE_GENDER (gender)" in note and "NAME_FAMILY_STATUS (marital status)" in note
+        for note in alerts.attrs.get("notes", [])
+    )

@@ -222,9 +222,20 @@ def protected_words() -> dict[str, str]:
     return dict(zip(table["word"].str.lower(), table["attribute"], strict=True))
 
 
-def _protected(feature: str) -> str | None:
+def protected_attribute(name: str) -> str | None:
+    """Return the protected attribute a feature or column name refers to (``gender``, ``marital status`` ...).
+
+    One-hot columns count as their feature (``NAME_FAMILY_STATUS=Widow``: its name before ``=``).
+
+    Examples
+    --------
+    >>> protected_attribute("CODE_GENDER=F"), protected_attribute("NAME_FAMILY_STATUS=Widow")
+    ('gender', 'marital status')
+    >>> protected_attribute("Avg_Utilization_Ratio") is None
+    True
+    """
     words = protected_words()
-    for token in feature.split("_"):
+    for token in normalise(str(name).split("=", 1)[0]).split("_"):
         if token in words:
             return words[token]
     return None
@@ -296,7 +307,7 @@ def validate_catalogue(frame: pd.DataFrame) -> pd.DataFrame:
         except DataError as error:
             raise DataError(f"Offer {row.offer_id}: {error}") from error
         for feature in features:
-            attribute = _protected(feature)
+            attribute = protected_attribute(feature)
             if attribute is not None:
                 raise DataError(
                     f"Offer {row.offer_id} uses {feature!r}, a protected attribute ({attribute}). Offers may "
