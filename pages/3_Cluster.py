@@ -222,7 +222,7 @@ if resolved is not None and (
         state.put(state.SEGMENTATION, fitted)
         segmentation = fitted
 if segmentation is None:
-    st.stop()
+    ui.stop()
 if segmentation.algorithm != algorithm or segmentation.params != resolved:
     st.info(f"Showing the last segmentation that worked ({segmentation.label}); fix the settings above to replace it.")
 
@@ -236,7 +236,7 @@ diagnosed = ui.run_heavy(
     doing="Measuring the segments",
 )
 if diagnosed is None:
-    st.stop()
+    ui.stop()
 metrics, silhouettes = diagnosed
 cells = st.columns(5)
 cells[0].metric("Segments", metrics["segments"])
