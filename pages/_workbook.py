@@ -14,6 +14,7 @@ it under the button with ``st.error``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,13 @@ FILE_STEM = "cardlens_segments"
 PROVENANCE = "provenance"  # key of the collected values: the session's input records
 MEMO_KEY = state.WORKBOOK_MEMO  # per-session memo of the last workbook built (never shared between sessions)
 FAILURE = "failure"  # memo key: (session values' key, message) of the last build that failed
+# One build at a time on the server: two builds of a large table at once would double the peak memory, and the
+# browser gives a deferred download up after 180 s (Streamlit's client), so a second click must not start over.
+BUILDING = threading.Lock()
+LONG_BUILD_NOTE = (
+    "At this size the file takes minutes to build. If the download has not started after 3 minutes, click again: "
+    "the file built meanwhile is kept."
+)
 
 
 WORKBOOK_KEYS = (
@@ -179,7 +187,8 @@ def deferred_build(values: dict[str, Any], memo: dict) -> Callable[[], bytes]:
 
     def build() -> bytes:
         try:
-            data = workbook_bytes(values, memo).data
+            with BUILDING:  # a second click waits for the first build and gets its bytes from the memo
+                data = workbook_bytes(values, memo).data
         except Exception as error:
             memo.clear()  # nothing half-built stays in memory
             memo[FAILURE] = (_key(values), failure_message(error))
@@ -215,6 +224,8 @@ def download_button(where: Any = st, *, key: str) -> None:
         icon=":material/download:",
         key=key,
     )
+    if file_name.endswith(".zip"):
+        where.caption(LONG_BUILD_NOTE)
     failure = memo.get(FAILURE)
     if failure is not None and failure[0] == _key(values):
         where.error(failure[1], icon=":material/error:")

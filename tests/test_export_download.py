@@ -50,3 +50,31 @@ def test_a_failed_build_is_recorded_for_the_page_and_frees_the_memo(monkeypatch,
     key, message = memo.pop(_workbook.FAILURE)
     assert key == _workbook._key(values) and words in message
     assert memo == {}
+
+
+def test_a_second_click_during_a_build_waits_for_it_instead_of_building_again(monkeypatch, values):
+    import threading
+
+    started, release, builds = threading.Event(), threading.Event(), []
+    export = Export(b"PK" + bytes(10), "cardlens_segments.zip", "application/zip")
+
+    def slow_build(values, memo):
+        key = _workbook._key(values)
+        if key not in memo:
+            builds.append(key)
+            started.set()
+            release.wait(5)
+            memo[key] = (values, None, export)
+        return memo[key][2]
+
+    monkeypatch.setattr(_workbook, "workbook_bytes", slow_build)
+    memo: dict = {}
+    results: list[bytes] = []
+    first = threading.Thread(target=lambda: results.append(_workbook.deferred_build(values, memo)()))
+    first.start()
+    assert started.wait(5)
+    second = threading.Thread(target=lambda: results.append(_workbook.deferred_build(values, memo)()))
+    second.start()
+    release.set()
+    first.join(5), second.join(5)
+    assert len(builds) == 1 and results == [export.data, export.data]
