@@ -18,17 +18,22 @@ import numpy as np
 import pandas as pd
 
 from core.column_stats import column_profile as column_profile  # re-exported: schema is where pages look
-from core.transactions import INTEGER_DATE_FORMATS as _FORMAT_WORDS
 from core.transactions import (
+    DATE_ONLY_NOTE,
+    SPENDING_NEGATIVE_NOTE,
     TransactionColumns,
+    assemble_timestamps,
+    date_only,
     elapsed_seconds,
     infer_transaction_columns,
     integer_date_format,
     integer_date_placeholders,
     key_choice_note,
     looks_like_timestamps,
+    money_out_is_negative,
     parse_timestamps,
 )
+from core.transactions import INTEGER_DATE_FORMATS as _FORMAT_WORDS
 
 ID = "id"
 FEATURE = "feature"
@@ -784,6 +789,7 @@ def understand(
                     f"{chosen} If another column is the customer, pick it in the column-role table, or on the "
                     "command line with --columns customer=COLUMN."
                 )
+        notes += _sign_and_clock_notes(frame, amount, timestamp)
         if key is not None and guesses[key] == _MANGLED:
             notes.append(
                 f"the customer key {key!r} holds numbers in scientific notation (like 2.29E+15): a spreadsheet cut "
@@ -822,6 +828,29 @@ def understand(
         notes=tuple(notes),
         frame=frame,
     )
+
+
+def _sign_and_clock_notes(frame: pd.DataFrame, amount: str | None, timestamp: str | tuple | None) -> list[str]:
+    """Say two readings standardising the transactions will make, before it runs (judged on the rows read).
+
+    Spending written as negative amounts (the signs are flipped), and dates without a time of day (no
+    night-time share, no hour-based fraud checks).
+    """
+    notes = []
+    if amount is not None and money_out_is_negative(_sample(frame[amount])):
+        notes.append(SPENDING_NEGATIVE_NOTE)
+    try:
+        if isinstance(timestamp, tuple):
+            stamps = assemble_timestamps(frame.head(_SAMPLE_ROWS), timestamp)
+        elif timestamp is not None:
+            stamps = parse_timestamps(_sample(frame[timestamp]))[0]
+        else:
+            stamps = None
+    except (ValueError, TypeError):  # unreadable dates are reported where they are read
+        stamps = None
+    if stamps is not None and date_only(stamps):
+        notes.append(DATE_ONLY_NOTE)
+    return notes
 
 
 def _placeholder_notes(frame: pd.DataFrame, guesses: Mapping[str, RoleGuess]) -> list[str]:

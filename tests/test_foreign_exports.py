@@ -252,3 +252,16 @@ def test_files_with_a_time_of_day_keep_their_hour_features(name):
     canonical, report = _standardized(name)
     assert DATE_ONLY_NOTE not in report.notes
     assert transaction_features(canonical)["count_1h"].notna().all()
+
+
+def test_the_load_report_says_before_cleaning_how_signs_and_clock_times_will_be_read():
+    """What the Upload page and the command line print ("What CardLens understood") names both readings."""
+    lines = "\n".join(understand(_frame(GERMAN)).lines("export.xlsx"))
+    assert "most are negative, so negative amounts are read as spending" in lines
+    assert "no time of day (every transaction at 00:00)" in lines
+
+
+@pytest.mark.parametrize("name", CLOCK)
+def test_files_with_clock_times_get_no_date_only_note(name):
+    lines = "\n".join(understand(_frame(name)).lines(name))
+    assert "no time of day" not in lines
