@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
+# pytest on two processes (pytest-xdist; tests/conftest.py groups the ones sharing a server, a JVM or a module
+# fixture): CI has 2 cores. `make test PYTEST_XDIST=` runs in one process.
+PYTEST_XDIST ?= -n 2 --dist loadgroup
 
 .PHONY: run test test-fast lint setup samples bench clean
 
@@ -21,11 +24,11 @@ lint: setup
 	$(PY) -m ruff format --check .
 
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_XDIST)
 
 # The quick loop while working: core's doctests and every test not marked slow or browser (CI runs `make test`).
 test-fast: setup
-	$(PY) -m pytest -m "not slow and not browser"
+	$(PY) -m pytest $(PYTEST_XDIST) -m "not slow and not browser"
 
 samples: setup
 	$(PY) -m core.samples sample_data

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -61,6 +63,45 @@ def pytest_collection_modifyitems(config, items):
         slow_test = getattr(item, "originalname", item.name) in SLOW_TESTS
         if slow_test or SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())) or item.path.name in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+
+
+# ---- two processes (`make test` runs `pytest -n 2 --dist loadgroup`, pytest-xdist) -----------------------------
+# Single tests are handed out one at a time, except those sharing something costly, which go to one process as one
+# unit, built once as in a serial run: every browser test (one Streamlit server, one chromium), every test of the
+# Spark modules (one JVM, and their module fixtures) and every test of a module with a module-scoped fixture.
+# xdist's own `xdist_group` marks are lost on pytest 9.2 (pytest-xdist issue #1386: the group rides on the node
+# id, which pytest 9.2 no longer lets a plugin change), so the scheduler reads the groups from the test files.
+_TEST_ARGS = re.compile(r"^def (test\w*)\(([^)]*)\)", re.MULTILINE)
+
+
+@functools.cache
+def _file_group(path: str) -> str | None:
+    """``browser``, ``spark``, the module's own path (a module-scoped fixture) or None (tests go one by one)."""
+    file = PROJECT / path
+    text = file.read_text(encoding="utf-8") if path.startswith("tests/") and file.is_file() else ""
+    if "streamlit_server" in text:
+        return "browser"
+    if any("spark" in re.findall(r"\w+", args) for _, args in _TEST_ARGS.findall(text)):
+        return "spark"
+    if re.search(r"scope=[\"'](module|package|class)[\"']", text):
+        return path
+    return None
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent without it
+def pytest_xdist_make_scheduler(config, log):
+    """With ``--dist loadgroup``, also keep each shared-cost group of tests (see above) on one process."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class SharedCostScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.rfind("@") > nodeid.rfind("]"):  # an xdist_group mark, once xdist passes them again
+                return super()._split_scope(nodeid)
+            return _file_group(nodeid.split("::", 1)[0]) or nodeid
+
+    return SharedCostScheduling(config, log)
 
 
 def _shared(path: Path) -> Path:
