@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +82,25 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def sample_every(seconds: float, sample: Callable[[], None]) -> Callable[[], None]:
+    """Call ``sample`` every ``seconds`` in a background thread; return the function that stops it."""
+    stopping = threading.Event()
+
+    def run() -> None:
+        while not stopping.is_set():
+            sample()
+            time.sleep(seconds)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        stopping.set()
+        thread.join()
+
+    return stop
+
+
 @dataclass
 class MemoryWatch:
     """Samples the summed resident memory of a process tree in a background thread."""
@@ -88,16 +108,9 @@ class MemoryWatch:
     pid: int
     peak_tree_kib: int = 0
     child_hwm_kib: dict[int, int] = field(default_factory=dict)
-    _stop: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sample()
-            time.sleep(0.1)
+        self._stop_sampling = sample_every(0.1, self.sample)
 
     def sample(self) -> None:
         children = _descendants(self.pid)
@@ -113,8 +126,7 @@ class MemoryWatch:
         return _status_kib(self.pid, "VmHWM") / 1024
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
+        self._stop_sampling()
 
 
 def _free_port() -> int:

@@ -23,14 +23,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.demo_memory import CHROMIUM_ARGS, MemoryWatch, _descendants, _free_port, _wait_healthy
+from benchmarks.demo_memory import CHROMIUM_ARGS, MemoryWatch, _descendants, _free_port, _wait_healthy, sample_every
 
 PROJECT = Path(__file__).resolve().parents[1]
 RESULTS = PROJECT / "benchmarks" / "RESULTS.md"
@@ -180,14 +179,7 @@ class BrowserCPU:
     def __init__(self, server_pid: int) -> None:
         self.server_pid = server_pid
         self.seconds: dict[int, float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sample()
-            time.sleep(0.5)
+        self._stop_sampling = sample_every(0.5, self.sample)
 
     def sample(self) -> None:
         skip = {self.server_pid, *_descendants(self.server_pid)}
@@ -199,9 +191,8 @@ class BrowserCPU:
                     continue
 
     def stop(self) -> float:
+        self._stop_sampling()
         self.sample()
-        self._stop.set()
-        self._thread.join()
         return sum(self.seconds.values())
 
 
