@@ -302,39 +302,21 @@ def customer_alerts(
 ) -> pd.DataFrame:
     """Score customer anomalies; add ``segment_name`` and an ``alert`` key (``customer:<id>``) for reviews.
 
-    Protected attributes (gender, age, marital status ...: ``core/data/protected_attributes.csv``) are left out of
-    the scores and their reasons, and a note says so: an unusual gender or family status is no ground to suspect
-    a customer.
+    Protected attributes are left out of the scores, with a note (:func:`core.fraud.score_customers`).
     """
     from core.fraud import score_customers
-    from core.recommend import protected_attribute
 
     options = {"budget": budget} if budget is not None else {}
-    columns = list(clean.matrix.columns)
-    protected = {column: protected_attribute(column) for column in columns}
-    keep = [i for i, column in enumerate(columns) if protected[column] is None]
-    if not keep:  # nothing else to judge customers by: keep the table as it is rather than score nothing
-        keep = list(range(len(columns)))
-    centres = segmentation.centres
-    if centres is not None and len(keep) < len(columns):
-        centres = np.asarray(centres)[:, keep]
     scored = score_customers(
         clean.table,
-        clean.matrix.iloc[:, keep] if len(keep) < len(columns) else clean.matrix,
+        clean.matrix,
         segmentation.labels,
-        centres,
+        segmentation.centres,
         budget_percent=budget_percent,
         id_column=clean.id_column,
         random_state=random_state,
         **options,
     )
-    left_out = {columns[i].split("=", 1)[0]: protected[columns[i]] for i in range(len(columns)) if i not in keep}
-    if left_out:
-        listed = ", ".join(f"{feature} ({attribute})" for feature, attribute in left_out.items())
-        scored.attrs["notes"] = [
-            *scored.attrs.get("notes", []),
-            f"Left out of the anomaly scores as protected attributes: {listed}.",
-        ]
     shown = segment_names(segmentation.labels, names)
     # A blank or repeated id cannot tell its customers apart: their alerts are keyed by table row instead.
     ids = scored["customer_id"].astype("string")

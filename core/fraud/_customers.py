@@ -226,6 +226,28 @@ def _reasons(
     return pd.Series(reasons, index=table.index, dtype="string")
 
 
+def _without_protected(
+    values: np.ndarray, names: list[str], centres: np.ndarray | None
+) -> tuple[np.ndarray, list[str], np.ndarray | None, str]:
+    """Drop the matrix columns of protected attributes (gender, age, marital status ...: the list offers obey).
+
+    An unusual gender or family status is no ground to suspect a customer. Returns the kept values, names and
+    centres, and the features left out as ``"CODE_GENDER (gender), ..."`` (empty when none). When every column
+    is protected the matrix is kept as it is rather than scoring nothing.
+    """
+    from core.recommend import protected_attribute
+
+    protected = [protected_attribute(name) for name in names]
+    keep = [i for i, attribute in enumerate(protected) if attribute is None]
+    if not keep or len(keep) == len(names):
+        return values, names, centres, ""
+    dropped = {names[i].split("=", 1)[0]: protected[i] for i in range(len(names)) if protected[i] is not None}
+    if centres is not None:
+        centres = np.asarray(centres)[:, keep]
+    listed = ", ".join(f"{feature} ({attribute})" for feature, attribute in dropped.items())
+    return values[:, keep], [names[i] for i in keep], centres, listed
+
+
 def score_customers(
     table: pd.DataFrame,
     matrix: pd.DataFrame | np.ndarray,
@@ -260,6 +282,9 @@ def score_customers(
     random_state : int, default 0
         Seed of the Isolation Forest and of the LOF sample.
 
+    Protected attributes among the matrix's columns (``core/data/protected_attributes.csv``) are left out of the
+    scores and reasons, with a note.
+
     Returns
     -------
     pandas.DataFrame
@@ -288,6 +313,7 @@ def score_customers(
     names = (
         list(matrix.columns) if isinstance(matrix, pd.DataFrame) else [f"feature_{i}" for i in range(values.shape[1])]
     )
+    values, names, centres, left_out = _without_protected(values, names, centres)
     count, notes = resolve_budget(len(table), budget, budget_percent)
 
     canonical = _order_by_values(values)
@@ -351,5 +377,7 @@ def score_customers(
     )
     for method, value in raw.items():
         out[f"score_{method}"] = value
+    if left_out:
+        notes.append(f"Left out of the anomaly scores as protected attributes: {left_out}.")
     out.attrs["notes"] = tuple(notes)
     return out
