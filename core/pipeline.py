@@ -31,6 +31,7 @@ import pandas as pd
 from core.cluster import ALGORITHMS
 from core.errors import DataError
 from core.naming import display_name
+from core.transactions import unsegmentable_message
 from core.workbook import WorkbookInputs
 
 K_ALGORITHMS = tuple(key for key, spec in ALGORITHMS.items() if spec.uses_k)
@@ -103,6 +104,8 @@ def customer_table(
         raise DataError(f"Segmenting by {source!r} needs a transaction file (--transactions FILE).")
     if source == "customers":
         return customers, dict(roles or infer_roles(customers)), None
+    if _one_account(tx_canonical):  # no customer column: segments would be of one account, or of single rows
+        raise DataError(unsegmentable_message(tx_canonical))
     derived = features.customer_features(tx_canonical)
     if source == "transactions":
         note = (
@@ -742,10 +745,7 @@ def run_segment_pipeline(
     tx_canonical = canonical_transactions(transactions, tx_columns) if transactions is not None else None
     source = source or default_source(customers)
     if tx_canonical is not None and source != "customers" and _one_account(tx_canonical):
-        raise DataError(
-            "No column names the customer or card of each transaction, so customers cannot be segmented. Name it "
-            "with --columns customer=COLUMN (or in the column-role table on the Upload page)."
-        )
+        raise DataError(unsegmentable_message(tx_canonical))
     frame, roles, _ = customer_table(customers, tx_canonical, source, roles)
     layout = detect_layout(customers) if customers is not None else "transactions"
     recipe, clean = prepare(frame, roles, recipe, random_state=random_state)

@@ -24,7 +24,9 @@ from core.transactions import (
     TransactionColumns,
     assemble_timestamps,
     date_only,
+    elapsed_hours,
     elapsed_seconds,
+    hour_counter,
     infer_transaction_columns,
     integer_date_format,
     integer_date_placeholders,
@@ -32,6 +34,7 @@ from core.transactions import (
     looks_like_timestamps,
     money_out_is_negative,
     parse_timestamps,
+    unkeyed_reason,
 )
 from core.transactions import INTEGER_DATE_FORMATS as _FORMAT_WORDS
 
@@ -82,6 +85,7 @@ _LEAKAGE_NAME = re.compile(
     r"classifier|naive_bayes|prob(ability)?(_|$)|proba|pred(icted|iction)?(_|$)|propensity|model"
 )
 _OUTCOME_WORD = re.compile(r"churn|attrition|fraud|default|target|label|outcome")
+_RULE_FLAG_NAME = re.compile(r"flagged|alerted")  # PaySim's isFlaggedFraud: what the operator's rule said
 _MONEY_NAME = re.compile(
     r"amt|amount|balance|purchase|payment|limit|spend|price|cash|advance|income|salary|revenue|fee|cost|value|bal$"
 )
@@ -205,6 +209,8 @@ def _numeric_guess(name: str, values: pd.Series) -> RoleGuess:
     whole = _whole(sample)
     if _is_row_number(values):
         return RoleGuess(ID, HIGH, "row number (1, 2, 3 ...): identifies rows, says nothing about behaviour")
+    if elapsed_hours(values):
+        return RoleGuess(DATETIME, MEDIUM, "hours since the start (an hour counter that only grows): not a behaviour")
     if whole and _TIME_NAME.search(name) and (date_format := integer_date_format(sample)) is not None:
         return RoleGuess(DATETIME, HIGH, f"dates written as whole numbers ({_FORMAT_WORDS[date_format]})")
     if whole and _DATE_PART_NAME.match(name) and _date_part_fits(name, sample):
@@ -303,6 +309,10 @@ def _looks_like_dates(sample: pd.Series) -> bool:
 def _guess(name: str, values: pd.Series) -> RoleGuess:
     if name.startswith("unnamed"):
         return RoleGuess(ID, HIGH, "unnamed column, usually the row number a program wrote")
+    if _RULE_FLAG_NAME.search(name) and _OUTCOME_WORD.search(name):
+        return RoleGuess(
+            LEAKAGE, HIGH, "flags raised by an existing rule or model (named like a flagged outcome): never a feature"
+        )
     if _LABEL_NAME.search(name) and (_is_binary(values) or (_two_valued(_sample(values)) and not _is_numeric(values))):
         return RoleGuess(LABEL, HIGH, "two values, named like an outcome: reported per segment, never a feature")
     if _LEAKAGE_NAME.search(name) or (_OUTCOME_WORD.search(name) and re.search(r"score|risk", name)):
@@ -488,6 +498,7 @@ class Understanding:
     transaction_columns: TransactionColumns | None = None
     notes: tuple[str, ...] = ()
     frame: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    no_customer: str | None = None  # why no column keys the transactions to customers (:func:`unkeyed_reason`)
 
     @property
     def roles(self) -> dict[str, str]:
@@ -588,7 +599,15 @@ class Understanding:
             shown = " + ".join(map(repr, self.timestamp)) if isinstance(self.timestamp, tuple) else repr(self.timestamp)
             span = self.date_range
             dates = f", from {_day(span[0])} to {_day(span[1])}" if span else ", but no value could be read"
-            if span and isinstance(self.timestamp, str) and elapsed_seconds(self.frame[self.timestamp]):
+            if span and isinstance(self.timestamp, str) and hour_counter(self.frame[self.timestamp]):
+                hours = pd.to_numeric(self.frame[self.timestamp], errors="coerce")
+                days = (span[1] - span[0]) / pd.Timedelta(days=1)
+                dates = (
+                    f", read as hours since the start of the log (hour {hours.min():,.0f} to {hours.max():,.0f}: "
+                    f"{days:,.1f} days); the calendar start is arbitrary, so the dates shown (from {_day(span[0])}) "
+                    "and their weekdays are not real ones"
+                )
+            elif span and isinstance(self.timestamp, str) and elapsed_seconds(self.frame[self.timestamp]):
                 days = (span[1] - span[0]) / pd.Timedelta(days=1)
                 dates = f", seconds since the first transaction ({days:,.1f} days in all; no calendar dates)"
             lines.append(f"- Dates: {shown}{dates}.")
@@ -617,9 +636,18 @@ class Understanding:
                 if column not in shown and column != self.outcome:
                     lines.append(f"- Also used: {column!r}, {use}.")
             unused = [column for column in self.guesses if column not in uses]
+            for column in unused:
+                if self.guesses[column].role == LEAKAGE and column != self.outcome:
+                    lines.append(f"- Not a feature: {column!r}, {ROLE_WORDS[LEAKAGE]}: {self.guesses[column].reason}.")
             if unused:
                 lines.append(f"- Not used for customer features: {_listed(unused, limit=len(unused))}.")
-            if columns.customer is None:
+            if columns.customer is None and self.no_customer:
+                lines.append(
+                    f"- No usable customer column: {self.no_customer}. The transactions are read without customers, so "
+                    "no customers are segmented. If a column does name the customer, pick it in the column-role "
+                    "table, or with --columns customer=COLUMN."
+                )
+            elif columns.customer is None:
                 lines.append(
                     "- No column names the customer or card of each transaction: they are read as one account's. "
                     "Name it in the column-role table, or with --columns customer=COLUMN."
@@ -827,6 +855,7 @@ def understand(
         transaction_columns=tx_columns if is_transactions else None,
         notes=tuple(notes),
         frame=frame,
+        no_customer=unkeyed_reason(frame, tx_columns) if is_transactions and key is None else None,
     )
 
 

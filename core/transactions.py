@@ -29,6 +29,13 @@ import pandas as pd
 
 from core.errors import DataError
 
+# An hour counter (PaySim's ``step``: hour 1 to 743 of a simulation): hours since the start of the log, no calendar.
+_HOUR_COUNTER = (
+    r"^(step|steps|time_?step|hours?|hrs?|elapsed_?hours?|hours?_since_(the_)?start|hour_(index|count|counter|no|nr))$"
+)
+_HOUR_OF_DAY_NAME = re.compile(r"^(hour|hr)$")  # also a date part (0 to 23) when year, month and day are columns
+# Kinds of transaction, as a ``type`` column names them (PaySim's PAYMENT, TRANSFER, CASH_OUT, CASH_IN, DEBIT).
+_KIND_WORDS = r"payment|transfer|cash|debit|credit|deposit|withdraw|purchase|refund|fee|top_?up|bill"
 # Name patterns per role, best first. Matched against the lower-cased column name with spaces -> "_".
 _NAME_PATTERNS: dict[str, tuple[str, ...]] = {
     "timestamp": (
@@ -37,6 +44,7 @@ _NAME_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(timestamp|datetime|posted|booking_date|transaction_date|trans_date|txn_date)",
         r"^(date|datum|fecha|data|buchungsdatum|buchungstag|date_operation|date_op)$",
         r"(date|time|datum|fecha|buchung)",
+        _HOUR_COUNTER,
     ),
     "amount": (
         r"^(amt|amount|transaction_amount|trans_amount|txn_amount|value|spend|betrag|importe|montant|bedrag)$",
@@ -55,6 +63,7 @@ _NAME_PATTERNS: dict[str, tuple[str, ...]] = {
         r"^(category|merchant_category|mcc|mcc_description|spend_category|kategorie|catégorie|categorie|categoria|"
         r"categoría)$",
         r"(categ|kateg|catég)",
+        r"^(type|transaction_kind|txn_kind)$",  # only when its values name kinds of transaction
     ),
     "merchant": (r"^(merchant|merchant_name|payee|counterparty|merchant_id)$", r"merch(?!.*(lat|long|zip))"),
     "channel": (r"^(channel|entry_mode|pos_entry_mode|transaction_type|trans_type)$", r"channel"),
@@ -233,8 +242,12 @@ def _is_binary(series: pd.Series) -> bool:
 
 
 def _content_fits(role: str, series: pd.Series) -> bool:
+    if role == "timestamp" and re.match(_HOUR_COUNTER, _normalise_name(series.name)):
+        return elapsed_hours(series)
     if role == "timestamp":
         return looks_like_timestamps(series, named=True)
+    if role == "category" and re.match(r"^(type|transaction_kind|txn_kind)$", _normalise_name(series.name)):
+        return _names_kinds_of_transaction(series)
     if role == "amount":
         if pd.api.types.is_bool_dtype(series):
             return False
@@ -327,6 +340,8 @@ def _find_by_name(frame: pd.DataFrame, names: dict[str, str], role: str, used: s
                 continue
             if role == "timestamp" and (_NOT_A_TIMESTAMP.search(name) or _clock_times(frame[column])):
                 continue
+            if role == "label" and re.search(r"flagged|alerted", name):
+                continue  # PaySim's isFlaggedFraud: an existing rule's output, not the known outcome
             if _content_fits(role, frame[column]):
                 return column
     return None
@@ -541,6 +556,56 @@ def assemble_timestamps(frame: pd.DataFrame, parts: tuple[str, ...]) -> pd.Serie
     return nanosecond_dates(dates)
 
 
+def _names_kinds_of_transaction(values: pd.Series) -> bool:
+    """Return True for at most 20 text levels, most of them kinds of transaction (``PAYMENT``, ``CASH_OUT``)."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return False
+    levels = pd.Series(pd.unique(_sample(values).dropna())).astype("str")
+    return 0 < len(levels) <= 20 and bool(levels.str.contains(_KIND_WORDS, case=False).mean() >= 0.5)
+
+
+def hour_counter(values: pd.Series) -> bool:
+    """Return True for a column named like an hour counter (``step``, ``hours``) holding whole hours from zero on.
+
+    PaySim's ``step`` (1 to 743) counts the hours of a simulated month. A column named ``hour`` or ``hr`` must hold
+    an hour past 23, or it is an hour of the day. Whether the values only grow is not asked here (a chunk of a
+    sorted file, or a file sorted otherwise, is still read as hours): see :func:`elapsed_hours` for recognising one.
+
+    Examples
+    --------
+    >>> hour_counter(pd.Series([1, 1, 2, 743], name="step")), hour_counter(pd.Series([0, 5, 23], name="hour"))
+    (True, False)
+    """
+    name = _normalise_name(values.name)
+    if not re.match(_HOUR_COUNTER, name) or pd.api.types.is_bool_dtype(values):
+        return False
+    if not pd.api.types.is_numeric_dtype(values):
+        return False
+    numbers = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype="float64")
+    if len(numbers) < 2 or not (np.isfinite(numbers).all() and (numbers == np.round(numbers)).all()):
+        return False
+    if numbers.min() < 0 or numbers.max() > 1_000_000:  # over a century of hours: not an hour counter
+        return False
+    return not _HOUR_OF_DAY_NAME.match(name) or bool(numbers.max() > 23)
+
+
+def elapsed_hours(values: pd.Series) -> bool:
+    """Return True for an hour counter (:func:`hour_counter`) that starts within the first day and never decreases.
+
+    How an hour counter is recognised, as :func:`elapsed_seconds` recognises seconds; :func:`parse_timestamps`
+    reads it as hours after an arbitrary start (1 January 1970).
+
+    Examples
+    --------
+    >>> elapsed_hours(pd.Series([1, 1, 2, 743], name="step")), elapsed_hours(pd.Series([9, 3, 40], name="step"))
+    (True, False)
+    """
+    if not hour_counter(values):
+        return False
+    present = pd.to_numeric(values, errors="coerce").dropna()
+    return float(present.iloc[0]) < 24 and bool(present.is_monotonic_increasing)
+
+
 def elapsed_seconds(values: pd.Series) -> bool:
     """Return True for numbers that start near zero and never decrease: seconds since the first transaction.
 
@@ -635,6 +700,10 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, str]:
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):  # keep the local clock time the card holder saw
             parsed = parsed.dt.tz_localize(None)
         return nanosecond_dates(parsed), "already dates"
+    if hour_counter(values):  # before yyyymmdd: hours 101 to 131 would read as the first days of 2000
+        hours = pd.to_numeric(values, errors="coerce").astype("float64")
+        parsed = pd.Timestamp("1970-01-01") + pd.to_timedelta(hours, unit="h")
+        return parsed.astype("datetime64[ns]"), HOURS_READING
     date_format = integer_date_format(values)
     if date_format is not None:
         width = 8 if date_format == "%Y%m%d" else 6
@@ -737,6 +806,83 @@ DATE_ONLY_NOTE = (
     "are left out."
 )
 _MIDNIGHT_SHARE = 0.99  # at least this share of timestamps exactly at 00:00:00: the file records dates only
+
+
+HOURS_READING = "hours since the start of the log (the calendar start is arbitrary: hour 0 is shown as 1 January 1970)"
+UNKEYED_REASON = "unkeyed_reason"  # the canonical frame's attrs key: why no column names the customer (see below)
+_PARTY_NAME = re.compile(r"orig|sender|payer|remitter|(^|_)from(_|$)|source|src")
+
+
+def unkeyed_reason(frame: pd.DataFrame, columns: TransactionColumns) -> str | None:
+    """Say why a column that could name each transaction's customer was not taken: it barely repeats.
+
+    A column named like a customer key or like the paying side of a transfer (PaySim's ``nameOrig``, a
+    ``sender``), holding ids, each in one row for at least 90% of the rows (counted over the whole column), groups
+    nothing: segments of it would be single transactions, not customers.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The transactions as loaded. Not modified.
+    columns : TransactionColumns
+        The roles taken; their columns are not candidates.
+
+    Returns
+    -------
+    str or None
+        A clause without a final stop, e.g. "'nameOrig' appears once in 99.8% of rows (2,994 of 3,000), so each
+        of its values is one transaction, not a customer"; None when no such column.
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"nameOrig": [f"C{i}" for i in range(40)], "amount": 1.0})
+    >>> unkeyed_reason(log, TransactionColumns(amount="amount"))
+    "'nameOrig' appears once in 100.0% of rows (40 of 40), so each of its values is one transaction, not a customer"
+    """
+    taken = {
+        part
+        for value in columns.as_dict().values()
+        if value is not None
+        for part in ((value,) if isinstance(value, str) else value)
+    }
+    for column in frame.columns:
+        name = _normalise_name(column).strip("_")
+        if column in taken or len(frame) < 20:
+            continue
+        keyish = any(regex.search(name) for regex in _KEY_NAMES) and not _NOT_A_KEY.search(name)
+        if not (keyish or _PARTY_NAME.search(name)):
+            continue
+        values = frame[column]
+        sample = _sample(values).dropna()
+        if pd.api.types.is_numeric_dtype(values) or len(sample) < 20 or sample.nunique() < 0.9 * len(sample):
+            continue
+        text = sample.astype("str").head(500)
+        if text.str.contains(" ", regex=False).mean() > 0.5 or looks_like_timestamps(text):
+            continue
+        once = int((values.notna() & ~values.duplicated(keep=False)).sum())
+        if once >= 0.9 * len(frame):
+            return (
+                f"{column!r} appears once in {once / len(frame):.1%} of rows ({once:,} of {len(frame):,}), so each "
+                "of its values is one transaction, not a customer"
+            )
+    return None
+
+
+def unsegmentable_message(canonical: pd.DataFrame) -> str:
+    """Return the one-sentence refusal to segment the customers of transactions that name none, and what to do.
+
+    The reason is the one :func:`standardize_transactions` kept in ``canonical.attrs`` (see :func:`unkeyed_reason`).
+
+    Examples
+    --------
+    >>> unsegmentable_message(pd.DataFrame({"customer_id": [ONE_ACCOUNT]}))[:79]
+    'Customers cannot be segmented: no column names the customer or card of each tra'
+    """
+    why = canonical.attrs.get(UNKEYED_REASON) or "no column names the customer or card of each transaction"
+    return (
+        f"Customers cannot be segmented: {why}. If a column does name the customer, pick it in the column-role table "
+        "on the Upload page, or with --columns customer=COLUMN."
+    )
 
 
 def money_out_is_negative(amounts: pd.Series) -> bool:
@@ -865,7 +1011,14 @@ def standardize_transactions(
     out = out.sort_values(["customer_id", "timestamp", "row"], kind="stable").reset_index(drop=True)
     if date_only(out["timestamp"]):
         notes.append(DATE_ONLY_NOTE)
-    if columns.customer is None:
+    reason = unkeyed_reason(frame, columns) if columns.customer is None else None
+    if reason is not None:
+        notes.append(
+            f"No usable customer column: {reason}; the transactions were read without customers. If a column does "
+            "name the customer, name it with --columns customer=COLUMN or in the column-role table."
+        )
+        out.attrs[UNKEYED_REASON] = reason
+    elif columns.customer is None:
         notes.append(
             "No column names the customer or card of each transaction: they were read as one account's. Name it "
             "with --columns customer=COLUMN or in the column-role table to see customers apart."

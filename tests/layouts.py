@@ -1303,6 +1303,86 @@ def customers_with_sentinel_dates(seed: int = 0, n: int = 1_500) -> Layout:
     )
 
 
+# ------------------------------------------------------------------- 15. PaySim mobile-money transfer log
+
+PAYSIM_TYPES = ("CASH_OUT", "PAYMENT", "CASH_IN", "TRANSFER", "DEBIT")
+PAYSIM_SHARES = (0.352, 0.338, 0.22, 0.084, 0.006)  # the real log's mix of 6,362,620 rows
+PAYSIM_START = pd.Timestamp("1970-01-01")  # no calendar: step 0 read as this (any start would do)
+
+
+def paysim_transfer_log(seed: int = 0, n: int = 3_000) -> Layout:
+    """Kaggle PaySim: hour ``step`` 1..743 (sorted), ``type``, ``amount``, origin and destination names (``C...``,
+    ``M...`` for merchants) with their balances before and after, ``isFraud`` and the operator's ``isFlaggedFraud``.
+
+    The origin name repeats for almost no row (the real log: 6,353,307 names in 6,362,620 rows), so it cannot group
+    transactions into customers; a few destination names receive many transfers. Fraud happens only in TRANSFER
+    and CASH_OUT, and empties the origin account; the flag is the operator's rule (a fraudulent transfer above
+    200,000), i.e. another rule's output, never a feature.
+    """
+    rng = np.random.default_rng(seed)
+    kind = rng.choice(np.array(PAYSIM_TYPES), size=n, p=PAYSIM_SHARES)
+    hours = np.arange(1, 744)
+    busy = np.where(hours % 24 < 7, 0.15, 1.0) * np.where(hours > 400, 0.4, 1.0)  # quiet nights, a busy first half
+    step = np.sort(rng.choice(hours, size=n, p=busy / busy.sum()))
+    step[0] = 1
+    small = np.isin(kind, ["PAYMENT", "DEBIT"])
+    amount = np.where(small, rng.lognormal(8.6, 1.0, size=n), rng.lognormal(11.7, 1.1, size=n)).round(2)
+    old_orig = np.where(rng.random(n) < 0.33, 0.0, rng.lognormal(10.5, 1.8, size=n)).round(2)
+    fraud = np.isin(kind, ["TRANSFER", "CASH_OUT"]) & (rng.random(n) < 0.015)
+    fraud[np.flatnonzero(kind == "TRANSFER")[:1]] = True  # at least one fraudulent transfer whatever the seed
+    old_orig = np.where(fraud, rng.lognormal(12.5, 1.2, size=n).round(2), old_orig)
+    amount = np.where(fraud, old_orig, amount)  # fraud empties the origin account
+    new_orig = np.where(kind == "CASH_IN", old_orig + amount, np.maximum(old_orig - amount, 0.0)).round(2)
+    origin = [f"C{v}" for v in _unique_ints(rng, 10_000_000, 2_000_000_000, n)]
+    for i in rng.choice(np.arange(1, n), size=max(2, n // 1_000), replace=False):
+        origin[i] = origin[int(rng.integers(0, i))]  # the rare origin seen twice
+    destination = [
+        (f"M{v}" if s else f"C{v}") for v, s in zip(_unique_ints(rng, 10_000_000, 2_000_000_000, n), small, strict=True)
+    ]
+    popular = [name for name in destination if name.startswith("C")][: max(3, n // 300)]
+    for i in np.flatnonzero(~small & (rng.random(n) < 0.06)):
+        destination[i] = popular[int(rng.integers(0, len(popular)))]  # a few cash-out agents receive many
+    merchant = np.array([name.startswith("M") for name in destination])
+    old_dest = np.where(merchant | (rng.random(n) < 0.4), 0.0, rng.lognormal(12, 1.5, size=n)).round(2)
+    moves_in = np.where(kind == "CASH_IN", -amount, amount)
+    new_dest = np.where(merchant, 0.0, np.maximum(old_dest + moves_in, 0.0)).round(2)
+    flagged = fraud & (kind == "TRANSFER") & (amount > 200_000)
+    flagged[np.flatnonzero(fraud & (kind == "TRANSFER"))[:1]] = True  # the rule fired at least once
+    frame = pd.DataFrame(
+        {
+            "step": step,
+            "type": kind,
+            "amount": amount,
+            "nameOrig": origin,
+            "oldbalanceOrg": old_orig,
+            "newbalanceOrig": new_orig,
+            "nameDest": destination,
+            "oldbalanceDest": old_dest,
+            "newbalanceDest": new_dest,
+            "isFraud": fraud.astype(int),
+            "isFlaggedFraud": flagged.astype(int),
+        }
+    )
+    return Layout(
+        name="paysim-mobile-money-transfer-log-with-hour-steps-and-one-row-origins",
+        data=_text_csv(frame),
+        filename="PS_20174392719_1491204439457_log.csv",
+        expect=_expect(
+            "transactions",
+            key=None,
+            timestamp="step",
+            amount="amount",
+            outcome="isFraud",
+            leakage=("isFlaggedFraud",),
+            ids=("nameOrig", "nameDest"),
+            categorical=("type",),
+            n_customers=None,
+            dates=pd.Series(PAYSIM_START + pd.to_timedelta(step, unit="h")),
+        ),
+        source="Kaggle 'Synthetic Financial Datasets For Fraud Detection' (PaySim), 6,362,620 x 11, 743 hourly steps",
+    )
+
+
 # ------------------------------------------------------------------------------------------------ registry
 
 LAYOUTS: dict[str, Callable[..., Layout]] = {
@@ -1329,5 +1409,6 @@ LAYOUTS: dict[str, Callable[..., Layout]] = {
     "uk-barclays-export-with-account-column-and-signed-amounts": barclays_statement,
     "ulb-creditcard-fraud-with-pca-features-and-no-customer-key": ulb_creditcard_fraud,
     "customer-table-with-9999-12-31-close-dates-and-an-integer-segment-code": customers_with_sentinel_dates,
+    "paysim-mobile-money-transfer-log-with-hour-steps-and-one-row-origins": paysim_transfer_log,
 }
 """English name -> ``generator(seed)``; each generator's ``Layout.name`` equals its key here."""
