@@ -19,6 +19,7 @@ if MEMORY_TEMP.is_dir() and os.access(MEMORY_TEMP, os.W_OK):
 
 st.set_page_config(page_title="CardLens: card customer segments", page_icon="💳", layout="wide")
 state.init_defaults()
+st.html(ui.REDUCED_MOTION_CSS)
 if os.environ.get("CARDLENS_WARM_SAMPLE", "1") != "0":
     work.warm_sample()  # once per server process: the sample's Cluster page then answers from the cache
 

@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import datetime as dt
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -74,6 +75,11 @@ async def walk(
     boxes = page.locator('[data-testid="stException"]')
     sidebar = page.locator('[data-testid="stSidebar"]')
 
+    def heading(label: str):
+        # A CSS query, not get_by_role: Playwright polls this while the page settles, and a role query computes
+        # the accessibility tree of the whole page each time, browser CPU that grows with the wait in a crowd.
+        return page.locator("h1").filter(has_text=re.compile(rf"^{re.escape(label)}$"))
+
     async def settle(label: str, mark: float) -> None:
         await expect(idle).to_have_count(1, timeout=timeout_ms)
         await expect(spinners).to_have_count(0, timeout=timeout_ms)
@@ -84,7 +90,7 @@ async def walk(
 
     try:
         await page.goto(url)
-        await expect(page.get_by_role("heading", name="Upload", exact=True)).to_be_visible(timeout=timeout_ms)
+        await expect(heading("Upload")).to_be_visible(timeout=timeout_ms)
         mark = time.perf_counter()
         if upload is None:
             await page.get_by_role("button", name="Use sample data").click()
@@ -97,7 +103,7 @@ async def walk(
         for label in pages:
             mark = time.perf_counter()
             await nav.get_by_role("link", name=label, exact=True).click()
-            await expect(page.get_by_role("heading", name=label, exact=True)).to_be_visible(timeout=timeout_ms)
+            await expect(heading(label)).to_be_visible(timeout=timeout_ms)
             await settle(label, mark)
         if download_dir is not None:
             button = sidebar.locator('[data-testid="stDownloadButton"] button').first

@@ -197,14 +197,24 @@ def run(action: Callable[[], T], *, what: str, doing: str) -> T:
         return future.result()
     slot = st.empty()
     began: float | None = None
+    shown: tuple | None = None
     try:
         while not future.done():
             ahead = GATE.ahead(thread.ident or 0)
             if ahead is not None:
-                slot.info(_waiting_words(ahead), icon=":material/hourglass_top:")
+                seen: tuple = ("queue", ahead)
             else:
                 began = began or time.monotonic()
-                slot.progress(*_progress(doing, estimate(what), time.monotonic() - began))
+                fill, words = _progress(doing, estimate(what), time.monotonic() - began)
+                seen = ("bar", words)  # the words change once a second; the bar's fill moves with them
+            # Only what the visitor would see change goes to the browser: each message re-renders the page there,
+            # which costs a weak client (or eight browsers sharing a machine) more than the wait itself.
+            if seen != shown:
+                if seen[0] == "queue":
+                    slot.info(_waiting_words(ahead), icon=":material/hourglass_top:")
+                else:
+                    slot.progress(fill, text=words)
+                shown = seen
             time.sleep(POLL_SECONDS)
     finally:
         if not future.done():  # the visitor left (a rerun or a page switch stopped this script)

@@ -28,3 +28,12 @@ def test_page_renders_without_data(app, page):
 def test_sidebar_shows_pipeline_status_without_data(app):
     app.run()
     assert any("No data loaded" in m.value for m in app.sidebar.markdown)
+
+
+def test_the_frame_stills_spinners_for_visitors_who_ask_for_less_motion(app):
+    # Style-only HTML goes to Streamlit's event container; a browser keeps it across page switches (checked in
+    # chromium), AppTest shows it on the run that sent it.
+    app.run()
+    styles = [element.proto.body for element in app.get("html")]
+    assert any("@media (prefers-reduced-motion: reduce)" in body and "animation: none" in body for body in styles)
+    assert not any("<script" in body.lower() for body in styles)

@@ -146,3 +146,23 @@ def test_the_progress_text_stops_counting_down_once_the_estimate_is_overrun():
 
 def test_one_core_stays_free_for_the_visitors_reruns():
     assert work.SLOTS == max(1, work._cores() - 1) or "CARDLENS_WORKERS" in __import__("os").environ
+
+
+def test_a_running_job_sends_the_browser_a_message_only_when_its_words_change(monkeypatch):
+    # Each message re-renders the visitor's page: four a second cost a weak browser 0.2 s of CPU per second.
+    shown: list[str] = []
+
+    class Slot:
+        def progress(self, fill: float, text: str) -> None:
+            shown.append(text)
+
+        def info(self, *args, **kwargs) -> None:
+            shown.append("queue")
+
+        def empty(self) -> None:
+            pass
+
+    monkeypatch.setattr(work.st, "empty", Slot)
+    assert work.run(lambda: time.sleep(2.7) or 7, what="a test job", doing="Testing") == 7
+    assert shown, "a job slower than the quiet threshold shows a bar"
+    assert len(shown) == len(set(shown)) and len(shown) <= 4, shown
