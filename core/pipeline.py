@@ -797,6 +797,22 @@ def run_segment_pipeline(
     )
 
 
+def no_customers_reason(customers: pd.DataFrame | None, tx_canonical: pd.DataFrame | None) -> str | None:
+    """Say why nothing can be segmented (transactions without a customer column and no customer table), else None.
+
+    Fraud's transaction scores and Trends for everyone still work on such a file; only the customer steps do not.
+
+    >>> from core.transactions import ONE_ACCOUNT
+    >>> no_customers_reason(None, pd.DataFrame({"customer_id": [ONE_ACCOUNT] * 2}))[:40]
+    'Customers cannot be segmented: no column'
+    >>> no_customers_reason(pd.DataFrame({"id": [1]}), pd.DataFrame({"customer_id": [ONE_ACCOUNT]})) is None
+    True
+    """
+    if customers is not None or tx_canonical is None or not _one_account(tx_canonical):
+        return None
+    return unsegmentable_message(tx_canonical)
+
+
 def _one_account(tx_canonical: pd.DataFrame) -> bool:
     from core.transactions import ONE_ACCOUNT
 

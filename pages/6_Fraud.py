@@ -175,10 +175,8 @@ def no_label_note(roles: dict) -> str | None:
     return None
 
 
-ui.page_header("Fraud", "Find unusual customers and suspicious transactions, with reasons, within an alert budget.")
-customers_tab, transactions_tab = st.tabs(["Customers", "Transactions"])
-
-with customers_tab:
+def customers_view() -> None:
+    """Score, list, chart and review the unusual customers (segments made with the defaults when missing)."""
     clean, segmentation = ui.ensure_segments()
     count, percent = budget_control("customers", "customers")
     names_now = ui.segment_names()
@@ -223,6 +221,20 @@ with customers_tab:
         label_column = fraud.fraud_label_column(clean.table, roles)  # churn or default outcomes do not count
         labels = clean.table[label_column] if label_column else None
         evaluation_block(scored["anomaly_score"], labels, len(alerts), "customers", without_labels=no_label_note(roles))
+
+
+ui.page_header("Fraud", "Find unusual customers and suspicious transactions, with reasons, within an alert budget.")
+customers_tab, transactions_tab = st.tabs(["Customers", "Transactions"])
+
+with customers_tab:
+    dataset = st.session_state.get(state.DATASET)
+    unsegmentable = pipeline.no_customers_reason(
+        dataset.frame if dataset is not None else None, ui.canonical_transactions()
+    )
+    if unsegmentable is None:
+        customers_view()
+    else:  # only the customer steps need customers: the Transactions tab still scores every transaction
+        st.info(ui.plain(unsegmentable) + " The Transactions tab scores each transaction.", icon=":material/info:")
 
 with transactions_tab:
     canonical = st.session_state.get(state.TX_CANONICAL)

@@ -81,11 +81,19 @@ if tx is None:
     ui.stop()
 
 # ---- segments of each customer ---------------------------------------------------------------------------
-clean, segmentation = ui.ensure_segments()
-names = ui.segment_names()
+# A file that names no customer (a card-fraud extract, one account's statement) has trends for everyone, no segments.
+dataset = state.get(state.DATASET)
+unsegmentable = pipeline.no_customers_reason(dataset.frame if dataset is not None else None, tx)
+if unsegmentable is None:
+    clean, segmentation = ui.ensure_segments()
+    names = ui.segment_names()
+else:
+    clean = segmentation = None
+    names = {}
+    st.info(ui.plain(unsegmentable) + " Trends are shown for all transactions together.", icon=":material/info:")
 segment_by_customer = None
 ids_by_customer = None
-if clean.id_column in clean.table.columns:
+if clean is not None and clean.id_column in clean.table.columns:
     labels = pipeline.segment_ids_by_customer(clean, segmentation)
     if labels.index.isin(tx["customer_id"].astype("string").str.strip().unique()).any():
         ids_by_customer = labels
@@ -98,8 +106,16 @@ if clean.id_column in clean.table.columns:
 segment_list = list(names.values()) if segment_by_customer is not None else []
 
 # ---- choices (kept across navigation) ---------------------------------------------------------------------
-choices = st.session_state.setdefault(
-    CHOICES, {"freq": "MS", "metric": "spend", "segments": None, "horizon": 6, "focus": trends.ALL}
+span = tx["timestamp"].max() - tx["timestamp"].min()
+choices = st.session_state.setdefault(  # weeks by default when the history is too short for three months
+    CHOICES,
+    {
+        "freq": "MS" if span >= pd.Timedelta(days=90) else "W-MON",
+        "metric": "spend",
+        "segments": None,
+        "horizon": 6,
+        "focus": trends.ALL,
+    },
 )
 left, middle, right, last = st.columns([1, 1, 3, 1])
 freq = left.radio(
@@ -181,9 +197,17 @@ with tab_time:
 
 with tab_decompose:
     history = trends.series_of(view.series, focus, metric)
-    decomposition = ui.run_safely(
-        lambda: trends.decompose(history, period=trends.SEASON_LENGTH[freq]), what="The decomposition"
-    )
+    decomposition = None
+    if len(history) < 3:  # a short statement: say what to do, not an error
+        st.info(
+            f"The history covers {len(history)} {unit}{'s' if len(history) != 1 else ''}; a trend and a season "
+            "need at least three periods." + (" Choose weekly periods." if freq == "MS" else ""),
+            icon=":material/info:",
+        )
+    else:
+        decomposition = ui.run_safely(
+            lambda: trends.decompose(history, period=trends.SEASON_LENGTH[freq]), what="The decomposition"
+        )
     if decomposition is not None:
         (st.caption if decomposition.method == "STL" else st.info)(ui.plain(decomposition.sentence))
         ui.plotly_chart(
@@ -244,7 +268,9 @@ with tab_forecast:
 moves = None
 with tab_migration:
     source = state.get(state.CUSTOMER_SOURCE)
-    if source == "customers" or getattr(clean, "fitted", None) is None:
+    if clean is None:
+        st.info("Migration follows customers from segment to segment; this file names no customers.")
+    elif source == "customers" or getattr(clean, "fitted", None) is None:
         st.info(
             "Migration needs segments built from transaction-derived customer features (choose the transactions "
             "as the customer source on the Clean page). These segments come from a customer table without "

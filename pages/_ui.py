@@ -155,6 +155,23 @@ def _said(message: str, page: str, label: str) -> None:
     st.page_link(page, label=label, icon=":material/tune:")
 
 
+def canonical_transactions() -> Any:
+    """Return the session's canonical transactions, reading the loaded transaction table once when needed.
+
+    None when no transaction table is loaded or it cannot be read (the reason is shown).
+    """
+    tx = st.session_state.get(state.TX_CANONICAL)
+    transactions = st.session_state.get(state.TRANSACTIONS)
+    if tx is None and transactions is not None:
+        columns = st.session_state.get(state.TX_COLUMNS)
+        tx = run_safely(
+            lambda: pipeline.canonical_transactions(transactions.frame, columns), what="Reading the transactions"
+        )
+        if tx is not None:
+            st.session_state[state.TX_CANONICAL] = tx
+    return tx
+
+
 def ensure_clean() -> Any:
     """Return the session's cleaned table; without one, apply the default recipe (and say so in one line).
 
@@ -171,12 +188,7 @@ def ensure_clean() -> Any:
         st.page_link(UPLOAD, label="Go to Upload", icon=":material/arrow_forward:")
         stop()
     if tx is None and transactions is not None:
-        columns = st.session_state.get(state.TX_COLUMNS)
-        tx = run_safely(
-            lambda: pipeline.canonical_transactions(transactions.frame, columns), what="Reading the transactions"
-        )
-        if tx is not None:
-            st.session_state[state.TX_CANONICAL] = tx
+        tx = canonical_transactions()
     source = st.session_state.get(state.CUSTOMER_SOURCE) or pipeline.default_source(
         dataset.frame if dataset is not None else None
     )

@@ -1,0 +1,51 @@
+"""Transactions that name no customer still get Fraud's transaction scores and Trends for everyone.
+
+A card-fraud extract (ULB's ``Time, V1..V28, Amount, Class``) or a transfer log whose sender repeats for almost no
+row (PaySim) has no customers to segment. Before, the Fraud page's Customers tab stopped the whole page at its
+segmentation guard, so the Transactions tab never appeared, and Trends stopped at the same guard: the two pages that
+work without customers showed only "Customers cannot be segmented".
+"""
+
+from __future__ import annotations
+
+import layouts
+import pytest
+
+FILES = {
+    "paysim-transfer-log": layouts.paysim_transfer_log,
+    "ulb-card-fraud-extract": layouts.ulb_creditcard_fraud,
+}
+
+
+def _upload(app, name: str):
+    layout = FILES[name]()
+    app.run()
+    app.switch_page("pages/1_Upload.py").run()
+    app.get("file_uploader")[0].set_value((layout.filename, layout.data, "text/csv")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def _texts(elements) -> str:
+    return "\n".join(e.value.replace("\\", "") for e in elements)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_fraud_scores_every_transaction_and_says_why_customers_are_not_scored(app, name):
+    app = _upload(app, name)
+    app.switch_page("pages/6_Fraud.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, _texts(app.error)
+    assert "Customers cannot be segmented" in _texts(app.info)
+    assert any(s.value.endswith("suspicious transactions") for s in app.subheader), [s.value for s in app.subheader]
+    assert app.get("plotly_chart"), "the transactions' score histogram is drawn"
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_trends_show_everyone_s_spend_without_segments(app, name):
+    app = _upload(app, name)
+    app.switch_page("pages/7_Trends.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, _texts(app.error)
+    assert "Trends are shown for all transactions together" in _texts(app.info)
+    assert app.get("plotly_chart"), "the spend over time is drawn"
