@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from core.column_stats import column_profile as column_profile  # re-exported: schema is where pages look
+from core.money_in import money_in_of_table
 from core.transactions import (
     DATE_ONLY_NOTE,
     SPENDING_NEGATIVE_NOTE,
@@ -570,6 +571,8 @@ class Understanding:
             "channel": "channel: spend mix features",
             "label": "known fraud outcome: checks the fraud scores, never a feature",
             "transaction_id": "transaction id: not a feature",
+            "type": "kind of each booking: tells money in (payments, salary, transfers) from refunds",
+            "description": "text of each booking: its words tell money in (payments, salary, transfers) from refunds",
         }
         for role, column in columns.as_dict().items():
             for part in (column,) if isinstance(column, str) else column or ():
@@ -818,6 +821,9 @@ def understand(
                     "command line with --columns customer=COLUMN."
                 )
         notes += _sign_and_clock_notes(frame, amount, timestamp)
+        money_in = money_in_of_table(frame, tx_columns).sentence()
+        if money_in:
+            notes.append(money_in)
         if key is not None and guesses[key] == _MANGLED:
             notes.append(
                 f"the customer key {key!r} holds numbers in scientific notation (like 2.29E+15): a spreadsheet cut "

@@ -11,7 +11,9 @@ column          meaning
 ``timestamp``   ``datetime64[ns]``
 ``amount``      float; spending is positive, money in (refunds, payments) negative. A file where most amounts
                 are negative writes spending as negative: its signs are flipped, and the report says so
-``is_refund``   bool, ``amount < 0``
+``is_refund``   bool, ``amount < 0``: a credit (a refund, or money in when ``is_money_in``)
+``is_money_in`` bool, a credit that is no refund: a bill payment to the card, salary, a transfer in, recognised
+                by the type, category or description (:mod:`core.money_in`); left out of spend and fraud scores
 ``category``    text, when the input has one (likewise ``merchant``, ``channel``, ``transaction_id``)
 ``label``       1.0 / 0.0 fraud label (from 1/0, yes/no, true/false, fraud/legit) when present; never used to
                 fit unsupervised scores
@@ -28,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.money_in import read_money_in
 
 # An hour counter (PaySim's ``step``: hour 1 to 743 of a simulation): hours since the start of the log, no calendar.
 _HOUR_COUNTER = (
@@ -73,6 +76,18 @@ _NAME_PATTERNS: dict[str, tuple[str, ...]] = {
     "lon": (r"^(long|lon|lng|longitude|customer_long|cust_lon)$",),
     "merch_lat": (r"^(merch_lat|merchant_lat|merchant_latitude)$",),
     "merch_lon": (r"^(merch_long|merch_lon|merchant_long|merchant_lon|merchant_longitude)$",),
+    # What kind of booking a row is (Chase's Sale / Payment / Return, UK BGC / FPI, German Buchungstext) and its
+    # free text: read only to tell money in (payments, salary, transfers) from refunds, see core.money_in.
+    "type": (
+        r"^(type|txn_type|entry_type|booking_type|buchungstext|buchungsart|umsatzart|type_d_op(e|é)ration|"
+        r"type_de_transaction|tipo|tipo_de_operaci(o|ó)n|soort|mutatiesoort|transaction_kind)$",
+    ),
+    "description": (
+        r"^(description|transaction_description|trans_description|desc|memo|narrative|verwendungszweck|"
+        r"booking_text|purpose|libell(e|é)|concepto|descripci(o|ó)n|omschrijving|mededelingen|causale|descrizione|"
+        r"particulars)$",
+        r"(descr|verwendungszweck|memo|narrative|libell|omschrijving)",
+    ),
 }
 _NOT_A_TIMESTAMP = re.compile(r"(dob|birth|expir|unix)")
 # A UTC offset at the end of a text timestamp ("Z", "+01:00", " +0200", " UTC"), and the same after a clock time
@@ -138,7 +153,8 @@ class TransactionColumns:
 
     ``customer``, ``timestamp`` and ``amount`` are required by every stage; the rest enrich it. ``timestamp``
     is a tuple of columns when the date is split over parts (year, month, day, time); money out and money in
-    columns (``debit`` and ``credit``) stand in for ``amount`` when a statement splits it.
+    columns (``debit`` and ``credit``) stand in for ``amount`` when a statement splits it. ``type`` and
+    ``description`` tell money in (bill payments, salary, transfers) from refunds among the credits.
     """
 
     customer: str | None = None
@@ -155,6 +171,8 @@ class TransactionColumns:
     lon: str | None = None
     merch_lat: str | None = None
     merch_lon: str | None = None
+    type: str | None = None
+    description: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
         """Return role -> column name, for display and JSON."""
@@ -177,9 +195,10 @@ class TransactionReport:
     duplicates_dropped: int
     bad_timestamps_dropped: int
     bad_amounts_dropped: int
-    refunds: int
+    refunds: int  # credits (amount < 0): refunds and money in
     timestamp_format: str
     notes: tuple[str, ...] = ()
+    money_in: int = 0  # credits read as money in (core.money_in), not refunds
 
 
 def _normalise_name(name: object) -> str:
@@ -1008,6 +1027,15 @@ def standardize_transactions(
         out["amount"] = 0.0 - out["amount"]  # 0.0 - x: a zero stays 0.0, not -0.0
         notes.append(SPENDING_NEGATIVE_NOTE)
     out["is_refund"] = out["amount"] < 0
+    money_in = read_money_in(source.loc[out["row"].to_numpy()], columns, out["is_refund"].to_numpy())
+    out["is_money_in"] = money_in.mask
+    if columns.amount is None and columns.credit is not None:
+        notes.append(
+            f"Amounts: money out {columns.debit!r} and money in {columns.credit!r} were combined into one signed "
+            "amount (spending positive, money in negative)."
+        )
+    if money_in.sentence():
+        notes.append(money_in.sentence())
     out = out.sort_values(["customer_id", "timestamp", "row"], kind="stable").reset_index(drop=True)
     if date_only(out["timestamp"]):
         notes.append(DATE_ONLY_NOTE)
@@ -1034,5 +1062,6 @@ def standardize_transactions(
         refunds=int(out["is_refund"].sum()),
         timestamp_format=timestamp_format,
         notes=tuple(notes),
+        money_in=money_in.count,
     )
     return out, report

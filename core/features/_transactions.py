@@ -1,7 +1,9 @@
 """Transactions -> one row of behaviour features per customer, and joining those to a customer table.
 
 Reads only the canonical transaction frame of :mod:`core.transactions` (``customer_id``, ``timestamp``,
-``amount``, ``is_refund``, optionally ``category`` and ``channel``). Everything is vectorised over
+``amount``, ``is_refund``, ``is_money_in``, optionally ``category`` and ``channel``). Money in (a bill payment to
+the card, salary, a transfer in: :mod:`core.money_in`) is no behaviour of spending: it is left out of every
+feature, while refunds (money back from a merchant) are netted from spend. Everything is vectorised over
 integer customer codes (``numpy.bincount``), so a million transactions take about a second.
 The thresholds (night hours, what counts as cash, how many category columns) are data in
 ``core/data/customer_feature_rules.csv``.
@@ -18,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.money_in import credit_kinds
 from core.transactions import date_only
 
 _RULES_CSV = Path(__file__).parents[1] / "data" / "customer_feature_rules.csv"
@@ -74,7 +77,8 @@ def customer_features(tx_canonical: pd.DataFrame, *, as_of: object = None) -> pd
     tx_canonical : pandas.DataFrame
         The canonical frame of :func:`core.transactions.standardize_transactions`: ``customer_id`` (text),
         ``timestamp`` (datetime64), ``amount`` (float; negative = refund), optionally ``is_refund``,
-        ``category`` and ``channel``. Not modified.
+        ``is_money_in`` (money in that is no refund: left out of every feature), ``category`` and ``channel``.
+        Not modified.
     as_of : date-like, optional
         The day recency is measured from; transactions after it are ignored. Default: the last timestamp.
 
@@ -82,14 +86,15 @@ def customer_features(tx_canonical: pd.DataFrame, *, as_of: object = None) -> pd
     -------
     pandas.DataFrame
         One row per customer, sorted by ``customer_id`` (first column), then ``recency_days`` (whole days
-        since the last transaction), ``frequency`` (purchases, refunds excluded), ``monetary`` (net spend:
-        purchases minus refunds), ``active_months`` (calendar months with any transaction), ``avg_ticket``
+        since the last purchase or refund), ``frequency`` (purchases, refunds excluded), ``monetary`` (net spend:
+        purchases minus refunds), ``active_months`` (calendar months with a purchase or refund), ``avg_ticket``
         (mean purchase; 0 without purchases), ``refund_count``, ``cat_<slug>`` (share of purchase spend per
         category), ``channel_<slug>`` (the same per channel), ``night_share`` (share of transactions at
         night, 00:00-05:59 by default; 0 for everyone when the dates have no time of day, see
         :func:`core.transactions.date_only`, with a sentence in ``attrs["notes"]``) and ``cash_share`` (share
         of purchase spend in a cash / ATM category or channel). Shares are 0 for customers without purchase
-        spend.
+        spend. Money in (``is_money_in``: bill payments, salary, transfers in) counts nowhere: a customer who
+        only received money is measured from that money's last day, with 0 active months and no spend.
 
     Raises
     ------
@@ -112,24 +117,31 @@ def customer_features(tx_canonical: pd.DataFrame, *, as_of: object = None) -> pd
     codes, customers = pd.factorize(tx["customer_id"].astype("string"), sort=True)
     n = len(customers)
     amount = tx["amount"].to_numpy(dtype="float64")
-    refund = tx["is_refund"].to_numpy(dtype=bool) if "is_refund" in tx.columns else amount < 0
-    spend = np.where(refund, 0.0, amount)
+    refund, money_in = credit_kinds(tx)
+    purchase = ~refund & ~money_in
+    spend = np.where(purchase, amount, 0.0)
     stamps = tx["timestamp"].astype("datetime64[ns]")
     ns = stamps.to_numpy().view("int64")
-    last = pd.Series(ns).groupby(codes).max().to_numpy()
+    # Recency and active months follow spending (purchases and refunds): a bill paid or a salary received is no
+    # visit to a merchant. A customer with money in only is measured from its last day.
+    last = pd.Series(ns).groupby(codes).max().to_numpy().copy()
+    if money_in.any():
+        spending = pd.Series(ns[~money_in]).groupby(codes[~money_in]).max()
+        last[spending.index.to_numpy()] = spending.to_numpy()
     reference = pd.Timestamp(as_of).value if as_of is not None else int(ns.max())
-    frequency = np.bincount(codes, weights=~refund, minlength=n)
+    frequency = np.bincount(codes, weights=purchase, minlength=n)
     spend_total = np.bincount(codes, weights=spend, minlength=n)
     month = (stamps.dt.year.to_numpy() * 12 + stamps.dt.month.to_numpy()).astype("int64")
     month = month - month.min()
     span = int(month.max()) + 1
-    active_months = np.bincount(np.unique(codes * span + month) // span, minlength=n)
+    active = codes[~money_in] * span + month[~money_in]
+    active_months = np.bincount(np.unique(active) // span, minlength=n)
     out = pd.DataFrame(
         {
             "customer_id": pd.array(customers, dtype="string"),
             "recency_days": ((reference - last) // _DAY_NS).astype("int64"),
             "frequency": frequency.astype("int64"),
-            "monetary": np.bincount(codes, weights=amount, minlength=n),
+            "monetary": np.bincount(codes, weights=np.where(money_in, 0.0, amount), minlength=n),
             "active_months": active_months.astype("int64"),
             "avg_ticket": np.divide(spend_total, frequency, out=np.zeros(n), where=frequency > 0),
             "refund_count": np.bincount(codes, weights=refund, minlength=n).astype("int64"),
@@ -153,8 +165,9 @@ def customer_features(tx_canonical: pd.DataFrame, *, as_of: object = None) -> pd
     else:
         hour = stamps.dt.hour.to_numpy()
         night = (hour >= int(rules["night_start_hour"])) & (hour < int(rules["night_end_hour"]))
-        count = np.bincount(codes, minlength=n)
-        out["night_share"] = np.bincount(codes, weights=night, minlength=n) / count
+        count = np.bincount(codes, weights=~money_in, minlength=n)
+        nights = np.bincount(codes, weights=night & ~money_in, minlength=n)
+        out["night_share"] = np.divide(nights, count, out=np.zeros(n), where=count > 0)
     cash_spend = np.bincount(codes, weights=np.where(cash, spend, 0.0), minlength=n)
     out["cash_share"] = np.divide(cash_spend, spend_total, out=np.zeros(n), where=spend_total > 0)
     return out

@@ -9,6 +9,13 @@ The score never reads the label column. It is the average of two percentile rank
   night, and an unusual amount at night is more suspicious than either alone).
 
 A rule *fires* (and becomes a reason) when its feature reaches its threshold.
+
+Money in that is no refund (``is_money_in``: a bill payment to the card, salary, a transfer in; see
+:mod:`core.money_in`) is not scored: every feature and rule asks whether a *purchase* is unusual for its customer
+and its category, and a monthly salary or a card's bill payment would be judged against purchases (on a bank
+export most alerts were salary rows). Those rows keep their place in the output with no score and the reason
+"not scored: money in"; the spending rows are scored exactly as if the money in were not in the file. Refunds are
+still scored (refund fraud is fraud).
 """
 
 from __future__ import annotations
@@ -17,12 +24,14 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import IsolationForest
 
+from core.errors import DataError
 from core.fraud._config import TRANSACTION_BUDGET, flag_top, resolve_budget, rules, setting
 from core.fraud._features import FEATURE_COLUMNS, transaction_features
 from core.transactions import (
     TransactionColumns,
+    _amounts,
+    assemble_timestamps,
     date_only,
-    parse_amounts,
     parse_timestamps,
     standardize_transactions,
 )
@@ -33,6 +42,7 @@ NO_TIME_OF_DAY_NOTE = (
     "left out; amounts, history, same-day counts and categories are still checked."
 )
 FOREST_ROWS = 100_000  # above this many input rows the forest is fitted on a seeded sample of them
+MONEY_IN_REASON = "not scored: money in (a payment to the card, salary or a transfer in), not spending"
 
 
 def model_matrix(features: pd.DataFrame, with_distance: bool | None = None) -> np.ndarray:
@@ -239,12 +249,19 @@ def score_transactions(
         each alert: its strongest fired rules; empty for rows not flagged), ``model_score``, ``rule_score``,
         ``category`` / ``merchant`` when present, then the :data:`core.fraud.FEATURE_COLUMNS`.
         ``attrs["notes"]`` holds sentences for the user (history fallback, clipped budget, nothing stands out).
+        Rows of money in (``is_money_in``) are not scored: ``score``, ``model_score``, ``rule_score`` and the
+        features are empty, ``flagged`` is False, ``rank`` follows every scored row, and ``reasons`` is
+        :data:`MONEY_IN_REASON`; the other rows get the scores they would get without them.
 
     Raises
     ------
     DataError
         When required columns are missing or there are no rows.
     """
+    if "is_money_in" in tx_canonical.columns:
+        money_in = tx_canonical["is_money_in"].fillna(False).to_numpy(dtype=bool)
+        if money_in.any():
+            return _score_spending_only(tx_canonical, money_in, budget, budget_percent, random_state)
     features = transaction_features(tx_canonical)
     tx = tx_canonical
     count, notes = resolve_budget(len(tx), budget, budget_percent)
@@ -296,14 +313,53 @@ def score_transactions(
     return out
 
 
+def _score_spending_only(
+    tx: pd.DataFrame, money_in: np.ndarray, budget: int, budget_percent: float | None, random_state: int
+) -> pd.DataFrame:
+    """Score the rows that are not money in, and give the money-in rows their place without a score."""
+    spending = tx.loc[~money_in]
+    notes = [
+        f"{int(money_in.sum()):,} rows of money in (payments to the card, salary, transfers in) were not scored: "
+        "the checks compare each purchase with the customer's and the category's purchases, and money in is none."
+    ]
+    if spending.empty:
+        raise DataError(
+            "Every transaction is money in (payments to the card, salary, transfers in): there is no spending to "
+            "score for fraud."
+        )
+    scored = score_transactions(
+        spending.drop(columns="is_money_in"), budget=budget, budget_percent=budget_percent, random_state=random_state
+    )
+    out = scored.reindex(tx.index)
+    for column in ("row", "customer_id", "timestamp", "amount", "category", "merchant"):
+        if column in out.columns:
+            out.loc[money_in, column] = tx.loc[money_in, column]
+    out["row"] = out["row"].astype("int64")
+    flags = [c for c in out.columns if pd.api.types.is_bool_dtype(scored[c])]
+    out[flags] = out[flags].fillna(False).astype(bool)
+    rank = out["rank"].to_numpy(dtype="float64").copy()
+    later = np.argsort(tx["row"].to_numpy()[money_in], kind="stable")  # after every scored row, in input order
+    rank[np.flatnonzero(money_in)[later]] = len(scored) + 1 + np.arange(int(money_in.sum()))
+    out["rank"] = rank.astype("int64")
+    out["reasons"] = out["reasons"].astype("object")
+    out.loc[money_in, "reasons"] = MONEY_IN_REASON
+    out["reasons"] = out["reasons"].astype("string")
+    out.attrs["notes"] = (*scored.attrs.get("notes", ()), *notes)
+    return out
+
+
 def _drop_reasons(frame: pd.DataFrame, columns: TransactionColumns) -> pd.Series:
     """Why each input row would be dropped by :func:`standardize_transactions` ("" when kept)."""
     source = frame.reset_index(drop=True)
     reasons = pd.Series("", index=source.index, dtype="object")
-    timestamps = parse_timestamps(source[columns.timestamp])[0]
-    amounts = parse_amounts(source[columns.amount])
-    customers = source[columns.customer].astype("string").str.strip()
-    reasons[customers.isna().to_numpy()] = "no customer id"
+    if isinstance(columns.timestamp, tuple):
+        timestamps = assemble_timestamps(source, columns.timestamp)
+    else:
+        timestamps = parse_timestamps(source[columns.timestamp])[0]
+    amounts = _amounts(source, columns)  # one amount, or money out minus money in
+    if columns.customer is not None:
+        customers = source[columns.customer].astype("string").str.strip()
+        reasons[customers.isna().to_numpy()] = "no customer id"
     reasons[amounts.isna().to_numpy()] = "unreadable amount"
     reasons[timestamps.isna().to_numpy()] = "unreadable date"
     reasons[source.duplicated().to_numpy()] = "duplicate row"
@@ -345,7 +401,7 @@ def score_transaction_file(
     scored = score_transactions(canonical, budget=budget, budget_percent=budget_percent, random_state=random_state)
     out = scored.set_index("row").reindex(pd.RangeIndex(len(frame)))
     out.index.name = None
-    dropped = out["score"].isna().to_numpy()
+    dropped = ~np.isin(np.arange(len(frame)), scored["row"].to_numpy())
     out.insert(0, "row", np.arange(len(frame), dtype="int64"))
     out["flagged"] = out["flagged"].fillna(False).astype(bool)
     if dropped.any():
@@ -357,6 +413,7 @@ def score_transaction_file(
 
 __all__ = [
     "FOREST_ROWS",
+    "MONEY_IN_REASON",
     "alert_reasons",
     "fit_forest",
     "forest_positions",

@@ -15,6 +15,8 @@ Spend is *net*: refunds (negative amounts) are subtracted in the period they wer
 many returns shows less spend. Transactions, active customers and the average ticket count purchases only
 (a refund is not a visit), and the average ticket is gross purchase amount / purchases. A period without any
 purchase is 0 for the counts and spend and empty (NaN) for the average ticket, which is undefined there.
+Money in that is no refund (``is_money_in``: a bill payment to the card, salary, a transfer in; see
+:mod:`core.money_in`) is left out altogether: a salary month is not a month of negative spend.
 
 A first or last period that the data covers only in part (say, a file that ends on the 21st) would look like a
 sudden drop, so by default it is left out; the reason is in ``frame.attrs["notes"]``.
@@ -104,8 +106,8 @@ def aggregate(
     Parameters
     ----------
     tx_canonical : pandas.DataFrame
-        The canonical frame of :mod:`core.transactions`; reads ``customer_id``, ``timestamp``, ``amount`` and
-        ``is_refund``. Not modified.
+        The canonical frame of :mod:`core.transactions`; reads ``customer_id``, ``timestamp``, ``amount``,
+        ``is_refund`` and ``is_money_in`` (those rows are left out). Not modified.
     segment_by_customer : pandas.Series, optional
         Index ``customer_id``, values segment display names (a Categorical keeps its category order).
         Customers missing from it count in :data:`ALL` only.
@@ -139,8 +141,17 @@ def aggregate(
         raise DataError(
             "The transactions need a customer id, a date and an amount; missing: " + ", ".join(sorted(missing)) + "."
         )
-    columns = ["customer_id", "timestamp", "amount", *(["is_refund"] if "is_refund" in tx_canonical else [])]
-    tx = tx_canonical[columns].reset_index(drop=True).dropna(subset=["customer_id", "timestamp", "amount"])
+    flags = [column for column in ("is_refund", "is_money_in") if column in tx_canonical]
+    tx = tx_canonical[["customer_id", "timestamp", "amount", *flags]].reset_index(drop=True)
+    tx = tx.dropna(subset=["customer_id", "timestamp", "amount"])
+    money_in = tx.pop("is_money_in").fillna(False).astype(bool) if "is_money_in" in tx else None
+    if money_in is not None and money_in.any():
+        tx = tx.loc[~money_in]
+        if tx.empty:
+            raise DataError(
+                "Every transaction is money in (bill payments, salary, transfers): there is no spending to show "
+                "over time."
+            )
     if tx.empty:
         raise DataError("There are no transactions with a date and an amount to show over time.")
     is_refund = tx["is_refund"].fillna(False) if "is_refund" in tx else tx["amount"] < 0
