@@ -469,8 +469,63 @@ def _first_line(error: Exception) -> str:
     return excerpt(text[0].rstrip("."), 160) if text else type(error).__name__
 
 
+# A footer a spreadsheet or bank export adds under its rows: the word in one cell, the sums in a few, the rest empty.
+_TOTAL_WORDS = frozenset(
+    {
+        "total", "totals", "grand total", "sum", "subtotal", "sub total", "summe", "gesamt", "gesamtsumme",
+        "saldo", "endsaldo", "closing balance", "somme", "total général", "totale", "totaal", "suma", "summa",
+    }
+)  # fmt: skip
+_FOOTER_ROWS = 3  # only the last few rows are looked at: a word inside the table is a value, not a footer
+
+
+_AMOUNT_TEXT = re.compile(  # a sum as text: "1.234,56 €", "(40.00)", "-12", "3 000 EUR"
+    r"[-+(]?\s*[€$£¥]?\s*[-+]?[\d.,' \u00a0]*\d[\d.,' \u00a0]*\s*[€$£¥%]?\s*(EUR|USD|GBP|CHF)?\)?"
+)
+
+
+def _is_total_row(row: pd.Series) -> bool:
+    """Tell a totals line: a total word in one cell, only amounts in the other filled ones, some cell empty."""
+    filled = row.dropna()
+    if len(filled) == len(row):
+        return False
+    texts = [str(value).strip() for value in filled]
+    worded = [text for text in texts if text.rstrip(":").lower() in _TOTAL_WORDS]
+    others = [text for text in texts if text not in worded]
+    return bool(worded) and all(_AMOUNT_TEXT.fullmatch(text) for text in others)
+
+
+def _drop_total_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Drop a totals footer (``Summe``, ``Total``, ... with most cells empty) from the end of the table.
+
+    Left in, the row becomes one more customer or transaction, and its word turns a numeric key column into text.
+
+    >>> frame = pd.DataFrame({"id": ["1", "2", "Summe"], "date": ["x", "y", None], "amount": [1.0, 2.0, 3.0]})
+    >>> table, notes = _drop_total_rows(frame)
+    >>> len(table), notes[0]
+    (2, "The last row ('Summe') looks like a totals line, not a record, and was left out.")
+    """
+    last = len(frame)
+    while last > 0 and len(frame) - last < _FOOTER_ROWS and _is_total_row(frame.iloc[last - 1]):
+        last -= 1
+    if last == len(frame) or last == 0:
+        return frame, []
+    words = [
+        str(value).strip()
+        for _, row in frame.iloc[last:].iterrows()
+        for value in row.dropna()
+        if str(value).strip().rstrip(":").lower() in _TOTAL_WORDS
+    ]
+    dropped = len(frame) - last
+    which = "last row" if dropped == 1 else f"last {dropped} rows"
+    look = "looks like a totals line, not a record," if dropped == 1 else "look like totals lines, not records,"
+    quoted = ", ".join(f"'{word}'" for word in dict.fromkeys(words))
+    note = f"The {which} ({quoted}) {look} and {'was' if dropped == 1 else 'were'} left out."
+    return frame.iloc[:last].reset_index(drop=True), [note]
+
+
 def _tidy(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Strip column names, drop unnamed empty columns and fully empty rows."""
+    """Strip column names, drop unnamed empty columns, fully empty rows and a totals footer."""
     notes = []
     frame = frame.rename(columns=lambda name: str(name).strip())
     empty_unnamed = [
@@ -489,6 +544,9 @@ def _tidy(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             values = frame[column]
             if not values.isna().any() and bool(np.all(np.isfinite(values)) and np.all(values == np.round(values))):
                 frame[column] = values.astype("int64")
+    if len(frame.columns) >= 2:
+        frame, footer = _drop_total_rows(frame)
+        notes.extend(footer)
     return frame, notes
 
 
