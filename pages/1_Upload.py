@@ -37,6 +37,8 @@ TX_ROLE_LABELS = {
     "category": "Category",
     "merchant": "Merchant",
     "channel": "Channel",
+    "type": "Transaction type (tells payments and salary from refunds)",
+    "description": "Description / booking text",
     "label": "Fraud label (0/1)",
     "transaction_id": "Transaction id",
     "lat": "Customer latitude",

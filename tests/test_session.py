@@ -196,6 +196,18 @@ def test_a_date_split_over_columns_and_money_in_out_are_offered_in_the_role_tabl
     assert not [w.value for w in app.warning if w.value.startswith("Pick a column")]
 
 
+def test_a_statement_s_type_and_description_columns_are_offered_in_the_role_table(app):
+    from test_money_in import chase_card
+
+    chase = chase_card()
+    upload(open_upload(app), 1, chase.filename, chase.data)
+    columns = get(app, state.TX_COLUMNS)
+    assert (columns.type, columns.description) == ("Type", "Description")
+    table = next(d for d in app.dataframe if d.key == "upload__tx_roles_editor").value.set_index("Role")
+    assert table.loc["Transaction type (tells payments and salary from refunds)", "Column"] == "Type"
+    assert table.loc["Description / booking text", "Column"] == "Description"
+
+
 def test_provenance_of_an_uploaded_customer_table(app):
     data = csv(ALLLIFE)
     upload(open_upload(app), 0, "alllife.csv", data)
