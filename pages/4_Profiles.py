@@ -293,7 +293,7 @@ left, right = st.columns(2)
 with left:
     _workbook.download_button(st, key="profiles__workbook")
 values = _workbook.collect_state()
-memo = st.session_state.setdefault(_workbook.MEMO_KEY, {})
+memo = _workbook.session_memo()
 right.download_button(
     "Customers with segments (.csv)",
     data=lambda: customers_csv(customers_frame(_workbook.memoised_inputs(values, memo))),

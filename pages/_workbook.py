@@ -14,6 +14,7 @@ it under the button with ``st.error``.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -29,9 +30,34 @@ FILE_STEM = "cardlens_segments"
 PROVENANCE = "provenance"  # key of the collected values: the session's input records
 MEMO_KEY = state.WORKBOOK_MEMO  # per-session memo of the last workbook built (never shared between sessions)
 FAILURE = "failure"  # memo key: (session values' key, message) of the last build that failed
-# One build at a time on the server: two builds of a large table at once would double the peak memory, and the
-# browser gives a deferred download up after 180 s (Streamlit's client), so a second click must not start over.
+# One large build at a time on the server: two builds of a million customers at once would double the peak memory.
+# Builds below LARGE_BUILD_ROWS (the sample's takes about a second) never queue behind one: a visitor's small
+# download waited minutes for someone else's 1M export, past the 180 s the browser gives a deferred download.
 BUILDING = threading.Lock()
+LARGE_BUILD_ROWS = 100_000
+_PLAIN_MEMO = threading.Lock()  # the session lock of a memo that carries none (a plain dict, as in tests)
+
+
+class BuildMemo(dict):
+    """A session's last export (see :func:`workbook_bytes`), with the lock a second click waits on.
+
+    The browser gives a deferred download up after 180 s, so a second click during a long build must wait for the
+    build in progress and take its bytes, not start over.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+
+
+def session_memo() -> BuildMemo:
+    """This session's build memo."""
+    memo = st.session_state.get(MEMO_KEY)
+    if not isinstance(memo, BuildMemo):
+        memo = st.session_state[MEMO_KEY] = BuildMemo()
+    return memo
+
+
 LONG_BUILD_NOTE = (
     "At this size the file takes minutes to build. If the download has not started after 3 minutes, click again: "
     "the file built meanwhile is kept."
@@ -155,7 +181,7 @@ def workbook_bytes(values: dict[str, Any] | None = None, memo: dict | None = Non
     when the button is drawn); one workbook is kept, since it can be large.
     """
     values = values if values is not None else collect_state()
-    memo = memo if memo is not None else st.session_state.setdefault(MEMO_KEY, {})
+    memo = memo if memo is not None else session_memo()
     key = _key(values)
     if key not in memo:
         memo.clear()  # the previous export goes before the next one is built: one in memory at a time
@@ -185,10 +211,13 @@ def failure_message(error: Exception) -> str:
 def deferred_build(values: dict[str, Any], memo: dict) -> Callable[[], bytes]:
     """The download's callable: build (or reuse) the export; on failure, keep a message for the next page run."""
 
+    clean = values[state.CLEAN]
+    large = clean is not None and len(clean.table) >= LARGE_BUILD_ROWS
+
     def build() -> bytes:
         try:
-            with BUILDING:  # a second click waits for the first build and gets its bytes from the memo
-                data = workbook_bytes(values, memo).data
+            with getattr(memo, "lock", _PLAIN_MEMO), BUILDING if large else contextlib.nullcontext():
+                data = workbook_bytes(values, memo).data  # a second click gets the first build's bytes
         except Exception as error:
             memo.clear()  # nothing half-built stays in memory
             memo[FAILURE] = (_key(values), failure_message(error))
@@ -214,7 +243,7 @@ def download_button(where: Any = st, *, key: str) -> None:
     if len(values[state.CLEAN].table) != len(values[state.SEGMENTATION].labels):
         return
     file_name, mime = _file_name(values)
-    memo = st.session_state.setdefault(MEMO_KEY, {})
+    memo = session_memo()
     where.download_button(
         "Download workbook (.xlsx)" if file_name.endswith(".xlsx") else "Download workbook + customers (.zip)",
         data=deferred_build(values, memo),

@@ -78,3 +78,31 @@ def test_a_second_click_during_a_build_waits_for_it_instead_of_building_again(mo
     release.set()
     first.join(5), second.join(5)
     assert len(builds) == 1 and results == [export.data, export.data]
+
+
+class _Table:
+    def __init__(self, rows: int) -> None:
+        self.table = range(rows)  # only its length is read
+
+
+def test_a_small_download_never_queues_behind_another_visitor_s_large_build(monkeypatch, values):
+    import threading
+
+    export = Export(b"PK" + bytes(10), "cardlens_segments.xlsx", "application/vnd.ms-excel")
+    monkeypatch.setattr(_workbook, "workbook_bytes", lambda values, memo: export)
+    small = {**values, _workbook.state.CLEAN: _Table(8_950)}
+    large = {**values, _workbook.state.CLEAN: _Table(_workbook.LARGE_BUILD_ROWS)}
+    with _workbook.BUILDING:  # someone's million-customer export is being built
+        done: list[bytes] = []
+        visitor = threading.Thread(target=lambda: done.append(_workbook.deferred_build(small, _workbook.BuildMemo())()))
+        visitor.start()
+        visitor.join(5)
+        assert done == [export.data], "the sample-sized download waited for the large build"
+        waiting: list[bytes] = []
+        second_large = _workbook.deferred_build(large, _workbook.BuildMemo())
+        other = threading.Thread(target=lambda: waiting.append(second_large()))
+        other.start()
+        other.join(0.5)
+        assert waiting == [], "a second large build waits: two at once would double the peak memory"
+    other.join(5)
+    assert waiting == [export.data]
