@@ -46,6 +46,7 @@ class Visit:
 
     name: str
     seconds: dict[str, float] = field(default_factory=dict)
+    browser_cpu: dict[str, float] = field(default_factory=dict)  # chromium + Playwright CPU s per page (when probed)
     workbook: Path | None = None
     exceptions: list[str] = field(default_factory=list)
 
@@ -59,6 +60,7 @@ async def walk(
     pages: tuple[str, ...] = SAMPLE_PAGES,
     download_dir: Path | None = None,
     timeout_ms: int = TIMEOUT_MS,
+    cpu_probe=None,
 ) -> Visit:
     """One visitor: load the sample (or ``upload`` as the customer table), open ``pages`` in order with the
     sidebar, and download the workbook into ``download_dir`` when given. Never raises on an exception box:
@@ -80,10 +82,15 @@ async def walk(
         # the accessibility tree of the whole page each time, browser CPU that grows with the wait in a crowd.
         return page.locator("h1").filter(has_text=re.compile(rf"^{re.escape(label)}$"))
 
+    cpu_mark = [cpu_probe() if cpu_probe else 0.0]
+
     async def settle(label: str, mark: float) -> None:
         await expect(idle).to_have_count(1, timeout=timeout_ms)
         await expect(spinners).to_have_count(0, timeout=timeout_ms)
         visit.seconds[label] = time.perf_counter() - mark
+        if cpu_probe:
+            now = cpu_probe()
+            visit.browser_cpu[label], cpu_mark[0] = now - cpu_mark[0], now
         print(f"{name}: {label} settled in {visit.seconds[label]:.1f} s", file=sys.stderr, flush=True)
         if await boxes.count():
             visit.exceptions += [f"{label}: {text[:300]}" for text in await boxes.all_inner_texts()]
@@ -196,10 +203,14 @@ class BrowserCPU:
                 except (FileNotFoundError, ProcessLookupError):
                     continue
 
-    def stop(self) -> float:
-        self._stop_sampling()
+    def total(self) -> float:
+        """CPU seconds so far (sampled now)."""
         self.sample()
         return sum(self.seconds.values())
+
+    def stop(self) -> float:
+        self._stop_sampling()
+        return self.total()
 
 
 def stop(proc: subprocess.Popen, watch: MemoryWatch, cpu: dict | None = None) -> float:
@@ -235,7 +246,10 @@ def measure(sessions: int) -> dict:
         run_log = Path(tmp) / "runs.log"
         proc, url, watch = serve(run_log)
         try:
-            readings["cold"] = asyncio.run(crowd(url, 1, download_dir=Path(tmp)))[0]
+            alone_cpu = BrowserCPU(proc.pid)
+            probe = alone_cpu.total
+            readings["cold"] = asyncio.run(crowd(url, 1, download_dir=Path(tmp), cpu_probe=probe))[0]
+            alone_cpu.stop()
             readings["cold_server_s"] = server_seconds(run_log)
             readings["warm"] = asyncio.run(crowd(url, 1, download_dir=Path(tmp)))[0]
             readings["warm_server_s"] = server_seconds(run_log)
@@ -292,6 +306,17 @@ def table(readings: dict) -> str:
         f"{readings['crowd_wall_s']:.0f} s, workbook downloads included). Exception boxes seen: "
         f"{len(exceptions)}{': ' + '; '.join(exceptions) if exceptions else ''}.",
     ]
+    if cold.browser_cpu:
+        walk_cpu = sum(cold.browser_cpu.values())
+        per_page = ", ".join(f"{label} {seconds:.1f}" for label, seconds in cold.browser_cpu.items())
+        cores = os.cpu_count() or 1
+        lines += [
+            "",
+            f"The browser's own CPU for the lone cold walk, per page (s): {per_page}; {walk_cpu:.0f} s in all. "
+            f"{n} such walks need {n * walk_cpu:.0f} s of browser CPU, at least {n * walk_cpu / cores:.0f} s of "
+            f"wall on {cores} cores before the server does anything: "
+            f"{n * walk_cpu / cores / total_alone:.1f}x the lone walk, when the browsers share the server's cores.",
+        ]
     if "crowd_server_cpu_s" in readings:
         lines += [
             "",
