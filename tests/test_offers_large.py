@@ -18,7 +18,7 @@ from core.naming import display_name
 from core.recommend import learner_for, score_customers, top_offers_table
 from core.recommend._catalogue import normalise
 from core.recommend._rank import _best_columns
-from core.recommend._scores import _formatted
+from core.recommend._scores import _formatted, _percentiles, reasons_for
 from core.samples import generate_customers
 
 
@@ -124,3 +124,38 @@ def test_fixed_point_reasons_with_decimals_read_as_format_writes_them(spec):
     values = np.concatenate([halves, np.round(rng.lognormal(3, 2, 20_000), 3), rng.normal(0, 1, 20_000), [-0.0]])
     expected = np.array([("{:" + spec + "}").format(v) for v in values.tolist()], dtype=object)
     assert (_formatted(values, spec) == expected).all()
+
+
+def test_fit_percentiles_by_packed_sort_keys_equal_pandas_even_when_values_differ_only_in_their_last_bits():
+    # the sort keys keep a value's top bits and give the rest to the row number: values differing only below them
+    # (1 + k * 2**-52, tiny negatives) tie in the key and must still be ranked by value
+    rng = np.random.default_rng(7)
+    n = 300_000
+    values = np.concatenate(
+        [
+            1.0 + rng.integers(0, 2_000, n // 3) * 2.0**-52,
+            -(1.0 + rng.integers(0, 2_000, n // 3) * 2.0**-52),
+            rng.normal(0, 1e-300, n // 6),
+            rng.lognormal(3, 2, n // 6),
+            [0.0, -0.0, np.inf, -np.inf, 5e-324, -5e-324],
+        ]
+    )
+    values = rng.permutation(values)
+    expected = pd.Series(values).rank(pct=True).to_numpy()
+    assert np.array_equal(_percentiles(values), expected)
+    values[::7] = np.nan
+    expected = pd.Series(values).rank(pct=True).to_numpy()
+    assert np.array_equal(_percentiles(values), expected, equal_nan=True)
+    assert np.array_equal(_percentiles(values, missing=0.5), np.nan_to_num(expected, nan=0.5))
+
+
+@pytest.mark.parametrize("spread", [1.0, 1e6], ids=["few distinct numbers", "many distinct numbers"])
+def test_reasons_with_several_placeholders_equal_str_format_row_by_row(spread):
+    rng = np.random.default_rng(8)
+    values = pd.DataFrame(
+        {"a": rng.random(20_000) * spread, "b": rng.normal(0, spread, 20_000), "c": rng.random(20_000)}
+    )
+    values.loc[values.index[::5], "b"] = np.nan
+    template = "a {a:.0%} and b {b:,.0f} ({c:.1f}) | a {a:.0%}, c {c:.2f}"
+    expected = [plain_reason(template, "none", row) for row in values.to_dict("records")]
+    assert reasons_for(template, "none", values).tolist() == expected

@@ -126,10 +126,15 @@ def customer_keys(values: pd.Series | Iterable[object]) -> np.ndarray:
     >>> customer_keys(pd.Series([" C10001 ", 5])).tolist()
     ['C10001', '5']
     """
+    return key_text(values).to_numpy(dtype=object)
+
+
+def key_text(values: pd.Series | Iterable[object]) -> pd.Series:
+    """Return :func:`customer_keys` as a pandas text Series (Arrow-backed under pandas 3), before the Python strings."""
     series = pd.Series(values) if not isinstance(values, pd.Series) else values
     if pd.api.types.is_float_dtype(series) and series.dropna().mod(1).eq(0).all():
         series = series.astype("Int64")
-    return series.astype(str).str.strip().to_numpy(dtype=object)
+    return series.astype(str).str.strip()
 
 
 def _find(columns: list[str], role: str) -> str | None:

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core.features import add_features, available_presets
+from core.features import add_features, available_presets, preset_sources, presets
 
 __all__ = [
     "CATALOGUE_COLUMNS",
@@ -420,9 +420,15 @@ def feature_frame(table: pd.DataFrame) -> pd.DataFrame:
         float64 columns named by :func:`normalise`, same index as ``table``.
     """
     numeric = _with_aliases(table.select_dtypes(include=["number", "bool"]))
-    presets = [name for name in available_presets(numeric) if normalise(name) not in map(normalise, numeric.columns)]
-    if presets:
-        numeric, _notes = add_features(numeric, presets)
+    missing = [name for name in available_presets(numeric) if normalise(name) not in map(normalise, numeric.columns)]
+    if missing:
+        # each ratio from its own source columns: add_features copies the frame it is given, all of it
+        known = presets()
+        added = {}
+        for name in missing:
+            sources = list(dict.fromkeys((preset_sources(numeric, known[name]) or {}).values()))
+            added[name] = add_features(numeric.loc[:, sources], [name])[0][name]
+        numeric = pd.concat([numeric, pd.DataFrame(added, index=numeric.index)], axis=1)
     out = numeric.astype("float64")
     out.columns = [normalise(c) for c in out.columns]
     return out.loc[:, ~out.columns.duplicated()]

@@ -28,7 +28,7 @@ from core.naming import display_name
 from core.recommend._bandit import ThompsonLearner
 from core.recommend._campaign import FEEDBACK_COLUMNS, FeedbackFile, customer_keys, latest_outcomes, read_feedback
 from core.recommend._catalogue import normalise, template_fields
-from core.recommend._scores import MIN_ELIGIBLE_SHARE, OfferScores, in_row_order, reason_parts, score_customers
+from core.recommend._scores import MIN_ELIGIBLE_SHARE, OfferScores, reason_codes, score_customers
 
 __all__ = [
     "FEEDBACK_COLUMNS",
@@ -243,31 +243,36 @@ def top_offers_table(
         picked = np.flatnonzero(np.isin(scored.customer_ids, customer_keys(pd.Series(list(only)))))
     labels = scored.labels[picked]
     # each customer's row of lifts by position (a segment without one gets 1.0): reindexing by a million labels
-    # was slow
+    # was slow. The gathered lifts are multiplied by the scores in place and handed to _best_columns to overwrite:
+    # one customers x offers matrix instead of three.
     lifts = np.vstack([lift.fillna(1.0).to_numpy(), np.ones((1, lift.shape[1]))])
+    matrix = lifts.take(lift.index.get_indexer(labels), axis=0)
     scores = scored.scores.to_numpy()
-    matrix = (scores if only is None else scores[picked]) * lifts[lift.index.get_indexer(labels)]
-    rows, cols, values, ranks = _best_columns(matrix, min(int(top_n), matrix.shape[1]))
+    np.multiply(scores if only is None else scores[picked], matrix, out=matrix)
+    rows, cols, values, ranks = _best_columns(matrix, min(int(top_n), matrix.shape[1]), overwrite=True)
+    del matrix
     catalogue = scored.catalogue.set_index("offer_id")
+    codes = np.empty(len(rows), dtype=np.int64)
     texts: list[pa.Array] = []
-    places: list[np.ndarray] = []
+    count = 0
     # offers by column number: sorting three million offer ids as text took seconds (and their numbers, 0.1 s)
-    for col in np.flatnonzero(np.bincount(cols, minlength=matrix.shape[1])):
+    for col in np.flatnonzero(np.bincount(cols, minlength=lift.shape[1])):
         chosen = np.flatnonzero(cols == col)
         offer = catalogue.loc[scored.scores.columns[col]]
         wanted = [normalise(f) for alternative in template_fields(offer["reason"]) for f in alternative]
         wanted = [f for f in dict.fromkeys(wanted) if f in scored.features.columns]
         members = scored.features[wanted].iloc[picked[rows[chosen]]]  # only the columns the reason names
-        offer_texts, offer_rows = reason_parts(offer["reason"], offer["description"], members)
-        texts += offer_texts
-        places += [chosen[at] for at in offer_rows]
-    reasons = in_row_order(texts, places)
+        offer_codes, offer_texts = reason_codes(offer["reason"], offer["description"], members)
+        codes[chosen] = offer_codes + count
+        texts.append(offer_texts)
+        count += len(offer_texts)
+    reasons = pa.concat_arrays(texts) if texts else pa.array([], pa.large_string())
     segments = labels[rows]
     segment_ids = np.unique(labels)  # then each row's by a search of those few: argsort of 3M labels took 0.2 s
     segment_at = np.searchsorted(segment_ids, segments)
     seen = arms[(arms["accepted"] + arms["declined"]) > 0]
     if len(seen):
-        # one note per (segment, offer) with feedback, joined to each of its rows' reasons by Arrow
+        # one note per (segment, offer) with feedback, joined by Arrow to each distinct (reason, note) pair once
         notes = np.full((len(segment_ids), len(scored.scores.columns)), "", dtype=object)
         for s, o, a, d in zip(seen["segment"], seen["offer_id"], seen["accepted"], seen["declined"], strict=True):
             at = np.searchsorted(segment_ids, int(s))
@@ -275,49 +280,62 @@ def top_offers_table(
                 notes[at, scored.scores.columns.get_loc(o)] = (
                     f" · campaign feedback in this segment: {a} of {a + d} accepted"
                 )
-        note = pa.array(notes.ravel(), pa.large_string()).take(segment_at * notes.shape[1] + cols)
-        reasons = pc.binary_join_element_wise(reasons, note, pa.scalar("", pa.large_string()))
+        codes, pairs = pd.factorize(codes * notes.size + segment_at * notes.shape[1] + cols)
+        note = pa.array(notes.ravel(), pa.large_string()).take(pairs % notes.size)
+        reasons = pc.binary_join_element_wise(reasons.take(pairs // notes.size), note, pa.scalar("", pa.large_string()))
     # Repeated texts are made text columns once and then taken by position (turning three million Python strings
-    # into each text column took about a second a column at a million customers).
+    # into each text column took about a second a column at a million customers); the reasons likewise, from the
+    # distinct ones.
     offer_names = catalogue["name"].reindex(scored.scores.columns).to_numpy()
     return pd.DataFrame(
         {
-            "customer_id": _text(scored.customer_ids[picked], rows),
+            "customer_id": _text(scored.customer_ids[picked], rows, scored.id_text if only is None else None),
             "segment": segments.astype("int64"),
             "segment_name": _text(_names_of(segment_ids, names), segment_at),
             "rank": ranks,
             "offer_id": _text(scored.scores.columns.to_numpy(), cols),
             "offer": _text(offer_names, cols),
             "score": values,
-            "reason": _arrow_text(reasons),
+            "reason": _arrow_text(reasons.take(codes)),
         }
     )
 
 
-def _best_columns(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _best_columns(
+    matrix: np.ndarray, k: int, *, overwrite: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return ``(rows, cols, values, ranks)`` of each row's ``k`` largest values, largest first, NaN left out.
 
     Ties go to the lower column, as a stable sort would order them. ``k`` passes of ``argmax`` instead of sorting
     every row: half the time at a million rows. Scores are never ``-inf``, so it can stand for "taken or NaN"
-    (and once a row's pick is ``-inf`` so are the rest: the ranks kept run 1, 2, ... in every row).
+    (and once a row's pick is ``-inf`` so are the rest: the ranks kept run 1, 2, ... in every row). With
+    ``overwrite`` a C-ordered float64 ``matrix`` is used as the working copy (its values are lost).
 
     Examples
     --------
     >>> _best_columns(np.array([[0.1, np.nan, 0.3], [0.2, 0.2, np.nan]]), 2)
     (array([0, 0, 1, 1]), array([2, 0, 0, 1]), array([0.3, 0.1, 0.2, 0.2]), array([1, 2, 1, 2]))
     """
-    left = np.where(np.isnan(matrix), -np.inf, matrix)
-    every = np.arange(len(matrix))
-    cols = np.empty((len(matrix), k), dtype=np.int64)
-    values = np.empty((len(matrix), k))
+    # fmax ignores NaN: NaN becomes -inf, every other value stays (in one pass, unlike a mask and a copy)
+    if overwrite and matrix.flags.c_contiguous and matrix.dtype == np.float64:
+        left = np.fmax(matrix, -np.inf, out=matrix)
+    else:
+        left = np.fmax(np.asarray(matrix, dtype=np.float64), -np.inf, order="C")
+    flat = left.reshape(-1)
+    width = left.shape[1]
+    start = np.arange(len(left)) * width  # each row's first place in ``flat``
+    cols = np.empty((len(left), k), dtype=np.int64)
+    values = np.empty((len(left), k))
     for place in range(k):
-        cols[:, place] = left.argmax(axis=1)
-        values[:, place] = left[every, cols[:, place]]
-        left[every, cols[:, place]] = -np.inf
-    rows = np.repeat(every, k)
-    ranks = np.tile(np.arange(1, k + 1), len(matrix))
-    keep = values.ravel() > -np.inf
-    return rows[keep], cols.ravel()[keep], values.ravel()[keep], ranks[keep]
+        at = left.argmax(axis=1)
+        cols[:, place] = at
+        at += start
+        values[:, place] = flat[at]
+        flat[at] = -np.inf
+    kept = np.flatnonzero(values.reshape(-1) > -np.inf)
+    rows, ranks = np.divmod(kept, k)
+    ranks += 1
+    return rows, cols.reshape(-1)[kept], values.reshape(-1)[kept], ranks
 
 
 def _arrow_text(values: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray | np.ndarray:
@@ -328,12 +346,19 @@ def _arrow_text(values: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray | n
     return values.to_numpy(zero_copy_only=False)
 
 
-def _text(values: np.ndarray, positions: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
-    """``values[positions]`` as the text column pandas would make of it, converting each value once."""
+def _text(
+    values: np.ndarray, positions: np.ndarray, text: pd.api.extensions.ExtensionArray | None = None
+) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """``values[positions]`` as the text column pandas would make of it, converting each value once.
+
+    ``text``, when given, is ``values`` already as that text column (``OfferScores.id_text``).
+    """
     dtype = pd.Series(values[:1]).dtype
     if not isinstance(dtype, pd.StringDtype):
         return values[positions]
-    return pd.array(values, dtype=dtype).take(positions)
+    if text is None or text.dtype != dtype or len(text) != len(values):
+        text = pd.array(values, dtype=dtype)
+    return text.take(positions)
 
 
 def ranking_changes(before: pd.DataFrame | None, after: pd.DataFrame) -> pd.DataFrame:

@@ -22,9 +22,9 @@ import pyarrow.compute as pc
 
 from core.errors import DataError
 from core.recommend import _catalogue as offers
-from core.recommend._campaign import customer_keys
+from core.recommend._campaign import key_text
 
-__all__ = ["MIN_ELIGIBLE_SHARE", "OfferScores", "in_row_order", "reason_parts", "reasons_for", "score_customers"]
+__all__ = ["MIN_ELIGIBLE_SHARE", "OfferScores", "reason_codes", "reasons_for", "score_customers"]
 
 MIN_ELIGIBLE_SHARE = 0.01  # under this share of a segment qualifying, an offer is "few qualify" and not ranked first
 
@@ -61,6 +61,9 @@ class OfferScores:
     customer_ids: np.ndarray
     segments: pd.DataFrame
     reach: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    # customer_ids as the text column pandas makes of them, for top_offers_table (converting a million Python strings
+    # back to text took a tenth of a second); None when built elsewhere
+    id_text: pd.api.extensions.ExtensionArray | None = dataclasses.field(default=None, repr=False, compare=False)
 
 
 def score_customers(
@@ -115,9 +118,9 @@ def score_customers(
             if feature not in features.columns:
                 continue
             if feature not in percentiles:
-                percentiles[feature] = np.nan_to_num(_percentiles(features[feature].to_numpy("float64")), nan=0.5)
-            parts.append(percentiles[feature] if sign > 0 else 1 - percentiles[feature])
-        fit = np.mean(parts, axis=0) if parts else np.full(len(features), 0.5)
+                percentiles[feature] = _percentiles(features[feature].to_numpy("float64"), missing=0.5)
+            parts.append((percentiles[feature], sign))
+        fit = _mean_fit(parts, len(features))
         score = np.clip(row.base_rate * (0.5 + fit), 0.0, 1.0)
         block[at] = np.where(eligible & ~excluded, score, np.nan)
         reach.append((row.offer_id, row.name, int(eligible.sum()), int((eligible & excluded).sum())))
@@ -125,11 +128,39 @@ def score_customers(
     ids = table[id_column] if id_column is not None else pd.Series(table.index, index=table.index)
     features = features.set_axis(table.index)
     segments = _segment_priors(scores, features, labels, catalogue)
-    return OfferScores(scores, features, catalogue, labels, customer_keys(ids), segments, _reach(reach, len(table)))
+    keys = key_text(ids)
+    return OfferScores(
+        scores,
+        features,
+        catalogue,
+        labels,
+        keys.to_numpy(dtype=object),
+        segments,
+        _reach(reach, len(table)),
+        keys.array,
+    )
 
 
-def _percentiles(values: np.ndarray) -> np.ndarray:
-    """Return ``pandas.Series.rank(pct=True)`` of the values (ties share their average rank, NaN stays NaN).
+def _mean_fit(parts: list[tuple[np.ndarray, int]], n: int) -> np.ndarray:
+    """Return ``np.mean`` of the percentiles (``1 - p`` for a ``-`` feature) without stacking them into a matrix.
+
+    ``np.mean(parts, axis=0)`` adds the rows in order and divides by their number; so does this, value for value.
+    """
+    if not parts:
+        return np.full(n, 0.5)
+    first, sign = parts[0]
+    total = first.copy() if sign > 0 else 1 - first
+    for values, sign in parts[1:]:
+        if sign > 0:
+            total += values
+        else:
+            total += 1 - values
+    total /= len(parts)
+    return total
+
+
+def _percentiles(values: np.ndarray, *, missing: float = np.nan) -> np.ndarray:
+    """Return ``pandas.Series.rank(pct=True)`` of the values (ties share their average rank, NaN gets ``missing``).
 
     Features with few distinct values (frequencies, tenure, counts) are ranked per distinct value, found by
     hashing; the others by one sort. Both give the same numbers as pandas (all divide exact integer sums), in a
@@ -139,11 +170,15 @@ def _percentiles(values: np.ndarray) -> np.ndarray:
     --------
     >>> _percentiles(np.array([3.0, 1.0, np.nan, 3.0, 2.0])).tolist()
     [0.875, 0.25, nan, 0.875, 0.5]
+    >>> _percentiles(np.array([3.0, np.nan, 1.0]), missing=0.5).tolist()
+    [1.0, 0.5, 0.5]
     """
     valid = ~np.isnan(values)
     if valid.all() and len(values):  # the usual case: no copy of the known values, no scatter back
-        return _average_ranks(values + 0.0) / len(values)  # + 0.0 turns -0.0 into 0.0, which ties with it
-    out = np.full(len(values), np.nan)
+        ranks = _average_ranks(values + 0.0)  # + 0.0 turns -0.0 into 0.0, which ties with it
+        ranks /= len(values)
+        return ranks
+    out = np.full(len(values), missing)
     known = values[valid] + 0.0
     if len(known):
         out[valid] = _average_ranks(known) / len(known)
@@ -160,13 +195,54 @@ def _average_ranks(known: np.ndarray) -> np.ndarray:
         ranks = np.empty(len(distinct))
         ranks[order] = np.cumsum(counts) - counts + (counts + 1) / 2
         return ranks[codes]
-    order = np.argsort(known)  # tied values share their average rank, so their order within a tie is irrelevant
-    ordered = known[order]
+    order, ordered = _sorted_order(known)  # tied values share their average rank: their order is irrelevant
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     ends = np.r_[starts[1:], len(known)]
     ranks = np.empty(len(known))
     ranks[order] = np.repeat((starts + ends + 1) / 2, ends - starts)
     return ranks
+
+
+_SIGN = np.uint64(1 << 63)
+
+
+def _sorted_order(known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(order, known[order])`` with ``known[order]`` ascending (no NaN; ``-0.0`` already made ``0.0``).
+
+    ``np.argsort`` of a million doubles takes four to six times as long as ``np.sort``, so each value's bits are
+    made an unsigned key that sorts as the value does, its lowest bits replaced by the row number, and the keys
+    sorted. Values whose keys then tie (they differ only in the bits given to the row number) can come out of
+    order: every run of tied keys holding a descent is sorted again by value, so the order is exact.
+
+    Examples
+    --------
+    >>> order, ordered = _sorted_order(np.array([2.5, -1.0, 1.0 + 2.0**-52, 1.0, 0.0]))
+    >>> order.tolist(), ordered.tolist()
+    ([1, 4, 3, 2, 0], [-1.0, 0.0, 1.0, 1.0000000000000002, 2.5])
+    """
+    n = len(known)
+    bits = np.uint64(max(1, (n - 1).bit_length()))
+    raw = known.view(np.uint64)
+    key = np.where(raw >= _SIGN, ~raw, raw | _SIGN)  # negative: every bit flipped; positive: sign bit set
+    key >>= bits
+    key <<= bits
+    key |= np.arange(n, dtype=np.uint64)
+    key.sort()
+    order = (key & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.intp)
+    ordered = known[order]
+    descents = np.flatnonzero(ordered[1:] < ordered[:-1])
+    if len(descents):
+        key >>= bits  # the value's part of each key: runs of equal ones are the places an order may be wrong
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        ends = np.r_[starts[1:], n]
+        runs = np.unique(np.searchsorted(starts, descents, side="right") - 1)
+        sizes = ends[runs] - starts[runs]
+        at = np.repeat(starts[runs] - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+        # the runs lie in value order, so sorting all their members together puts each back in its own run
+        members = order[at]
+        order[at] = members[np.argsort(known[members], kind="stable")]
+        ordered[at] = known[order[at]]
+    return order, ordered
 
 
 def _reach(counts: list[tuple[str, str, int, int]], n: int) -> pd.DataFrame:
@@ -209,18 +285,28 @@ def reasons_for(template: str, description: str, values: pd.DataFrame) -> np.nda
     >>> reasons_for("utilisation {utilisation:.0%}", "A higher limit", values).tolist()
     ['utilisation 82%', 'A higher limit']
     """
-    texts, rows = reason_parts(template, description, values)
-    return in_row_order(texts, rows).to_numpy(zero_copy_only=False)
+    codes, texts = reason_codes(template, description, values)
+    return texts.take(codes).to_numpy(zero_copy_only=False)
 
 
-def reason_parts(template: str, description: str, values: pd.DataFrame) -> tuple[list[pa.Array], list[np.ndarray]]:
-    """Return :func:`reasons_for` as Arrow text arrays and the row positions each of them fills.
+def reason_codes(template: str, description: str, values: pd.DataFrame) -> tuple[np.ndarray, pa.Array]:
+    """Return :func:`reasons_for` as ``(codes, texts)``: row ``i``'s reason is ``texts[codes[i]]``.
 
-    Arrow writes each row's text from the formatted numbers (each distinct number formatted once in Python), so a
-    million reasons never become a million Python strings; :func:`in_row_order` puts the pieces in row order.
+    Each distinct reason is written once: every placeholder's distinct numbers are formatted once in Python, the
+    combinations of them that occur are found by hashing, and Arrow joins those combinations with the template's
+    words. A million customers have about a hundred thousand distinct reasons, so no text is built per row; the
+    caller takes the texts into row order once (``texts.take(codes)``).
+
+    Examples
+    --------
+    >>> values = pd.DataFrame({"utilisation": [0.82, np.nan, 0.821]})
+    >>> codes, texts = reason_codes("utilisation {utilisation:.0%}", "A higher limit", values)
+    >>> codes.tolist(), texts.to_pylist()
+    ([0, 1, 0], ['utilisation 82%', 'A higher limit'])
     """
+    codes = np.zeros(len(values), dtype=np.int64)
     texts: list[pa.Array] = []
-    rows: list[np.ndarray] = []
+    count = 0
     pending = np.ones(len(values), dtype=bool)
     for fields, text in zip(offers.template_fields(template), template.split("|"), strict=True):
         columns = [offers.normalise(field) for field in fields]
@@ -229,23 +315,15 @@ def reason_parts(template: str, description: str, values: pd.DataFrame) -> tuple
         matrix = values.loc[:, columns].to_numpy(dtype="float64")
         usable = pending & ~np.isnan(matrix).any(axis=1)
         if usable.any():
-            texts.append(_fill(text.strip(), matrix[usable]))
-            rows.append(np.flatnonzero(usable))
+            fill_codes, fill_texts = _fill(text.strip(), matrix[usable])
+            codes[usable] = fill_codes + count
+            texts.append(fill_texts)
+            count += len(fill_texts)
         pending &= ~usable
     if pending.any():
-        texts.append(pa.repeat(pa.scalar(description, pa.large_string()), int(pending.sum())))
-        rows.append(np.flatnonzero(pending))
-    return texts, rows
-
-
-def in_row_order(texts: list[pa.Array], rows: list[np.ndarray]) -> pa.ChunkedArray:
-    """Return the text pieces as one Arrow array, the text for row ``rows[i][j]`` at that position."""
-    if not texts:
-        return pa.chunked_array([], pa.large_string())
-    order = np.concatenate(rows)
-    position = np.empty(len(order), dtype=np.int64)
-    position[order] = np.arange(len(order))
-    return pa.chunked_array(texts).take(position)  # no concatenated copy of the pieces first
+        codes[pending] = count
+        texts.append(pa.array([description], pa.large_string()))
+    return codes, pa.concat_arrays(texts) if texts else pa.array([], pa.large_string())
 
 
 # Number formats whose text depends only on the value rounded to their decimal places (after the x100 of "%").
@@ -280,7 +358,7 @@ def _text_codes(values: np.ndarray, spec: str) -> tuple[np.ndarray, np.ndarray]:
     base = values * 100 if kind == "%" else values  # format's own x100, in floating point as it does it
     rounded = ("{:" + comma + "." + str(places) + "f}" + ("%" if kind == "%" else "")).format
     if places == 0:  # rint rounds the exact double half to even, as format does
-        return _distinct_texts(np.rint(base), rounded)
+        return _distinct_texts(np.rint(base), rounded, whole=True)
     scale = 10.0**places
     scaled = base * scale
     # Multiplying by 10**places rounds, which can move a value across a half (0.15 is a little under it, 1.5 is not):
@@ -288,18 +366,25 @@ def _text_codes(values: np.ndarray, spec: str) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(invalid="ignore"):
         clear = (np.abs(scaled - np.floor(scaled) - 0.5) > np.abs(scaled) * 2.0**-50) & (np.abs(scaled) < 2.0**50)
     if clear.all():
-        return _distinct_texts(np.rint(scaled), lambda key: rounded(key / scale))
+        return _distinct_texts(np.rint(scaled), lambda key: rounded(key / scale), whole=True)
     codes = np.empty(len(values), dtype=np.int64)
-    clear_codes, clear_texts = _distinct_texts(np.rint(scaled[clear]), lambda key: rounded(key / scale))
+    clear_codes, clear_texts = _distinct_texts(np.rint(scaled[clear]), lambda key: rounded(key / scale), whole=True)
     other_codes, other_texts = _distinct_texts(values[~clear], exact)
     codes[clear] = clear_codes
     codes[~clear] = other_codes + len(clear_texts)
     return codes, np.concatenate([clear_texts, other_texts])
 
 
-def _distinct_texts(key: np.ndarray, formatter: Callable[[float], str]) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(codes, texts)``: ``formatter`` applied once per distinct key, ``texts[codes]`` its value per key."""
-    codes, distinct = pd.factorize(key + 0.0, use_na_sentinel=False)  # + 0.0 turns -0.0 into 0.0
+def _distinct_texts(
+    key: np.ndarray, formatter: Callable[[float], str], *, whole: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(codes, texts)``: ``formatter`` applied once per distinct key, ``texts[codes]`` its value per key.
+
+    ``whole``: the keys are whole numbers (or NaN, or infinite), so that those in a short range can be numbered by
+    arithmetic instead of hashing.
+    """
+    dense = _whole_number_codes(key) if whole else None
+    codes, distinct = dense or pd.factorize(key + 0.0, use_na_sentinel=False)  # + 0.0 turns -0.0 into 0.0
     texts = np.array([formatter(x) for x in distinct.tolist()], dtype=object)
     negative_zero = (key == 0) & np.signbit(key)  # format keeps the sign of -0.0 ("-0%")
     if negative_zero.any():
@@ -308,23 +393,69 @@ def _distinct_texts(key: np.ndarray, formatter: Callable[[float], str]) -> tuple
     return codes, texts
 
 
-def _fill(template: str, matrix: np.ndarray) -> pa.Array:
-    """Format ``template`` once per row of ``matrix`` (one column per placeholder), as an Arrow text array.
+def _whole_number_codes(key: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return ``pd.factorize`` of whole numbers (up to order) by counting, when they span under 2 x their count + 1,000.
 
-    Each placeholder's distinct texts are formatted once and taken per row; Arrow joins them with the literal text.
+    ``None`` when they span more, are too large for every whole number to be exact, or one is NaN or infinite.
+
+    Examples
+    --------
+    >>> codes, distinct = _whole_number_codes(np.array([3.0, -1.0, 3.0, -0.0]))
+    >>> codes.tolist(), distinct.tolist()
+    ([2, 0, 2, 1], [-1.0, 0.0, 3.0])
     """
-    pieces: list[pa.Array | pa.Scalar] = []
+    if not len(key):
+        return None
+    low, high = float(key.min()), float(key.max())
+    if not (-(2.0**52) < low <= high < 2.0**52 and high - low < 2 * len(key) + 1000):  # False for NaN too
+        return None
+    codes, present = _dense_codes((key - low).astype(np.int64), int(high - low) + 1)
+    return codes, present + low  # exact: whole numbers under 2**52; -0.0 + 0 is 0.0, as factorize(key + 0.0) has it
+
+
+def _dense_codes(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(codes, present)`` for integer keys in ``0 .. size - 1``: ``present[codes] == key``, by counting."""
+    present = np.flatnonzero(np.bincount(key, minlength=size))
+    number = np.zeros(size, dtype=np.int64)
+    number[present] = np.arange(len(present))
+    return number[key], present
+
+
+def _fill(template: str, matrix: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """Format ``template`` for every row of ``matrix`` (one column per placeholder) as ``(codes, distinct texts)``.
+
+    Each placeholder's distinct texts are formatted once; the combinations of them that occur are numbered by
+    hashing, and Arrow joins each combination's texts with the literal words once.
+    """
+    pieces: list[tuple[np.ndarray, np.ndarray] | str] = []
+    key = np.zeros(len(matrix), dtype=np.int64)
+    size = 1
     column = 0
     for literal, field, spec, _conversion in string.Formatter().parse(template):
         if literal:
-            pieces.append(pa.scalar(literal, pa.large_string()))
+            pieces.append(literal)
         if field is not None:
             codes, texts = _text_codes(matrix[:, column], spec or "")
-            pieces.append(pa.array(texts, pa.large_string()).take(codes))
+            pieces.append((codes, texts))
+            if size * len(texts) >= 2**62:  # number the combinations so far first: the key stays an int64
+                key, distinct = pd.factorize(key)
+                size = len(distinct)
+            key = key * len(texts) + codes
+            size *= len(texts)
             column += 1
-    if not any(isinstance(piece, pa.Array) for piece in pieces):  # no placeholder: the same text for every row
-        return pa.repeat(pa.scalar("".join(p.as_py() for p in pieces), pa.large_string()), len(matrix))
-    return pc.binary_join_element_wise(*pieces, pa.scalar("", pa.large_string()))
+    codes, distinct = _dense_codes(key, size) if size < 2 * len(key) + 1000 else pd.factorize(key)
+    one_row = np.empty(len(distinct), dtype=np.int64)
+    one_row[codes] = np.arange(len(codes))  # a row of each combination (any: they share every placeholder's text)
+    joined: list[pa.Array | pa.Scalar] = [
+        pa.scalar(piece, pa.large_string())
+        if isinstance(piece, str)
+        else pa.array(piece[1], pa.large_string()).take(piece[0][one_row])
+        for piece in pieces
+    ]
+    if not any(isinstance(piece, pa.Array) for piece in joined):  # no placeholder: the same text for every row
+        text = "".join(piece for piece in pieces if isinstance(piece, str))
+        return np.zeros(len(matrix), dtype=np.int64), pa.array([text], pa.large_string())
+    return codes.astype(np.int64, copy=False), pc.binary_join_element_wise(*joined, pa.scalar("", pa.large_string()))
 
 
 def _segment_priors(
