@@ -942,7 +942,7 @@ def date_only(timestamps: pd.Series) -> bool:
 
 
 def standardize_transactions(
-    frame: pd.DataFrame, columns: TransactionColumns
+    frame: pd.DataFrame, columns: TransactionColumns, *, spending_negative: bool | None = None
 ) -> tuple[pd.DataFrame, TransactionReport]:
     """Turn a transaction table of any layout into the canonical frame described in the module docstring.
 
@@ -952,6 +952,9 @@ def standardize_transactions(
         The transaction table as loaded. Not modified.
     columns : TransactionColumns
         The role mapping (inferred and possibly corrected by the user).
+    spending_negative : bool, optional
+        Whether the file writes spending as negative amounts, when decided over a larger input than ``frame``
+        (one group of customers of a file); None decides it from ``frame`` (:func:`money_out_is_negative`).
 
     Returns
     -------
@@ -1023,7 +1026,8 @@ def standardize_transactions(
             f"{columns.amount!r}. Check the column roles."
         )
     notes = []
-    if columns.amount is not None and money_out_is_negative(out["amount"]):
+    negative = money_out_is_negative(out["amount"]) if spending_negative is None else spending_negative
+    if columns.amount is not None and negative:
         out["amount"] = 0.0 - out["amount"]  # 0.0 - x: a zero stays 0.0, not -0.0
         notes.append(SPENDING_NEGATIVE_NOTE)
     out["is_refund"] = out["amount"] < 0

@@ -70,6 +70,7 @@ def test_the_pandas_engine_gives_what_assign_gives(model, tmp_path):
     written = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert written["input_rows"] == written["output_rows"] == len(expected) == summary.output_rows
     assert written["segments"] == expected["segment_name"].value_counts().to_dict()
+    assert written["spending_negative"] is written["date_only"] is None  # no transactions, nothing read of them
 
 
 def test_a_folder_of_parquet_files_scores_like_the_csv(model, portfolio, tmp_path):

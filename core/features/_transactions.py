@@ -69,7 +69,9 @@ def _shares(
         return np.where(totals[:, None] > 0, sums / totals[:, None], 0.0)
 
 
-def customer_features(tx_canonical: pd.DataFrame, *, as_of: object = None) -> pd.DataFrame:
+def customer_features(
+    tx_canonical: pd.DataFrame, *, as_of: object = None, dates_only: bool | None = None
+) -> pd.DataFrame:
     """Derive one row of behaviour features per customer from canonical transactions.
 
     Parameters
@@ -81,6 +83,9 @@ def customer_features(tx_canonical: pd.DataFrame, *, as_of: object = None) -> pd
         Not modified.
     as_of : date-like, optional
         The day recency is measured from; transactions after it are ignored. Default: the last timestamp.
+    dates_only : bool, optional
+        Whether the file's dates have no time of day, when decided over a larger input than ``tx_canonical``
+        (one group of customers of a file); None decides it from these rows (:func:`core.transactions.date_only`).
 
     Returns
     -------
@@ -159,7 +164,8 @@ def customer_features(tx_canonical: pd.DataFrame, *, as_of: object = None) -> pd
             out[prefix + slug] = shares[:, i]
         is_cash = np.array([bool(cash_pattern.search(slug)) for slug in slugs])
         cash |= is_cash[levels]
-    if date_only(stamps):  # every transaction at 00:00: the file has no time of day to count nights by
+    no_clock = date_only(stamps) if dates_only is None else dates_only
+    if no_clock:  # every transaction at 00:00: the file has no time of day to count nights by
         out["night_share"] = 0.0
         out.attrs["notes"] = (NIGHT_UNKNOWN_NOTE,)
     else:

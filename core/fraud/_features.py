@@ -277,7 +277,9 @@ def _velocity(codes: np.ndarray, tx: pd.DataFrame, *, hours: bool = True) -> pd.
     return pd.DataFrame(out, index=tx.index)
 
 
-def transaction_features(tx_canonical: pd.DataFrame, norms: CategoryNorms | None = None) -> pd.DataFrame:
+def transaction_features(
+    tx_canonical: pd.DataFrame, norms: CategoryNorms | None = None, *, dates_only: bool | None = None
+) -> pd.DataFrame:
     """Engineer one row of fraud features per transaction, relative to its customer and its category.
 
     Parameters
@@ -290,6 +292,9 @@ def transaction_features(tx_canonical: pd.DataFrame, norms: CategoryNorms | None
         The category norms of the whole table (:func:`category_norms` of :func:`amount_counts`), when
         ``tx_canonical`` is one group of customers of a larger table (the Spark engine). Computed from
         ``tx_canonical`` when omitted. Every other feature looks only at the customer's own transactions.
+    dates_only : bool, optional
+        Whether the table's dates have no time of day, decided over the whole table when ``tx_canonical`` is one
+        group of it; None decides it from these rows (:func:`core.transactions.date_only`).
 
     Returns
     -------
@@ -350,7 +355,7 @@ def transaction_features(tx_canonical: pd.DataFrame, norms: CategoryNorms | None
 
     # Time-ordered features: prior history only.
     seconds = tx["timestamp"].groupby(customer, sort=False).diff().dt.total_seconds()
-    no_clock = date_only(tx["timestamp"])
+    no_clock = date_only(tx["timestamp"]) if dates_only is None else dates_only
     hour = tx["timestamp"].dt.hour
     start, end = setting("night_start_hour"), setting("night_end_hour")
     night = (hour >= start) | (hour < end) if start > end else (hour >= start) & (hour < end)

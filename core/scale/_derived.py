@@ -7,7 +7,9 @@ function, on the canonical frame of :func:`core.scale._transactions.canonical_gr
 make a group differ from the whole table, and both are fixed here before the function is called:
 
 - **as_of**: recency is measured from the last timestamp of *all* the transactions, computed once and passed
-  to every call (the function's default, the last timestamp it sees, would be each group's own);
+  to every call (the function's default, the last timestamp it sees, would be each group's own); likewise
+  whether the dates have a time of day (``night_share``), decided once for the whole input
+  (:class:`core.scale._transactions.FileReadings`) and passed to every call;
 - **levels**: the share columns must be the model's, whatever this month holds. Every category and channel is
   read as its slug; a level the model does not know counts as ``other`` when the model has an ``other`` column
   (it was pooled there at fit time) and is otherwise left out of the shares (its spend still counts in
@@ -32,7 +34,7 @@ from core.features._transactions import _rules, _slug  # the function's own slug
 from core.model import LEVEL_PREFIXES, DerivedFeatures, SegmentModel
 from core.scale._assign import OFFER_SAMPLE
 from core.scale._inputs import ModelColumns, read_pandas
-from core.scale._transactions import TransactionPlan
+from core.scale._transactions import FileReadings, TransactionPlan
 
 KEY = "_key"  # the customer id as joined: trimmed text, whole numbers without ".0"
 CUSTOMER = "customer_id"  # customer_features' id column
@@ -91,7 +93,12 @@ def _mapped(slugs: np.ndarray, known: tuple[str, ...]) -> np.ndarray:
 
 
 def derive_customers(
-    tx: pd.DataFrame, derived: DerivedFeatures, as_of: pd.Timestamp, wanted: tuple[str, ...]
+    tx: pd.DataFrame,
+    derived: DerivedFeatures,
+    as_of: pd.Timestamp,
+    wanted: tuple[str, ...],
+    *,
+    dates_only: bool | None = None,
 ) -> pd.DataFrame:
     """Derive the model's customer features from canonical transactions (a group of whole customers, or all).
 
@@ -106,6 +113,9 @@ def derive_customers(
         The last timestamp of the whole input (the same for every group).
     wanted : tuple of str
         The derived columns the model reads, by the recipe's names.
+    dates_only : bool, optional
+        Whether the whole input's dates have no time of day (:class:`core.scale._transactions.FileReadings`);
+        None decides it from ``tx`` (right only when ``tx`` is the whole input).
 
     Returns
     -------
@@ -134,7 +144,7 @@ def derive_customers(
             frame[kind] = np.where(
                 np.isin(slugs, list(these)), slugs, np.where(cash_like[kind], CASH_PLACEHOLDER, PLACEHOLDER)
             )
-        features = customer_features(frame, as_of=as_of)
+        features = customer_features(frame, as_of=as_of, dates_only=dates_only)
         if out is None:
             out = features
         for kind in mapped:
@@ -226,8 +236,12 @@ def derive_pandas(
     columns: ModelColumns,
     canonical: pd.DataFrame,
     plan: TransactionPlan,
+    readings: FileReadings | None = None,
 ) -> tuple[pd.DataFrame, int, list[str]]:
     """Return the pandas engine's customers: features derived from all the transactions (joined onto ``files``).
+
+    ``readings`` are the input's (:func:`core.scale._transactions.canonical_whole`); None decides them from
+    ``canonical``, which is the whole input.
 
     Returns
     -------
@@ -239,7 +253,8 @@ def derive_pandas(
     assert derived is not None
     wanted = derived_columns(model, columns)
     as_of = canonical["timestamp"].max()
-    frame = derive_customers(canonical.loc[:, _canonical_needed(plan)], derived, as_of, wanted)
+    dates_only = readings.date_only if readings is not None else None
+    frame = derive_customers(canonical.loc[:, _canonical_needed(plan)], derived, as_of, wanted, dates_only=dates_only)
     notes = level_notes({kind: canonical[kind].unique() for kind in present_levels(plan)}, derived)
     if derived.source == "transactions":
         return frame.drop(columns=[KEY]), len(frame), notes

@@ -19,7 +19,7 @@ from core.scale._inputs import ModelColumns, check_columns, input_files, model_c
 from core.scale._transactions import (
     TransactionCounts,
     TransactionPlan,
-    canonical_group,
+    canonical_whole,
     check_transaction_types,
     plan_transactions,
     read_transactions,
@@ -60,9 +60,14 @@ class ScoreSummary:
         without ``--transactions`` or when no column names the customer (one account).
     transaction_customers : int or None
         Distinct customers among the scored transactions, by that key.
+    spending_negative, date_only : bool or None
+        How the whole transaction input was read, decided once per run on either engine (never per group of
+        customers): most amounts were negative, so every sign was flipped (spending reads positive); every
+        timestamp is at 00:00, so night and within-an-hour features were left out. None without
+        ``--transactions``.
     notes : list of str
         Sentences for the user (short customer histories, a clipped budget, which column was taken as the
-        customer when another could key the transactions too).
+        customer when another could key the transactions too, flipped signs).
     """
 
     engine: str
@@ -78,6 +83,8 @@ class ScoreSummary:
     transaction_inputs: list[str] = field(default_factory=list)
     transaction_key: str | None = None
     transaction_customers: int | None = None
+    spending_negative: bool | None = None
+    date_only: bool | None = None
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
@@ -264,6 +271,7 @@ def _transaction_fields(
 ) -> dict[str, Any]:
     if counts is None or plan is None:
         return {"notes": list(notes)}
+    readings = counts.readings
     return {
         "transactions_in": counts.rows_in,
         "transactions_scored": counts.rows_scored,
@@ -271,7 +279,14 @@ def _transaction_fields(
         "transaction_inputs": [str(f) for f in files],
         "transaction_key": plan.columns.customer,
         "transaction_customers": counts.customers,
-        "notes": [*notes, *((plan.key_note,) if plan.key_note else ()), *counts.notes],
+        "spending_negative": readings.spending_negative if readings else None,
+        "date_only": readings.date_only if readings else None,
+        "notes": [
+            *notes,
+            *((plan.key_note,) if plan.key_note else ()),
+            *(readings.notes if readings else ()),
+            *counts.notes,
+        ],
     }
 
 
@@ -286,16 +301,17 @@ def _score_pandas(
 ) -> tuple[int, dict[str, int], TransactionCounts | None, list[str]]:
     """Score the whole input in one process; return rows read, segment sizes, the transaction part, notes."""
     files, fmt = customers
-    canonical = rows_in = None
+    canonical = rows_in = readings = None
     if transactions is not None:
         tx_files, tx_fmt, plan = transactions
         read = read_transactions(tx_files, tx_fmt, plan)
         rows_in = len(read)
-        canonical, _ = canonical_group(read, plan)
+        canonical, readings = canonical_whole(read, plan)
+        del read
     notes: list[str] = []
     if model.derived is not None:
-        assert canonical is not None and transactions is not None
-        frame, input_rows, notes = derive_pandas(model, files, fmt, columns, canonical, transactions[2])
+        assert canonical is not None and transactions is not None and readings is not None
+        frame, input_rows, notes = derive_pandas(model, files, fmt, columns, canonical, transactions[2], readings)
         sample = offer_rows(frame, model.derived)
     else:
         frame = read_pandas(files, fmt, columns)
@@ -309,6 +325,8 @@ def _score_pandas(
     sizes = scored["segment_name"].value_counts()
     counts = None
     if transactions is not None:
-        assert canonical is not None and rows_in is not None
-        counts = score_canonical_pandas(canonical, rows_in, transactions[2], staging / TRANSACTIONS_FOLDER, **fraud)
+        assert canonical is not None and rows_in is not None and readings is not None
+        counts = score_canonical_pandas(
+            canonical, rows_in, transactions[2], staging / TRANSACTIONS_FOLDER, readings=readings, **fraud
+        )
     return input_rows, {str(k): int(v) for k, v in sizes.items()}, counts, [*notes, *offer_notes]

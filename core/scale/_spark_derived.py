@@ -1,10 +1,12 @@
 """Transaction-derived customer features on Spark: ``groupBy(customer).applyInPandas`` over the pandas function.
 
 See :mod:`core.scale._derived`: the day recency is measured from (the last timestamp of all the transactions) is
-computed once, here, before grouping, and every group calls :func:`core.scale._derived.derive_customers` (hence
-:func:`core.features.customer_features`) on its whole customers, so each customer's features equal the pandas
-engine's. The join onto the customer rows, the unmatched counts and the rows the offers are ranked on follow the
-pandas engine's definitions (:func:`core.scale._derived.join_pandas`, :func:`core.scale._derived.offer_rows`).
+computed once, here, before grouping; whether the dates have a time of day is the whole input's reading
+(:attr:`core.scale._spark_transactions.CanonicalRows.readings`); and every group calls
+:func:`core.scale._derived.derive_customers` (hence :func:`core.features.customer_features`) on its whole
+customers with both, so each customer's features equal the pandas engine's. The join onto the customer rows, the
+unmatched counts and the rows the offers are ranked on follow the pandas engine's definitions
+(:func:`core.scale._derived.join_pandas`, :func:`core.scale._derived.offer_rows`).
 """
 
 from __future__ import annotations
@@ -62,10 +64,12 @@ def derived_rows(
     kinds = present_levels(plan)
     canonical = prepared.frame
     as_of = pd.Timestamp(int(canonical.agg(F.max("timestamp")).first()[0]), unit="ns")  # once, for every group
+    dates_only = prepared.readings.date_only  # likewise
     schema = f"{CUSTOMER} string, {KEY} string" + "".join(f", `{c}` double" for c in wanted)
 
     def derive(frame):  # untyped on purpose: applyInPandas reads type hints as a UDF kind
-        return derive_customers(_from_spark(frame.drop(columns=["_group"])), derived, as_of, wanted)
+        return derive_customers(_from_spark(frame.drop(columns=["_group"])), derived, as_of, wanted,
+                                dates_only=dates_only)  # fmt: skip
 
     by_customer = canonical.select("row", CUSTOMER, "timestamp", "amount", *kinds).withColumn(
         "_group", F.pmod(F.hash(CUSTOMER), F.lit(prepared.parts))

@@ -1,9 +1,10 @@
 """Transactions scored for fraud on Spark: per-customer groups in ``applyInPandas``, table-wide parts computed once.
 
 See :mod:`core.scale._transactions` for which part of the score is per row, per customer and per table. The
-table-wide parts here are exact: category norms from one count aggregation, the forest fitted on the driver on
-the same sample rows as the pandas engine, and percentile ranks as prefix counts over range-partitioned sorted
-values (no single-partition window), so the output equals the pandas engine's.
+table-wide parts here are exact: the file's readings (spending written negative, dates without a time of day)
+from one count aggregation, category norms from another, the forest fitted on the driver on the same sample rows
+as the pandas engine, and percentile ranks as prefix counts over range-partitioned sorted values (no
+single-partition window), so the output equals the pandas engine's.
 """
 
 from __future__ import annotations
@@ -31,13 +32,17 @@ from core.fraud import (
     transaction_features,
 )
 from core.fraud._config import setting
+from core.fraud._transactions import NO_TIME_OF_DAY_NOTE
 from core.scale._transactions import (
     CANONICAL_FLOAT,
     CANONICAL_TEXT,
+    DAY_NS,
     ROW,
+    FileReadings,
     TransactionCounts,
     TransactionPlan,
     canonical_group,
+    file_readings,
 )
 
 _FORMAT = "_format"  # how a group read its dates, on its first row only
@@ -139,7 +144,7 @@ def _percentile_rank(frame: Any, column: str, out: str, n: int, parts: int, held
 
 @dataclass(frozen=True)
 class CanonicalRows:
-    """The run's canonical transactions on Spark (timestamps as int64 nanoseconds), standardized once.
+    """The run's canonical transactions on Spark (timestamps as int64 nanoseconds), read as the whole input is.
 
     Attributes
     ----------
@@ -149,18 +154,26 @@ class CanonicalRows:
         Transactions read, and kept (a readable date and amount, exact duplicates dropped).
     parts : int
         Groups per customer-grouped step.
+    readings : FileReadings
+        How the whole input is read (decided once; ``frame``'s amounts already carry the sign reading).
     """
 
     frame: Any
     rows_in: int
     rows_scored: int
     parts: int
+    readings: FileReadings
 
 
 def canonical_rows(
     spark: Any, files: tuple[Path, ...], fmt: str, plan: TransactionPlan, rows_per_group: int, held: list[Any]
 ) -> CanonicalRows:
     """Standardize the transactions in ``groupBy(customer).applyInPandas`` with :func:`canonical_group`.
+
+    The sign reading is the whole input's, never a group's: the groups are standardized with the signs as
+    written, the readings decided from counts over all of them (:func:`core.scale._transactions.file_readings`),
+    and, when the file writes spending negative, standardized again with the signs flipped (as the pandas engine
+    does, :func:`core.scale._transactions.canonical_whole`).
 
     Raises
     ------
@@ -176,20 +189,41 @@ def canonical_rows(
     keyed = rows.withColumn("_group", F.pmod(F.hash(key), F.lit(parts)))
     canonical_schema = _canonical_schema(plan, with_format=True)
 
-    def standardize(frame):  # untyped on purpose: applyInPandas reads type hints as a UDF kind
-        try:
-            canonical, how = canonical_group(frame.drop(columns=["_group"]), plan)
-        except DataError:  # no usable row in this group: the whole table may still have some (checked below)
-            names = [field.split(" ")[0] for field in canonical_schema.split(", ")]
-            return pd.DataFrame({name: pd.Series(dtype="object") for name in names})
-        out = _to_spark(canonical, plan)
-        out[_FORMAT] = [how, *[None] * (len(out) - 1)]
-        return out
+    def standardized(spending_negative: bool) -> Any:
+        def standardize(frame):  # untyped on purpose: applyInPandas reads type hints as a UDF kind
+            try:
+                canonical, how = canonical_group(frame.drop(columns=["_group"]), plan,
+                                                 spending_negative=spending_negative)  # fmt: skip
+            except DataError:  # no usable row in this group: the whole table may still have some (checked below)
+                names = [field.split(" ")[0] for field in canonical_schema.split(", ")]
+                return pd.DataFrame({name: pd.Series(dtype="object") for name in names})
+            out = _to_spark(canonical, plan)
+            out[_FORMAT] = [how, *[None] * (len(out) - 1)]
+            return out
 
-    canonical = keyed.groupBy("_group").applyInPandas(standardize, schema=canonical_schema).persist()
-    held.append(canonical)
-    seen = canonical.agg(F.count("*").alias("rows"), F.collect_set(_FORMAT).alias("formats")).first()
+        frame = keyed.groupBy("_group").applyInPandas(standardize, schema=canonical_schema).persist()
+        held.append(frame)
+        return frame
+
+    canonical = standardized(False)
+    amount, day = F.col("amount"), F.lit(DAY_NS)
+    finite = (amount > F.lit(float("-inf"))) & (amount < F.lit(float("inf")))  # Spark's NaN is above +inf
+    seen = canonical.agg(
+        F.count("*").alias("rows"),
+        F.collect_set(_FORMAT).alias("formats"),
+        F.count(F.when(finite & (amount < 0), 1)).alias("negative"),
+        F.count(F.when(finite & (amount > 0), 1)).alias("positive"),
+        F.count(F.when(F.col("timestamp") % day == 0, 1)).alias("midnight"),
+        F.count("timestamp").alias("stamped"),
+    ).first()
     formats, rows_scored = list(seen["formats"]), int(seen["rows"])
+    readings = file_readings(
+        negative=int(seen["negative"]),
+        positive=int(seen["positive"]),
+        midnight=int(seen["midnight"]),
+        stamped=int(seen["stamped"]),
+        amount_column=plan.columns.amount is not None,
+    )
     if len(formats) > 1:
         raise DataError(
             "The transaction dates are written in more than one way ("
@@ -198,7 +232,10 @@ def canonical_rows(
         )
     if rows_scored == 0:
         raise DataError("No transaction has a readable date and amount. Check the transaction columns.")
-    return CanonicalRows(canonical.drop(_FORMAT), rows_in, rows_scored, parts)
+    if readings.spending_negative:  # the same rows, standardized with the file's sign
+        canonical.unpersist()
+        canonical = standardized(True)
+    return CanonicalRows(canonical.drop(_FORMAT), rows_in, rows_scored, parts, readings)
 
 
 def score_transactions_spark(
@@ -241,6 +278,7 @@ def _score(
     from pyspark.sql import functions as F
 
     canonical, rows_in, rows_scored, parts = prepared.frame, prepared.rows_in, prepared.rows_scored, prepared.parts
+    dates_only = prepared.readings.date_only  # the whole input's, for every group
 
     # Per table, once: the category norms from one count of (category, |amount|).
     category = F.coalesce(F.col("category"), F.lit("(none)")) if "category" in plan.optional else F.lit("(all)")
@@ -259,7 +297,7 @@ def _score(
 
     def featurize(frame):
         tx = _from_spark(frame.drop(columns=["_group"]))
-        features = transaction_features(tx, norms)
+        features = transaction_features(tx, norms, dates_only=dates_only)
         out = _to_spark(tx, plan)
         for column in FEATURE_COLUMNS:
             out[column] = features[column].to_numpy()
@@ -307,6 +345,8 @@ def _score(
 
     count, notes = resolve_budget(rows_scored, budget, budget_percent)
     notes = history_notes(int(stats["short"]), int(stats["customers"])) + notes
+    if dates_only:  # as core.fraud.score_transactions says it
+        notes.append(NO_TIME_OF_DAY_NOTE)
     ranked = raw.select("row", "model_score", "rule_score")
     ranked = _percentile_rank(ranked, "model_score", "_model_rank", rows_scored, parts, held)
     ranked = _percentile_rank(ranked, "rule_score", "_rule_rank", rows_scored, parts, held)
@@ -353,6 +393,7 @@ def _score(
         alerts=flagged,
         notes=tuple(notes),
         customers=int(stats["customers"]),
+        readings=prepared.readings,
     )
 
 

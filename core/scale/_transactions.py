@@ -29,6 +29,8 @@ from core.cards import mask_card_text
 from core.errors import DataError, excerpt
 from core.scale._inputs import read_columns, readable_as_numbers
 from core.transactions import (
+    _MIDNIGHT_SHARE,
+    SPENDING_NEGATIVE_NOTE,
     TransactionColumns,
     infer_transaction_columns,
     key_choice_note,
@@ -41,6 +43,62 @@ CANONICAL_TEXT = ("customer_id", "category", "merchant", "channel", "transaction
 CANONICAL_FLOAT = ("label", "lat", "lon", "merch_lat", "merch_lon")
 SCORE_COLUMNS = ("score", "rank", "flagged", "reasons", "model_score", "rule_score")
 ROLE_SAMPLE_ROWS = 20_000
+DAY_NS = 86_400 * 10**9
+
+
+@dataclass(frozen=True)
+class FileReadings:
+    """How the whole transaction input is read, decided once per run (never per group of customers).
+
+    Attributes
+    ----------
+    spending_negative : bool
+        Most amounts are negative, so the file writes spending negative: every amount is flipped
+        (:func:`core.transactions.money_out_is_negative`). Always False for money out / money in columns.
+    date_only : bool
+        (Nearly) every timestamp is at 00:00, so the file has no time of day: night and within-an-hour features
+        are left out (:func:`core.transactions.date_only`).
+    """
+
+    spending_negative: bool
+    date_only: bool
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The sentence for the summary when the signs were flipped (the fraud notes say when dates have no time)."""
+        return (SPENDING_NEGATIVE_NOTE,) if self.spending_negative else ()
+
+
+def sign_and_clock_counts(canonical: pd.DataFrame) -> dict[str, int]:
+    """Count what the readings are decided from, in canonical rows whose amounts are not flipped yet.
+
+    ``negative`` and ``positive``: finite non-zero amounts below and above zero; ``midnight``: timestamps exactly
+    at 00:00:00, of ``stamped`` timestamps. Counts of groups of rows add up to the whole input's (the Spark
+    engine counts the same in one aggregation).
+    """
+    amounts = canonical["amount"].to_numpy(dtype="float64")
+    finite = np.isfinite(amounts)
+    stamps = canonical["timestamp"].dropna().to_numpy(dtype="datetime64[ns]").astype("int64")
+    return {
+        "negative": int((finite & (amounts < 0)).sum()),
+        "positive": int((finite & (amounts > 0)).sum()),
+        "midnight": int((stamps % DAY_NS == 0).sum()),
+        "stamped": len(stamps),
+    }
+
+
+def file_readings(*, negative: int, positive: int, midnight: int, stamped: int, amount_column: bool) -> FileReadings:
+    """Decide the readings from :func:`sign_and_clock_counts` of the whole input.
+
+    The rules of :func:`core.transactions.money_out_is_negative` (more than half of the finite non-zero amounts
+    negative) and :func:`core.transactions.date_only` (at least 99% of the timestamps at midnight), on counts.
+    A file of money out and money in columns is signed by them (spending positive): never flipped.
+    """
+    spending_negative = amount_column and negative + positive > 0 and negative / (negative + positive) > 0.5
+    return FileReadings(
+        spending_negative=bool(spending_negative),
+        date_only=bool(stamped > 0 and midnight / stamped >= _MIDNIGHT_SHARE),
+    )
 
 
 @dataclass(frozen=True)
@@ -52,6 +110,7 @@ class TransactionCounts:
     alerts: int
     notes: tuple[str, ...]
     customers: int | None = None
+    readings: FileReadings | None = None
 
 
 @dataclass(frozen=True)
@@ -154,13 +213,17 @@ def read_transactions(files: tuple[Path, ...], fmt: str, plan: TransactionPlan) 
 _AMBIGUOUS = re.compile(r"; ambiguous dates were read day first$")
 
 
-def canonical_group(frame: pd.DataFrame, plan: TransactionPlan) -> tuple[pd.DataFrame, str]:
+def canonical_group(
+    frame: pd.DataFrame, plan: TransactionPlan, *, spending_negative: bool | None = None
+) -> tuple[pd.DataFrame, str]:
     """Mask card numbers and standardize one group of whole customers (or the whole table).
 
     Parameters
     ----------
     frame : pandas.DataFrame
         Rows as read: the plan's ``source`` columns and ``_row``. Not modified.
+    spending_negative : bool, optional
+        The whole input's sign reading (:class:`FileReadings`); None decides it from ``frame`` alone.
 
     Returns
     -------
@@ -174,9 +237,25 @@ def canonical_group(frame: pd.DataFrame, plan: TransactionPlan) -> tuple[pd.Data
         column = getattr(plan.columns, role)
         if column is not None and column in source.columns:
             source[column] = mask_card_text(source[column], plan.key)[0]
-    canonical, report = standardize_transactions(source, plan.columns)
+    canonical, report = standardize_transactions(source, plan.columns, spending_negative=spending_negative)
     canonical["row"] = frame[ROW].to_numpy(dtype="int64")[canonical["row"].to_numpy()]
     return canonical, _AMBIGUOUS.sub("", report.timestamp_format)
+
+
+def canonical_whole(frame: pd.DataFrame, plan: TransactionPlan) -> tuple[pd.DataFrame, FileReadings]:
+    """Standardize the whole input as the pandas engine does: the readings decided as on Spark, then applied.
+
+    The rows are standardized with the signs as written, the readings decided from their counts
+    (:func:`sign_and_clock_counts`, :func:`file_readings`), and standardized again with the signs flipped when the
+    file writes spending negative, so that whatever :func:`core.transactions.standardize_transactions` derives
+    from the sign (refunds, money in) follows the file's reading.
+    """
+    canonical, _ = canonical_group(frame, plan, spending_negative=False)
+    readings = file_readings(**sign_and_clock_counts(canonical), amount_column=plan.columns.amount is not None)
+    if readings.spending_negative:
+        del canonical
+        canonical, _ = canonical_group(frame, plan, spending_negative=True)
+    return canonical, readings
 
 
 def output_frame(canonical: pd.DataFrame, scored: pd.DataFrame, plan: TransactionPlan) -> pd.DataFrame:
@@ -198,11 +277,16 @@ def score_canonical_pandas(
     plan: TransactionPlan,
     folder: Path,
     *,
+    readings: FileReadings,
     budget: int,
     budget_percent: float | None,
     random_state: int,
 ) -> TransactionCounts:
-    """Score the canonical transactions of a run (``rows_in`` rows read) into the Parquet ``folder``."""
+    """Score the canonical transactions of a run (``rows_in`` rows read, read as ``readings``) into ``folder``.
+
+    :func:`core.fraud.score_transactions` decides whether the dates have a time of day from the whole table it
+    is given, which is the whole input: the same rows and rule as ``readings.date_only``.
+    """
     from core.fraud import score_transactions
 
     scored = score_transactions(canonical, budget=budget, budget_percent=budget_percent, random_state=random_state)
@@ -215,4 +299,5 @@ def score_canonical_pandas(
         alerts=int(out["flagged"].sum()),
         notes=tuple(scored.attrs.get("notes", ())),
         customers=int(canonical["customer_id"].nunique()),
+        readings=readings,
     )
