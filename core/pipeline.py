@@ -301,11 +301,14 @@ def offers_table(
 
 def _repeated_text_as_categories(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """Turn text columns with few distinct values (at most a tenth of the rows) into categoricals, in place."""
+    import pyarrow as pa
+
     for column in columns:
         if column in frame.columns and len(frame) >= 1_000:
             codes, uniques = pd.factorize(frame[column])
             if len(uniques) <= len(frame) // 10:
                 frame[column] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques))
+    pa.default_memory_pool().release_unused()  # the text columns' buffers go back now, before the next step's peak
     return frame
 
 
