@@ -712,8 +712,13 @@ def nanosecond_dates(parsed: pd.Series) -> pd.Series:
     return parsed.astype("datetime64[ns]")
 
 
-def parse_timestamps(values: pd.Series) -> tuple[pd.Series, str]:
-    """Parse timestamps in any common format; return the parsed series and a description of the format."""
+def parse_timestamps(values: pd.Series, *, date_format: str | None = None) -> tuple[pd.Series, str]:
+    """Parse timestamps in any common format; return the parsed series and a description of the format.
+
+    ``date_format`` is a description this function gave for the whole file when ``values`` are a part of it (a
+    group of customers): ISO 8601, day or month first and the Unix unit are then read as the file's, not decided
+    from these rows. None decides from ``values``.
+    """
     if pd.api.types.is_datetime64_any_dtype(values):
         parsed = pd.to_datetime(values)
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):  # keep the local clock time the card holder saw
@@ -723,12 +728,12 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, str]:
         hours = pd.to_numeric(values, errors="coerce").astype("float64")
         parsed = pd.Timestamp("1970-01-01") + pd.to_timedelta(hours, unit="h")
         return parsed.astype("datetime64[ns]"), HOURS_READING
-    date_format = integer_date_format(values)
-    if date_format is not None:
-        width = 8 if date_format == "%Y%m%d" else 6
+    integer_format = integer_date_format(values)
+    if integer_format is not None:
+        width = 8 if integer_format == "%Y%m%d" else 6
         digits = pd.to_numeric(values, errors="coerce").astype("Int64").astype("string").str.zfill(width)
-        parsed = pd.to_datetime(digits, format=date_format, errors="coerce")
-        return nanosecond_dates(parsed), f"whole numbers written {INTEGER_DATE_FORMATS[date_format]}"
+        parsed = pd.to_datetime(digits, format=integer_format, errors="coerce")
+        return nanosecond_dates(parsed), f"whole numbers written {INTEGER_DATE_FORMATS[integer_format]}"
     if pd.api.types.is_numeric_dtype(values) and elapsed_seconds(values):
         seconds = pd.to_numeric(values, errors="coerce").astype("float64")
         parsed = pd.Timestamp("1970-01-01") + pd.to_timedelta(seconds, unit="s")
@@ -737,6 +742,7 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, str]:
         numbers = pd.to_numeric(values, errors="coerce")
         median = float(np.nanmedian(numbers)) if numbers.notna().any() else 0.0
         unit = "ms" if median > 1e11 else "s"
+        unit = {"Unix time (ms)": "ms", "Unix time (s)": "s"}.get(date_format or "", unit)
         parsed = pd.to_datetime(numbers, unit=unit, errors="coerce")
         return nanosecond_dates(parsed), f"Unix time ({unit})"
     text = values.astype("string").str.strip()
@@ -746,12 +752,14 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, str]:
     if offset.any():
         text = text.mask(offset, text[offset].str.replace(_UTC_OFFSET, "", regex=True))
     iso = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    if iso.notna().sum() >= 0.95 * text.notna().sum():
+    if date_format == "ISO 8601" or (date_format is None and iso.notna().sum() >= 0.95 * text.notna().sum()):
         return nanosecond_dates(iso), "ISO 8601"
     parts = text.str.extract(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})")
     first = pd.to_numeric(parts[0], errors="coerce")
     second = pd.to_numeric(parts[1], errors="coerce")
-    if (second > 12).any() and not (first > 12).any():
+    if date_format is not None and date_format.startswith(("day first", "month first")):
+        dayfirst, description = date_format.startswith("day first"), date_format
+    elif (second > 12).any() and not (first > 12).any():
         dayfirst, description = False, "month first (MM/DD/YYYY)"
     else:
         dayfirst = True
@@ -942,7 +950,11 @@ def date_only(timestamps: pd.Series) -> bool:
 
 
 def standardize_transactions(
-    frame: pd.DataFrame, columns: TransactionColumns, *, spending_negative: bool | None = None
+    frame: pd.DataFrame,
+    columns: TransactionColumns,
+    *,
+    spending_negative: bool | None = None,
+    date_format: str | None = None,
 ) -> tuple[pd.DataFrame, TransactionReport]:
     """Turn a transaction table of any layout into the canonical frame described in the module docstring.
 
@@ -955,6 +967,9 @@ def standardize_transactions(
     spending_negative : bool, optional
         Whether the file writes spending as negative amounts, when decided over a larger input than ``frame``
         (one group of customers of a file); None decides it from ``frame`` (:func:`money_out_is_negative`).
+    date_format : str, optional
+        How the whole file writes its dates (a description of :func:`parse_timestamps`), likewise; None decides
+        it from ``frame``.
 
     Returns
     -------
@@ -991,7 +1006,7 @@ def standardize_transactions(
         timestamps = assemble_timestamps(source, columns.timestamp)
         timestamp_format = "date split over " + ", ".join(columns.timestamp)
     else:
-        timestamps, timestamp_format = parse_timestamps(source[columns.timestamp])
+        timestamps, timestamp_format = parse_timestamps(source[columns.timestamp], date_format=date_format)
     amounts = _amounts(source, columns)
     out = pd.DataFrame(
         {

@@ -265,7 +265,7 @@ def derive_pandas(
 
 
 def _canonical_needed(plan: TransactionPlan) -> list[str]:
-    return ["row", CUSTOMER, "timestamp", "amount", *present_levels(plan)]
+    return ["row", CUSTOMER, "timestamp", "amount", "is_money_in", *present_levels(plan)]
 
 
 def offer_rows(frame: pd.DataFrame, derived: DerivedFeatures) -> pd.DataFrame:

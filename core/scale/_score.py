@@ -65,6 +65,12 @@ class ScoreSummary:
         customers): most amounts were negative, so every sign was flipped (spending reads positive); every
         timestamp is at 00:00, so night and within-an-hour features were left out. None without
         ``--transactions``.
+    date_format : str or None
+        How the transaction dates were read, once for the whole input (``month first (MM/DD/YYYY)``, ``ISO
+        8601``, ...); None without ``--transactions``.
+    money_in : int or None
+        Transactions read as money in (bill payments to the card, salary, transfers in): counted in
+        ``transactions_scored`` but not scored (their ``reasons`` say so) and left out of derived spend.
     notes : list of str
         Sentences for the user (short customer histories, a clipped budget, which column was taken as the
         customer when another could key the transactions too, flipped signs).
@@ -85,6 +91,8 @@ class ScoreSummary:
     transaction_customers: int | None = None
     spending_negative: bool | None = None
     date_only: bool | None = None
+    date_format: str | None = None
+    money_in: int | None = None
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
@@ -281,6 +289,8 @@ def _transaction_fields(
         "transaction_customers": counts.customers,
         "spending_negative": readings.spending_negative if readings else None,
         "date_only": readings.date_only if readings else None,
+        "date_format": readings.date_format if readings else None,
+        "money_in": counts.money_in,
         "notes": [
             *notes,
             *((plan.key_note,) if plan.key_note else ()),

@@ -30,7 +30,7 @@ from core.scale._derived import (
     present_levels,
 )
 from core.scale._inputs import ModelColumns
-from core.scale._spark_transactions import CanonicalRows, _from_spark
+from core.scale._spark_transactions import MONEY_IN, CanonicalRows, _from_spark
 from core.scale._transactions import TransactionPlan
 
 
@@ -71,7 +71,7 @@ def derived_rows(
         return derive_customers(_from_spark(frame.drop(columns=["_group"])), derived, as_of, wanted,
                                 dates_only=dates_only)  # fmt: skip
 
-    by_customer = canonical.select("row", CUSTOMER, "timestamp", "amount", *kinds).withColumn(
+    by_customer = canonical.select("row", CUSTOMER, "timestamp", "amount", MONEY_IN, *kinds).withColumn(
         "_group", F.pmod(F.hash(CUSTOMER), F.lit(prepared.parts))
     )
     features = by_customer.groupBy("_group").applyInPandas(derive, schema=schema).persist()

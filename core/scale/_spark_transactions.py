@@ -4,13 +4,15 @@ See :mod:`core.scale._transactions` for which part of the score is per row, per 
 table-wide parts here are exact: the file's readings (spending written negative, dates without a time of day)
 from one count aggregation, category norms from another, the forest fitted on the driver on the same sample rows
 as the pandas engine, and percentile ranks as prefix counts over range-partitioned sorted values (no
-single-partition window), so the output equals the pandas engine's.
+single-partition window), so the output equals the pandas engine's. Money in (``is_money_in``) rides along
+every step and is left unscored, ranked after the scored rows with :data:`core.fraud.MONEY_IN_REASON`, as
+:func:`core.fraud.score_transactions` does; every table-wide part is then the spending rows'.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -32,35 +34,40 @@ from core.fraud import (
     transaction_features,
 )
 from core.fraud._config import setting
-from core.fraud._transactions import NO_TIME_OF_DAY_NOTE
+from core.fraud._transactions import MONEY_IN_REASON, NO_TIME_OF_DAY_NOTE
 from core.scale._transactions import (
+    AMBIGUOUS,
     CANONICAL_FLOAT,
     CANONICAL_TEXT,
+    DAY_FIRST,
     DAY_NS,
     ROW,
     FileReadings,
     TransactionCounts,
     TransactionPlan,
     canonical_group,
+    file_date_format,
     file_readings,
 )
 
 _FORMAT = "_format"  # how a group read its dates, on its first row only
+MONEY_IN = "is_money_in"  # the canonical flag of money in (core.money_in): carried, never scored
 _MATRIX = tuple(f"_m{i}" for i in range(7))  # the forest's inputs; _m6 is the distance when the table has one
 
 
 def _canonical_schema(plan: TransactionPlan, *, with_format: bool) -> str:
     text = [c for c in plan.optional if c in CANONICAL_TEXT]
     floats = [c for c in plan.optional if c in CANONICAL_FLOAT]
-    fields = ["row bigint", "customer_id string", "timestamp bigint", "amount double"]
+    fields = ["row bigint", "customer_id string", "timestamp bigint", "amount double", f"{MONEY_IN} boolean"]
     fields += [f"{c} string" for c in text] + [f"{c} double" for c in floats]
     return ", ".join([*fields, *([f"{_FORMAT} string"] if with_format else [])])
 
 
 def _to_spark(canonical: pd.DataFrame, plan: TransactionPlan) -> pd.DataFrame:
     """Canonical rows for Arrow: timestamps as int64 nanoseconds (exact), text as object."""
-    out = canonical.loc[:, ["row", "customer_id", "timestamp", "amount", *plan.optional]].copy()
+    out = canonical.loc[:, ["row", "customer_id", "timestamp", "amount", MONEY_IN, *plan.optional]].copy()
     out["timestamp"] = out["timestamp"].to_numpy("datetime64[ns]").astype("int64")
+    out[MONEY_IN] = out[MONEY_IN].fillna(False).astype(bool)
     for column in [c for c in plan.optional if c in CANONICAL_TEXT] + ["customer_id"]:
         out[column] = out[column].astype("object").where(out[column].notna(), None)
     return out
@@ -173,12 +180,15 @@ def canonical_rows(
     The sign reading is the whole input's, never a group's: the groups are standardized with the signs as
     written, the readings decided from counts over all of them (:func:`core.scale._transactions.file_readings`),
     and, when the file writes spending negative, standardized again with the signs flipped (as the pandas engine
-    does, :func:`core.scale._transactions.canonical_whole`).
+    does, :func:`core.scale._transactions.canonical_whole`). Likewise the date format: the groups' readings are
+    combined into the file's (:func:`core.scale._transactions.file_date_format`) and, when some group alone read
+    the dates otherwise, every group is standardized again with it.
 
     Raises
     ------
     DataError
-        When groups read the dates in different formats, or no transaction has a readable date and amount.
+        When the groups' date formats do not combine into one (ISO 8601 in some, other text in others), or no
+        transaction has a readable date and amount.
     """
     from pyspark.sql import functions as F
 
@@ -189,11 +199,12 @@ def canonical_rows(
     keyed = rows.withColumn("_group", F.pmod(F.hash(key), F.lit(parts)))
     canonical_schema = _canonical_schema(plan, with_format=True)
 
-    def standardized(spending_negative: bool) -> Any:
+    def standardized(spending_negative: bool, date_format: str | None) -> Any:
         def standardize(frame):  # untyped on purpose: applyInPandas reads type hints as a UDF kind
             try:
                 canonical, how = canonical_group(frame.drop(columns=["_group"]), plan,
-                                                 spending_negative=spending_negative)  # fmt: skip
+                                                 spending_negative=spending_negative,
+                                                 date_format=date_format)  # fmt: skip
             except DataError:  # no usable row in this group: the whole table may still have some (checked below)
                 names = [field.split(" ")[0] for field in canonical_schema.split(", ")]
                 return pd.DataFrame({name: pd.Series(dtype="object") for name in names})
@@ -205,18 +216,35 @@ def canonical_rows(
         held.append(frame)
         return frame
 
-    canonical = standardized(False)
     amount, day = F.col("amount"), F.lit(DAY_NS)
     finite = (amount > F.lit(float("-inf"))) & (amount < F.lit(float("inf")))  # Spark's NaN is above +inf
-    seen = canonical.agg(
-        F.count("*").alias("rows"),
-        F.collect_set(_FORMAT).alias("formats"),
-        F.count(F.when(finite & (amount < 0), 1)).alias("negative"),
-        F.count(F.when(finite & (amount > 0), 1)).alias("positive"),
-        F.count(F.when(F.col("timestamp") % day == 0, 1)).alias("midnight"),
-        F.count("timestamp").alias("stamped"),
-    ).first()
-    formats, rows_scored = list(seen["formats"]), int(seen["rows"])
+
+    def counted(frame: Any) -> Any:
+        return frame.agg(
+            F.count("*").alias("rows"),
+            F.collect_set(_FORMAT).alias("formats"),
+            F.count(F.when(finite & (amount < 0), 1)).alias("negative"),
+            F.count(F.when(finite & (amount > 0), 1)).alias("positive"),
+            F.count(F.when(F.col("timestamp") % day == 0, 1)).alias("midnight"),
+            F.count("timestamp").alias("stamped"),
+        ).first()
+
+    canonical = standardized(False, None)
+    seen = counted(canonical)
+    formats = set(seen["formats"])
+    date_format = file_date_format(formats)
+    if date_format is None and formats:
+        raise DataError(
+            "The transaction dates are written in more than one way ("
+            + "; ".join(sorted(formats))
+            + "): write them in one format (ISO 8601, 2024-01-31 13:05:00, reads everywhere) and score again."
+        )
+    reread = len({DAY_FIRST if f == AMBIGUOUS else f for f in formats}) > 1  # ambiguous reads day first too
+    if reread:  # some groups alone read the dates otherwise than the whole file: read them all as it does
+        canonical.unpersist()
+        canonical = standardized(False, date_format)
+        seen = counted(canonical)
+    rows_scored = int(seen["rows"])
     readings = file_readings(
         negative=int(seen["negative"]),
         positive=int(seen["positive"]),
@@ -224,17 +252,12 @@ def canonical_rows(
         stamped=int(seen["stamped"]),
         amount_column=plan.columns.amount is not None,
     )
-    if len(formats) > 1:
-        raise DataError(
-            "The transaction dates are written in more than one way ("
-            + "; ".join(sorted(formats))
-            + "): write them in one format (ISO 8601, 2024-01-31 13:05:00, reads everywhere) and score again."
-        )
+    readings = replace(readings, date_format=date_format)
     if rows_scored == 0:
         raise DataError("No transaction has a readable date and amount. Check the transaction columns.")
     if readings.spending_negative:  # the same rows, standardized with the file's sign
         canonical.unpersist()
-        canonical = standardized(True)
+        canonical = standardized(True, date_format if reread else None)
     return CanonicalRows(canonical.drop(_FORMAT), rows_in, rows_scored, parts, readings)
 
 
@@ -280,10 +303,33 @@ def _score(
     canonical, rows_in, rows_scored, parts = prepared.frame, prepared.rows_in, prepared.rows_scored, prepared.parts
     dates_only = prepared.readings.date_only  # the whole input's, for every group
 
+    # Money in is kept but not scored, as core.fraud.score_transactions does: every per-table part (norms, time of
+    # day, forest, ranks, budget) is the spending rows', and the money-in rows follow them unscored.
+    money = F.col(MONEY_IN)
+    whole = canonical.agg(
+        F.countDistinct("customer_id").alias("customers"),
+        F.count(F.when(money, 1)).alias("money_in"),
+        F.count(F.when(~money & (F.col("timestamp") % F.lit(DAY_NS) == 0), 1)).alias("midnight"),
+        F.count(F.when(~money, F.col("timestamp"))).alias("stamped"),
+    ).first()
+    money_rows = int(whole["money_in"])
+    spending_rows = rows_scored - money_rows
+    spending = canonical
+    if money_rows:
+        if spending_rows == 0:
+            raise DataError(
+                "Every transaction is money in (payments to the card, salary, transfers in): there is no spending "
+                "to score for fraud."
+            )
+        spending = canonical.where(~money)
+        clock = file_readings(negative=0, positive=0, midnight=int(whole["midnight"]), stamped=int(whole["stamped"]),
+                              amount_column=True)  # fmt: skip
+        dates_only = clock.date_only  # as score_transactions decides it: on the spending rows
+
     # Per table, once: the category norms from one count of (category, |amount|).
     category = F.coalesce(F.col("category"), F.lit("(none)")) if "category" in plan.optional else F.lit("(all)")
     counts = (
-        canonical.groupBy(category.alias("category"), F.abs("amount").alias("amount"))
+        spending.groupBy(category.alias("category"), F.abs("amount").alias("amount"))
         .agg(F.count("*").alias("count"))
         .toPandas()
     )
@@ -303,7 +349,7 @@ def _score(
             out[column] = features[column].to_numpy()
         return out
 
-    by_customer = canonical.withColumn("_group", F.pmod(F.hash("customer_id"), F.lit(parts)))
+    by_customer = spending.withColumn("_group", F.pmod(F.hash("customer_id"), F.lit(parts)))
     featured = by_customer.groupBy("_group").applyInPandas(featurize, schema=featured_schema).persist()
     held.append(featured)
 
@@ -343,13 +389,13 @@ def _score(
     spread = raw.agg(*[(F.max(c) - F.min(c)).alias(c) for c in _MATRIX[:width]]).first()
     alike = max(float(spread[c]) for c in _MATRIX[:width]) == 0.0
 
-    count, notes = resolve_budget(rows_scored, budget, budget_percent)
+    count, notes = resolve_budget(spending_rows, budget, budget_percent)
     notes = history_notes(int(stats["short"]), int(stats["customers"])) + notes
     if dates_only:  # as core.fraud.score_transactions says it
         notes.append(NO_TIME_OF_DAY_NOTE)
     ranked = raw.select("row", "model_score", "rule_score")
-    ranked = _percentile_rank(ranked, "model_score", "_model_rank", rows_scored, parts, held)
-    ranked = _percentile_rank(ranked, "rule_score", "_rule_rank", rows_scored, parts, held)
+    ranked = _percentile_rank(ranked, "model_score", "_model_rank", spending_rows, parts, held)
+    ranked = _percentile_rank(ranked, "rule_score", "_rule_rank", spending_rows, parts, held)
     if alike:
         count = 0
         notes.append("All transactions look alike, so none stands out: no alerts were raised.")
@@ -378,22 +424,43 @@ def _score(
         pd.DataFrame({"row": alerts["row"].to_numpy(dtype="int64"), "reasons": words}), "row bigint, reasons string"
     )
     keep = ["row", "customer_id", "timestamp", "amount", *plan.optional]
+    written = [*keep, "score", "rank", "flagged", "reasons", "model_score", "rule_score"]
     out = (
         featured.select(*keep)
         .join(scores, on="row")
         .join(F.broadcast(reasons), on="row", how="left")
         .withColumn("reasons", F.coalesce(F.col("reasons"), F.lit("")))
-        .withColumn("timestamp", F.timestamp_micros(F.floor(F.col("timestamp") / 1000)).cast("timestamp_ntz"))
+        .select(*written)
     )
-    out.select(*keep, "score", "rank", "flagged", "reasons", "model_score", "rule_score").write.parquet(str(folder))
+    if money_rows:  # ranked after every scored row, in input order, with the reason they were not scored
+        ones = canonical.where(money).select(*keep).withColumn("_one", F.lit(1))
+        later = _prefix_before(ones, [F.col("row").asc()], "_one", parts, held)
+        nothing = F.lit(None).cast("double")
+        unscored = later.select(
+            *keep,
+            nothing.alias("score"),
+            (F.col("_before") + F.lit(spending_rows + 1)).cast("bigint").alias("rank"),
+            F.lit(False).alias("flagged"),
+            F.lit(MONEY_IN_REASON).alias("reasons"),
+            nothing.alias("model_score"),
+            nothing.alias("rule_score"),
+        )
+        out = out.unionByName(unscored)
+        notes.append(  # core.fraud.score_transactions' sentence
+            f"{money_rows:,} rows of money in (payments to the card, salary, transfers in) were not scored: "
+            "the checks compare each purchase with the customer's and the category's purchases, and money in is none."
+        )
+    out = out.withColumn("timestamp", F.timestamp_micros(F.floor(F.col("timestamp") / 1000)).cast("timestamp_ntz"))
+    out.select(*written).write.parquet(str(folder))
     flagged = len(alerts)
     return TransactionCounts(
         rows_in=rows_in,
         rows_scored=int(rows_scored),
         alerts=flagged,
         notes=tuple(notes),
-        customers=int(stats["customers"]),
+        customers=int(whole["customers"]),
         readings=prepared.readings,
+        money_in=money_rows,
     )
 
 

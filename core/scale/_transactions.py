@@ -18,8 +18,7 @@ therefore give the same scores, ranks and alerts.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -58,10 +57,14 @@ class FileReadings:
     date_only : bool
         (Nearly) every timestamp is at 00:00, so the file has no time of day: night and within-an-hour features
         are left out (:func:`core.transactions.date_only`).
+    date_format : str or None
+        How the dates are written (:func:`core.transactions.parse_timestamps`' description, e.g. ``month first
+        (MM/DD/YYYY)``), read alike in every group (:func:`file_date_format`); None when not recorded.
     """
 
     spending_negative: bool
     date_only: bool
+    date_format: str | None = None
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -111,6 +114,7 @@ class TransactionCounts:
     notes: tuple[str, ...]
     customers: int | None = None
     readings: FileReadings | None = None
+    money_in: int | None = None  # rows read as money in (payments, salary, transfers in): kept, not scored
 
 
 @dataclass(frozen=True)
@@ -210,11 +214,39 @@ def read_transactions(files: tuple[Path, ...], fmt: str, plan: TransactionPlan) 
     return frame
 
 
-_AMBIGUOUS = re.compile(r"; ambiguous dates were read day first$")
+MONTH_FIRST = "month first (MM/DD/YYYY)"
+DAY_FIRST = "day first (DD/MM/YYYY)"
+AMBIGUOUS = DAY_FIRST + "; ambiguous dates were read day first"
+
+
+def file_date_format(formats: set[str]) -> str | None:
+    """Combine the date readings of groups of rows into the whole input's, or None when that is not exact.
+
+    :func:`core.transactions.parse_timestamps` reads text dates day first when some first number is above 12
+    (``DAY_FIRST``), month first when some second number is above 12 and no first is (``MONTH_FIRST``), and day
+    first when nothing tells (``AMBIGUOUS``): over all rows that is ``DAY_FIRST`` if any group found a first
+    number above 12, else ``MONTH_FIRST`` if any found a second one, else ``AMBIGUOUS``. Groups that agree read
+    the file as they do (every group 95% ISO 8601 is the whole 95% ISO). Other mixtures (ISO in some groups,
+    day-first in others; Unix seconds and milliseconds) depend on shares of the whole column: None.
+
+    Examples
+    --------
+    >>> file_date_format({AMBIGUOUS, MONTH_FIRST})
+    'month first (MM/DD/YYYY)'
+    """
+    if len(formats) == 1:
+        return next(iter(formats))
+    if formats and formats <= {DAY_FIRST, MONTH_FIRST, AMBIGUOUS}:
+        return DAY_FIRST if DAY_FIRST in formats else MONTH_FIRST if MONTH_FIRST in formats else AMBIGUOUS
+    return None
 
 
 def canonical_group(
-    frame: pd.DataFrame, plan: TransactionPlan, *, spending_negative: bool | None = None
+    frame: pd.DataFrame,
+    plan: TransactionPlan,
+    *,
+    spending_negative: bool | None = None,
+    date_format: str | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """Mask card numbers and standardize one group of whole customers (or the whole table).
 
@@ -224,12 +256,14 @@ def canonical_group(
         Rows as read: the plan's ``source`` columns and ``_row``. Not modified.
     spending_negative : bool, optional
         The whole input's sign reading (:class:`FileReadings`); None decides it from ``frame`` alone.
+    date_format : str, optional
+        How the whole input writes its dates (:func:`file_date_format`); None decides it from ``frame`` alone.
 
     Returns
     -------
     tuple of (pandas.DataFrame, str)
         The canonical frame of :func:`core.transactions.standardize_transactions` with ``row`` the input
-        position, and how its dates were read (a Spark run checks that every group read them alike).
+        position, and how its dates were read (a Spark run combines the groups' into the file's).
     """
     frame = frame.sort_values(ROW, kind="stable")
     source = frame.loc[:, list(plan.source)].reset_index(drop=True)
@@ -237,9 +271,11 @@ def canonical_group(
         column = getattr(plan.columns, role)
         if column is not None and column in source.columns:
             source[column] = mask_card_text(source[column], plan.key)[0]
-    canonical, report = standardize_transactions(source, plan.columns, spending_negative=spending_negative)
+    canonical, report = standardize_transactions(
+        source, plan.columns, spending_negative=spending_negative, date_format=date_format
+    )
     canonical["row"] = frame[ROW].to_numpy(dtype="int64")[canonical["row"].to_numpy()]
-    return canonical, _AMBIGUOUS.sub("", report.timestamp_format)
+    return canonical, report.timestamp_format
 
 
 def canonical_whole(frame: pd.DataFrame, plan: TransactionPlan) -> tuple[pd.DataFrame, FileReadings]:
@@ -250,8 +286,9 @@ def canonical_whole(frame: pd.DataFrame, plan: TransactionPlan) -> tuple[pd.Data
     file writes spending negative, so that whatever :func:`core.transactions.standardize_transactions` derives
     from the sign (refunds, money in) follows the file's reading.
     """
-    canonical, _ = canonical_group(frame, plan, spending_negative=False)
+    canonical, how = canonical_group(frame, plan, spending_negative=False)
     readings = file_readings(**sign_and_clock_counts(canonical), amount_column=plan.columns.amount is not None)
+    readings = replace(readings, date_format=how)
     if readings.spending_negative:
         del canonical
         canonical, _ = canonical_group(frame, plan, spending_negative=True)
@@ -300,4 +337,5 @@ def score_canonical_pandas(
         notes=tuple(scored.attrs.get("notes", ())),
         customers=int(canonical["customer_id"].nunique()),
         readings=readings,
+        money_in=int(canonical["is_money_in"].sum()) if "is_money_in" in canonical.columns else 0,
     )
