@@ -15,11 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scale_checks import derived_model_text
 
-from core.io import load_table
-from core.model import model_from_json, model_from_run, model_to_json
-from core.pipeline import run_segment_pipeline
-from core.samples import sample_path
+from core.model import model_from_json
 from core.scale import score
 from core.scale._transactions import file_date_format
 from core.transactions import parse_timestamps
@@ -33,12 +31,7 @@ ROWS_PER_GROUP = 10  # Spark: about 40 groups for 24 customers, so the early cus
 
 @pytest.fixture(scope="module")
 def model_text() -> str:
-    """A model segmented on features derived from the sample's transactions (``segment --model-out`` saves it)."""
-    tx = pd.read_csv(sample_path("card_transactions"), dtype=str, keep_default_na=False)
-    fit = tx[tx["customer_id"].isin(tx["customer_id"].unique()[:500])]
-    result = run_segment_pipeline(None, load_table(fit.to_csv(index=False).encode(), "fit.csv").frame, k=3,
-                                  act=False, source="transactions")  # fmt: skip
-    return model_to_json(model_from_run(result.clean, result.segmentation, {0: "Low", 1: "Mid", 2: "High"}))
+    return derived_model_text()
 
 
 def _us_file(seed: int, folder: Path) -> tuple[Path, pd.DataFrame]:

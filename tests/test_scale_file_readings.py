@@ -21,15 +21,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scale_checks import assert_segments_of_the_whole_file, derived_model_text
 
-from core.features import customer_features
 from core.fraud import score_transactions
-from core.io import load_table
-from core.model import assign_file_confidence, model_from_json, model_from_run, model_to_json
-from core.pipeline import run_segment_pipeline
-from core.samples import sample_path
-from core.scale import model_columns, score
-from core.scale._derived import derived_columns
+from core.model import model_from_json
+from core.scale import score
 from core.scale._transactions import FileReadings, file_readings, sign_and_clock_counts
 from core.transactions import (
     DATE_ONLY_NOTE,
@@ -49,12 +45,7 @@ ROWS_PER_GROUP = 10  # Spark: about 100 groups for 60 customers, so most of them
 
 @pytest.fixture(scope="module")
 def model_text() -> str:
-    """A model segmented on features derived from the sample's transactions (``segment --model-out`` saves it)."""
-    tx = pd.read_csv(sample_path("card_transactions"), dtype=str, keep_default_na=False)
-    fit = tx[tx["customer_id"].isin(tx["customer_id"].unique()[:500])]
-    result = run_segment_pipeline(None, load_table(fit.to_csv(index=False).encode(), "fit.csv").frame, k=3,
-                                  act=False, source="transactions")  # fmt: skip
-    return model_to_json(model_from_run(result.clean, result.segmentation, {0: "Low", 1: "Mid", 2: "High"}))
+    return derived_model_text()
 
 
 def _transactions(seed: int, *, negative: bool, midnight: bool) -> pd.DataFrame:
@@ -147,15 +138,7 @@ def _check_pandas_against_the_whole_file(model_text: str, path: Path, out: Path)
     np.testing.assert_array_equal(written["amount"], expected["amount"])  # the file's sign, on every row
     pd.testing.assert_frame_equal(written[SCORES], expected[SCORES].astype(written[SCORES].dtypes.to_dict()))
 
-    features = customer_features(canonical)
-    for column in derived_columns(model, model_columns(model)):
-        if column not in features.columns:
-            features[column] = 0.0
-    placed = assign_file_confidence(model, features).reset_index(drop=True)
-    customers = pd.read_parquet(out / "customers").sort_values("customer_id").reset_index(drop=True)
-    assert customers["customer_id"].tolist() == placed["customer_id"].astype(str).tolist()
-    assert customers["segment"].tolist() == placed["segment"].tolist()
-    np.testing.assert_allclose(customers["distance"], placed["distance"], rtol=0, atol=1e-9)
+    assert_segments_of_the_whole_file(model, canonical, out)
 
 
 # ---- The decision itself ------------------------------------------------------------------------------------

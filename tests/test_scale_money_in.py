@@ -17,19 +17,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scale_checks import assert_segments_of_the_whole_file, derived_model_text
+from test_money_in import amex_card, german_account
 
 from core.features import customer_features
 from core.fraud import score_transactions
 from core.fraud._transactions import MONEY_IN_REASON
-from core.io import load_table
-from core.model import DerivedFeatures, assign_file_confidence, model_from_json, model_from_run, model_to_json
-from core.pipeline import run_segment_pipeline
-from core.samples import sample_path
-from core.scale import model_columns, score
-from core.scale._derived import _canonical_needed, derive_customers, derived_columns
+from core.model import DerivedFeatures, model_from_json
+from core.scale import score
+from core.scale._derived import _canonical_needed, derive_customers
 from core.scale._transactions import TransactionPlan
 from core.transactions import infer_transaction_columns, standardize_transactions
-from tests.test_money_in import amex_card, german_account
 
 SCORES = ["score", "rank", "flagged", "reasons", "model_score", "rule_score"]
 ROWS_PER_GROUP = 40  # Spark: a dozen groups or more for these few hundred rows
@@ -37,12 +35,7 @@ ROWS_PER_GROUP = 40  # Spark: a dozen groups or more for these few hundred rows
 
 @pytest.fixture(scope="module")
 def model_text() -> str:
-    """A model segmented on features derived from the sample's transactions (``segment --model-out`` saves it)."""
-    tx = pd.read_csv(sample_path("card_transactions"), dtype=str, keep_default_na=False)
-    fit = tx[tx["customer_id"].isin(tx["customer_id"].unique()[:500])]
-    result = run_segment_pipeline(None, load_table(fit.to_csv(index=False).encode(), "fit.csv").frame, k=3,
-                                  act=False, source="transactions")  # fmt: skip
-    return model_to_json(model_from_run(result.clean, result.segmentation, {0: "Low", 1: "Mid", 2: "High"}))
+    return derived_model_text()
 
 
 def _write(layout: str, folder: Path) -> Path:
@@ -83,15 +76,7 @@ def _check_against_the_app(model_text: str, path: Path, out: Path) -> None:
     assert summary["money_in"] == int(money_in.sum())
     assert any("rows of money in" in note for note in summary["notes"])
 
-    features = customer_features(canonical)
-    for column in derived_columns(model, model_columns(model)):
-        if column not in features.columns:
-            features[column] = 0.0
-    placed = assign_file_confidence(model, features).reset_index(drop=True)
-    customers = pd.read_parquet(out / "customers").sort_values("customer_id").reset_index(drop=True)
-    assert customers["customer_id"].tolist() == placed["customer_id"].astype(str).tolist()
-    assert customers["segment"].tolist() == placed["segment"].tolist()
-    np.testing.assert_allclose(customers["distance"], placed["distance"], rtol=0, atol=1e-9)
+    assert_segments_of_the_whole_file(model, canonical, out)
 
 
 def _same(left: pd.DataFrame, right: pd.DataFrame, key: str) -> None:

@@ -1,0 +1,38 @@
+"""Shared pieces of the engines' parity tests: a derived-features model, and the whole-file segment check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.features import customer_features
+from core.io import load_table
+from core.model import assign_file_confidence, model_from_run, model_to_json
+from core.pipeline import run_segment_pipeline
+from core.samples import sample_path
+from core.scale import model_columns
+from core.scale._derived import derived_columns
+
+
+def derived_model_text() -> str:
+    """A model segmented on features derived from the sample's transactions (``segment --model-out`` saves it)."""
+    tx = pd.read_csv(sample_path("card_transactions"), dtype=str, keep_default_na=False)
+    fit = tx[tx["customer_id"].isin(tx["customer_id"].unique()[:500])]
+    result = run_segment_pipeline(None, load_table(fit.to_csv(index=False).encode(), "fit.csv").frame, k=3,
+                                  act=False, source="transactions")  # fmt: skip
+    return model_to_json(model_from_run(result.clean, result.segmentation, {0: "Low", 1: "Mid", 2: "High"}))
+
+
+def assert_segments_of_the_whole_file(model, canonical: pd.DataFrame, out: Path) -> None:
+    """The customers ``score`` wrote to ``out`` are those the app's features of the whole file place."""
+    features = customer_features(canonical)
+    for column in derived_columns(model, model_columns(model)):
+        if column not in features.columns:
+            features[column] = 0.0
+    placed = assign_file_confidence(model, features).reset_index(drop=True)
+    customers = pd.read_parquet(out / "customers").sort_values("customer_id").reset_index(drop=True)
+    assert customers["customer_id"].tolist() == placed["customer_id"].astype(str).tolist()
+    assert customers["segment"].tolist() == placed["segment"].tolist()
+    np.testing.assert_allclose(customers["distance"], placed["distance"], rtol=0, atol=1e-9)
