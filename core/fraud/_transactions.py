@@ -313,15 +313,24 @@ def score_transactions(
     return out
 
 
+def money_in_note(rows: int) -> str:
+    """Say that ``rows`` rows of money in were not scored, and why (both scoring engines write it).
+
+    >>> money_in_note(1200)[:40]
+    '1,200 rows of money in (payments to the '
+    """
+    return (
+        f"{rows:,} rows of money in (payments to the card, salary, transfers in) were not scored: the checks "
+        "compare each purchase with the customer's and the category's purchases, and money in is none."
+    )
+
+
 def _score_spending_only(
     tx: pd.DataFrame, money_in: np.ndarray, budget: int, budget_percent: float | None, random_state: int
 ) -> pd.DataFrame:
     """Score the rows that are not money in, and give the money-in rows their place without a score."""
     spending = tx.loc[~money_in]
-    notes = [
-        f"{int(money_in.sum()):,} rows of money in (payments to the card, salary, transfers in) were not scored: "
-        "the checks compare each purchase with the customer's and the category's purchases, and money in is none."
-    ]
+    notes = [money_in_note(int(money_in.sum()))]
     if spending.empty:
         raise DataError(
             "Every transaction is money in (payments to the card, salary, transfers in): there is no spending to "

@@ -34,7 +34,7 @@ from core.fraud import (
     transaction_features,
 )
 from core.fraud._config import setting
-from core.fraud._transactions import MONEY_IN_REASON, NO_TIME_OF_DAY_NOTE
+from core.fraud._transactions import MONEY_IN_REASON, NO_TIME_OF_DAY_NOTE, money_in_note
 from core.scale._transactions import (
     AMBIGUOUS,
     CANONICAL_FLOAT,
@@ -446,10 +446,7 @@ def _score(
             nothing.alias("rule_score"),
         )
         out = out.unionByName(unscored)
-        notes.append(  # core.fraud.score_transactions' sentence
-            f"{money_rows:,} rows of money in (payments to the card, salary, transfers in) were not scored: "
-            "the checks compare each purchase with the customer's and the category's purchases, and money in is none."
-        )
+        notes.append(money_in_note(money_rows))  # core.fraud.score_transactions' sentence
     out = out.withColumn("timestamp", F.timestamp_micros(F.floor(F.col("timestamp") / 1000)).cast("timestamp_ntz"))
     out.select(*written).write.parquet(str(folder))
     flagged = len(alerts)
