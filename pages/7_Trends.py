@@ -13,7 +13,8 @@ from pages import _work as work
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "card_transactions.csv"
 CHOICES = "trends_choices"  # plain key: this page's choices, kept when the user leaves and comes back
-FREQ_LABELS = {"MS": "Monthly", "W-MON": "Weekly"}
+FREQ_LABELS = {"MS": "Monthly", "W-MON": "Weekly", "D": "Daily"}
+SHORTER = {"MS": " Choose weekly or daily periods.", "W-MON": " Choose daily periods."}
 METRIC_LABELS = charts.METRIC_LABELS
 
 ui.page_header(
@@ -107,10 +108,10 @@ segment_list = list(names.values()) if segment_by_customer is not None else []
 
 # ---- choices (kept across navigation) ---------------------------------------------------------------------
 span = tx["timestamp"].max() - tx["timestamp"].min()
-choices = st.session_state.setdefault(  # weeks by default when the history is too short for three months
+choices = st.session_state.setdefault(  # months for a long history; weeks, then days, for a short statement
     CHOICES,
     {
-        "freq": "MS" if span >= pd.Timedelta(days=90) else "W-MON",
+        "freq": "MS" if span >= pd.Timedelta(days=180) else "W-MON" if span >= pd.Timedelta(days=56) else "D",
         "metric": "spend",
         "segments": None,
         "horizon": 6,
@@ -201,7 +202,7 @@ with tab_decompose:
     if len(history) < 3:  # a short statement: say what to do, not an error
         st.info(
             f"The history covers {len(history)} {unit}{'s' if len(history) != 1 else ''}; a trend and a season "
-            "need at least three periods." + (" Choose weekly periods." if freq == "MS" else ""),
+            "need at least three periods." + SHORTER.get(freq, ""),
             icon=":material/info:",
         )
     else:

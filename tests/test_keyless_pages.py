@@ -49,3 +49,13 @@ def test_trends_show_everyone_s_spend_without_segments(app, name):
     assert not app.error, _texts(app.error)
     assert "Trends are shown for all transactions together" in _texts(app.info)
     assert app.get("plotly_chart"), "the spend over time is drawn"
+
+
+def test_a_month_long_log_gets_daily_periods_and_its_weekly_pattern(app):
+    # PaySim covers 31 days: monthly periods gave one or two points, weekly five; days give a trend and a season.
+    app = _upload(app, "paysim-transfer-log")
+    app.switch_page("pages/7_Trends.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.radio(key="trends__freq").value == "D"
+    assert not any("need at least three periods" in i.value for i in app.info)
+    assert len(app.get("plotly_chart")) >= 3, "spend over time, its trend and season, and the forecast are drawn"

@@ -170,3 +170,24 @@ def test_sparkov_sample_weekly_sheet(sparkov_tx):
     out = trends_sheet(sparkov_tx, None, freq="W-MON", horizon=8)
     assert (out.loc[out["section"] == "forecast", "period"].dt.day_of_week == 0).all()
     assert len(out.loc[out["section"] == "forecast"]) == 8
+
+
+def test_daily_periods_have_a_weekly_season():
+    from core import trends
+
+    days = pd.date_range("2024-03-01", periods=56, freq="D")
+    rng = np.random.default_rng(4)
+    weekday_lift = np.where(days.day_of_week >= 5, 80.0, 20.0)  # weekends spend more
+    tx = pd.DataFrame(
+        {
+            "customer_id": rng.choice(["a", "b", "c"], len(days)),
+            "timestamp": days + pd.Timedelta(hours=12),
+            "amount": weekday_lift + rng.normal(0, 2, len(days)),
+        }
+    )
+    series = trends.aggregate(tx, freq="D", metrics=["spend"], complete_periods_only=False)
+    history = trends.series_of(series, trends.ALL, "spend")
+    assert len(history) == 56 and trends.SEASON_LENGTH["D"] == 7
+    parts = trends.decompose(history, period=trends.SEASON_LENGTH["D"])
+    seasonal = parts.frame["seasonal"].groupby(history.index.day_of_week).mean()
+    assert seasonal.loc[[5, 6]].min() > seasonal.loc[[0, 1, 2, 3, 4]].max(), "the weekend stands out as the season"

@@ -50,8 +50,8 @@ MIN_HISTORY = MIN_TRAIN + MIN_ORIGINS  # 12: the shortest series we forecast
 LEVELS = (80, 95)  # prediction interval levels, in percent
 _MIN_STEP_ERRORS = 19  # errors a step needs for its own quantiles (a 95% conformal quantile needs 19)
 _Z = {80: 1.2815515655446004, 95: 1.959963984540054}  # normal quantiles of the model's own intervals
-_SEASON_BY_FREQ = {"MS": 12, "M": 12, "ME": 12, "W-MON": 52, "W-SUN": 52, "W": 52, "QS": 4, "QE": 4}
-_UNIT_BY_FREQ = {"MS": "month", "W-MON": "week"}
+_SEASON_BY_FREQ = {"MS": 12, "M": 12, "ME": 12, "W-MON": 52, "W-SUN": 52, "W": 52, "QS": 4, "QE": 4, "D": 7}
+_UNIT_BY_FREQ = {"MS": "month", "W-MON": "week", "D": "day"}
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class Forecast:
 
 
 def season_length_for(index: pd.DatetimeIndex) -> int | None:
-    """Return the natural season length of a regular date index: 12 for months, 52 for weeks, else None."""
+    """Return the natural season length of a regular date index: 12 for months, 52 for weeks, 7 for days, else None."""
     freq = regular_freq(index)
     return _SEASON_BY_FREQ.get(freq) if freq else None
 

@@ -33,19 +33,19 @@ from core.errors import DataError
 
 ALL = "All customers"
 METRICS: tuple[str, ...] = ("spend", "transactions", "active_customers", "avg_ticket")
-FREQUENCIES: dict[str, str] = {"MS": "month", "W-MON": "week"}
-SEASON_LENGTH: dict[str, int] = {"MS": 12, "W-MON": 52}
+FREQUENCIES: dict[str, str] = {"MS": "month", "W-MON": "week", "D": "day"}
+SEASON_LENGTH: dict[str, int] = {"MS": 12, "W-MON": 52, "D": 7}  # days: the week's pattern
 _COUNT_METRICS = ("spend", "transactions", "active_customers")
 _MIN_COVERAGE = 0.85  # share of a period's days the data must span for that edge period to be kept
 
 
 def _check_freq(freq: str) -> None:
     if freq not in FREQUENCIES:
-        raise DataError(f"Choose monthly ('MS') or weekly ('W-MON') periods, not {freq!r}.")
+        raise DataError(f"Choose monthly ('MS'), weekly ('W-MON') or daily ('D') periods, not {freq!r}.")
 
 
 def period_start(timestamps: pd.Series, freq: str = "MS") -> pd.Series:
-    """Return the first day of each timestamp's period (month start, or the Monday of its week).
+    """Return the first day of each timestamp's period (month start, the Monday of its week, or the day itself).
 
     Examples
     --------
@@ -53,7 +53,7 @@ def period_start(timestamps: pd.Series, freq: str = "MS") -> pd.Series:
     [11, 26]
     """
     _check_freq(freq)
-    periods = timestamps.dt.to_period("M" if freq == "MS" else "W-SUN")  # weeks run Monday..Sunday
+    periods = timestamps.dt.to_period({"MS": "M", "W-MON": "W-SUN", "D": "D"}[freq])  # weeks run Monday..Sunday
     return periods.dt.start_time.astype("datetime64[ns]")
 
 
