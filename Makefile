@@ -24,7 +24,7 @@ lint: setup
 	$(PY) -m ruff format --check .
 
 test: lint
-	$(PY) -m pytest $(PYTEST_XDIST)
+	$(PY) -m pytest $(PYTEST_XDIST) --durations=15
 
 # The quick loop while working: core's doctests and every test not marked slow or browser (CI runs `make test`).
 test-fast: setup
