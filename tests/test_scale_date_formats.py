@@ -26,7 +26,7 @@ MONTH_FIRST = "month first (MM/DD/YYYY)"
 DAY_FIRST = "day first (DD/MM/YYYY)"
 AMBIGUOUS = "day first (DD/MM/YYYY); ambiguous dates were read day first"
 EARLY = 4  # customers C000..C003 only ever buy on days 1-12 of a month
-ROWS_PER_GROUP = 10  # Spark: about 40 groups for 24 customers, so the early customers sit apart
+ROWS_PER_GROUP = 20  # Spark: about 20 groups for 24 customers; the test checks the early ones sit apart
 
 
 @pytest.fixture(scope="module")
