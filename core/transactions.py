@@ -39,6 +39,7 @@ _HOUR_COUNTER = (
 _HOUR_OF_DAY_NAME = re.compile(r"^(hour|hr)$")  # also a date part (0 to 23) when year, month and day are columns
 # Kinds of transaction, as a ``type`` column names them (PaySim's PAYMENT, TRANSFER, CASH_OUT, CASH_IN, DEBIT).
 _KIND_WORDS = r"payment|transfer|cash|debit|credit|deposit|withdraw|purchase|refund|fee|top_?up|bill"
+_KIND_COLUMN = r"^(type|transaction_kind|txn_kind)$"  # a category only when its values are such kinds
 # Name patterns per role, best first. Matched against the lower-cased column name with spaces -> "_".
 _NAME_PATTERNS: dict[str, tuple[str, ...]] = {
     "timestamp": (
@@ -66,7 +67,7 @@ _NAME_PATTERNS: dict[str, tuple[str, ...]] = {
         r"^(category|merchant_category|mcc|mcc_description|spend_category|kategorie|catégorie|categorie|categoria|"
         r"categoría)$",
         r"(categ|kateg|catég)",
-        r"^(type|transaction_kind|txn_kind)$",  # only when its values name kinds of transaction
+        _KIND_COLUMN,  # only when its values name kinds of transaction
     ),
     "merchant": (r"^(merchant|merchant_name|payee|counterparty|merchant_id)$", r"merch(?!.*(lat|long|zip))"),
     "channel": (r"^(channel|entry_mode|pos_entry_mode|transaction_type|trans_type)$", r"channel"),
@@ -265,7 +266,7 @@ def _content_fits(role: str, series: pd.Series) -> bool:
         return elapsed_hours(series)
     if role == "timestamp":
         return looks_like_timestamps(series, named=True)
-    if role == "category" and re.match(r"^(type|transaction_kind|txn_kind)$", _normalise_name(series.name)):
+    if role == "category" and re.match(_KIND_COLUMN, _normalise_name(series.name)):
         return _names_kinds_of_transaction(series)
     if role == "amount":
         if pd.api.types.is_bool_dtype(series):
@@ -712,6 +713,12 @@ def nanosecond_dates(parsed: pd.Series) -> pd.Series:
     return parsed.astype("datetime64[ns]")
 
 
+# How parse_timestamps describes text dates of the d/m/y family (also the Spark engine's file-wide reading)
+MONTH_FIRST = "month first (MM/DD/YYYY)"
+DAY_FIRST = "day first (DD/MM/YYYY)"
+AMBIGUOUS_DAY_FIRST = DAY_FIRST + "; ambiguous dates were read day first"
+
+
 def parse_timestamps(values: pd.Series, *, date_format: str | None = None) -> tuple[pd.Series, str]:
     """Parse timestamps in any common format; return the parsed series and a description of the format.
 
@@ -757,15 +764,13 @@ def parse_timestamps(values: pd.Series, *, date_format: str | None = None) -> tu
     parts = text.str.extract(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})")
     first = pd.to_numeric(parts[0], errors="coerce")
     second = pd.to_numeric(parts[1], errors="coerce")
-    if date_format is not None and date_format.startswith(("day first", "month first")):
-        dayfirst, description = date_format.startswith("day first"), date_format
+    if date_format is not None and date_format.startswith((DAY_FIRST, MONTH_FIRST)):
+        dayfirst, description = date_format.startswith(DAY_FIRST), date_format
     elif (second > 12).any() and not (first > 12).any():
-        dayfirst, description = False, "month first (MM/DD/YYYY)"
+        dayfirst, description = False, MONTH_FIRST
     else:
         dayfirst = True
-        description = "day first (DD/MM/YYYY)"
-        if not (first > 12).any():
-            description += "; ambiguous dates were read day first"
+        description = DAY_FIRST if (first > 12).any() else AMBIGUOUS_DAY_FIRST
     parsed = pd.to_datetime(text, dayfirst=dayfirst, format="mixed", errors="coerce")
     return nanosecond_dates(parsed), description
 

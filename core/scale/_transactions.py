@@ -29,6 +29,9 @@ from core.errors import DataError, excerpt
 from core.scale._inputs import read_columns, readable_as_numbers
 from core.transactions import (
     _MIDNIGHT_SHARE,
+    AMBIGUOUS_DAY_FIRST,
+    DAY_FIRST,
+    MONTH_FIRST,
     SPENDING_NEGATIVE_NOTE,
     TransactionColumns,
     infer_transaction_columns,
@@ -214,9 +217,7 @@ def read_transactions(files: tuple[Path, ...], fmt: str, plan: TransactionPlan) 
     return frame
 
 
-MONTH_FIRST = "month first (MM/DD/YYYY)"
-DAY_FIRST = "day first (DD/MM/YYYY)"
-AMBIGUOUS = DAY_FIRST + "; ambiguous dates were read day first"
+AMBIGUOUS = AMBIGUOUS_DAY_FIRST  # parse_timestamps' own descriptions: the groups' readings are compared with them
 
 
 def file_date_format(formats: set[str]) -> str | None:
