@@ -107,11 +107,10 @@ if clean is not None and clean.id_column in clean.table.columns:
 segment_list = list(names.values()) if segment_by_customer is not None else []
 
 # ---- choices (kept across navigation) ---------------------------------------------------------------------
-span = tx["timestamp"].max() - tx["timestamp"].min()
-choices = st.session_state.setdefault(  # months for a long history; weeks, then days, for a short statement
+choices = st.session_state.setdefault(
     CHOICES,
     {
-        "freq": "MS" if span >= pd.Timedelta(days=180) else "W-MON" if span >= pd.Timedelta(days=56) else "D",
+        "freq": trends.default_freq(tx["timestamp"]),  # days or weeks for a short statement
         "metric": "spend",
         "segments": None,
         "horizon": 6,

@@ -17,6 +17,7 @@ from core.trends._timeseries import (
     aggregate,
     aggregate_table,
     category_mix,
+    default_freq,
     series_of,
 )
 from core.trends._view import ROUGH_MAPE, ROUGH_MASE, SHEET_COLUMNS, TrendsView, sheet, trends_sheet, trends_view
@@ -38,6 +39,7 @@ __all__ = [
     "aggregate_table",
     "category_mix",
     "decompose",
+    "default_freq",
     "forecast",
     "migration",
     "series_of",

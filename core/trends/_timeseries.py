@@ -44,6 +44,22 @@ def _check_freq(freq: str) -> None:
         raise DataError(f"Choose monthly ('MS'), weekly ('W-MON') or daily ('D') periods, not {freq!r}.")
 
 
+def default_freq(timestamps: pd.Series) -> str:
+    """Choose the periods a history reads best in: months from 6 months on, weeks from 8 weeks, else days.
+
+    A one-month statement in months is one or two points; in days it has a trend and the week's pattern.
+
+    >>> default_freq(pd.Series(pd.to_datetime(["2024-01-01", "2024-12-31"])))
+    'MS'
+    >>> default_freq(pd.Series(pd.to_datetime(["2024-01-01", "2024-01-31"])))
+    'D'
+    """
+    span = timestamps.max() - timestamps.min()
+    if pd.isna(span) or span >= pd.Timedelta(days=180):
+        return "MS"
+    return "W-MON" if span >= pd.Timedelta(days=56) else "D"
+
+
 def period_start(timestamps: pd.Series, freq: str = "MS") -> pd.Series:
     """Return the first day of each timestamp's period (month start, the Monday of its week, or the day itself).
 
