@@ -49,6 +49,7 @@ class Visit:
     browser_cpu: dict[str, float] = field(default_factory=dict)  # chromium + Playwright CPU s per page (when probed)
     workbook: Path | None = None
     exceptions: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # the pages' own error messages (a step that failed)
 
 
 async def walk(
@@ -75,6 +76,7 @@ async def walk(
     idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
     spinners = page.locator('[data-testid="stSpinner"]')
     boxes = page.locator('[data-testid="stException"]')
+    errors = page.locator('[data-testid="stAlertContentError"]')
     sidebar = page.locator('[data-testid="stSidebar"]')
 
     def heading(label: str):
@@ -94,6 +96,8 @@ async def walk(
         print(f"{name}: {label} settled in {visit.seconds[label]:.1f} s", file=sys.stderr, flush=True)
         if await boxes.count():
             visit.exceptions += [f"{label}: {text[:300]}" for text in await boxes.all_inner_texts()]
+        if await errors.count():
+            visit.errors += [f"{label}: {text[:300]}" for text in await errors.all_inner_texts()]
 
     try:
         await page.goto(url)
@@ -114,6 +118,11 @@ async def walk(
             await settle(label, mark)
         if download_dir is not None:
             button = sidebar.locator('[data-testid="stDownloadButton"] button').first
+            if not await button.count():  # say what the visitor saw instead of timing out on a missing button
+                raise AssertionError(
+                    f"{name} has no workbook download after {', '.join(visit.seconds)}; the sidebar shows "
+                    f"{await sidebar.inner_text()!r}; the pages' errors: {visit.errors}"
+                )
             visit.workbook = download_dir / f"{name}.xlsx"
             for attempt in range(3):  # chromium cancels a download now and then on a loaded machine: ask again
                 async with page.expect_download(timeout=timeout_ms) as info:

@@ -72,6 +72,7 @@ def test_sessions_at_once_each_get_their_own_workbook(streamlit_server, tmp_path
     elapsed = time.perf_counter() - started
 
     assert [text for visit in visits for text in visit.exceptions] == []
+    assert [text for visit in visits for text in visit.errors] == []
     for letter, visit in zip(letters, visits, strict=True):
         assert set(visit.seconds) == {"Upload", *PAGES}, visit.seconds
         workbook = openpyxl.load_workbook(visit.workbook, read_only=True)
