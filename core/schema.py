@@ -21,6 +21,7 @@ from core.column_stats import column_profile as column_profile  # re-exported: s
 from core.money_in import money_in_of_table
 from core.transactions import (
     DATE_ONLY_NOTE,
+    DATE_SHARE,
     SPENDING_NEGATIVE_NOTE,
     TransactionColumns,
     assemble_timestamps,
@@ -212,7 +213,7 @@ def _numeric_guess(name: str, values: pd.Series) -> RoleGuess:
         return RoleGuess(ID, HIGH, "row number (1, 2, 3 ...): identifies rows, says nothing about behaviour")
     if elapsed_hours(values):
         return RoleGuess(DATETIME, MEDIUM, "hours since the start (an hour counter that only grows): not a behaviour")
-    if whole and _TIME_NAME.search(name) and (date_format := integer_date_format(sample)) is not None:
+    if whole and _TIME_NAME.search(name) and (date_format := integer_date_format(sample, share=DATE_SHARE)) is not None:
         return RoleGuess(DATETIME, HIGH, f"dates written as whole numbers ({_FORMAT_WORDS[date_format]})")
     if whole and _DATE_PART_NAME.match(name) and _date_part_fits(name, sample):
         return RoleGuess(DATETIME, HIGH, f"part of a date split over several columns ({name})")

@@ -137,6 +137,7 @@ _NOT_A_KEY = re.compile(
 )
 ONE_ACCOUNT = "(one account)"  # customer_id of every transaction when no column names the customer
 INTEGER_DATE_FORMATS = {"%Y%m%d": "yyyymmdd", "%y%m%d": "yymmdd"}
+DATE_SHARE = 0.95  # a date column is read in a format when this share of its values reads in it (the rest: missing)
 _DATE_PARTS = {
     "year": ("year", "yr"),
     "month": ("month", "mon"),
@@ -222,7 +223,8 @@ def looks_like_timestamps(series: pd.Series, *, named: bool = False) -> bool:
     if pd.api.types.is_bool_dtype(series):
         return False
     if pd.api.types.is_numeric_dtype(series):
-        return integer_date_format(series) is not None or (named and elapsed_seconds(series))
+        share = DATE_SHARE if named else 1.0  # a name that says time lets a mistyped value or two pass
+        return integer_date_format(series, share=share) is not None or (named and elapsed_seconds(series))
     sample = series.dropna().astype(str).head(200)
     if sample.empty:
         return False
@@ -645,11 +647,15 @@ def _no_date_numbers(whole: pd.Series) -> pd.Series:
     return whole.eq(0) | whole.eq(10_101) | (whole // 10_000).eq(9_999)
 
 
-def integer_date_format(values: pd.Series) -> str | None:
+def integer_date_format(values: pd.Series, *, share: float = 1.0) -> str | None:
     """Return ``"%Y%m%d"`` or ``"%y%m%d"`` when whole numbers read as dates in that layout, else None.
 
     ``yyyymmdd`` columns may hold placeholders for "no date" (``99991231``, ``0``, ``10101``) besides real
     dates: they are read as missing by :func:`parse_timestamps` and counted by :func:`integer_date_placeholders`.
+    ``share`` is the least share of the other values (by rows, over the whole column) that must be dates in the
+    layout: 1.0 when the values alone must say it (a column of unknown role), :data:`DATE_SHARE` for a column
+    known to hold dates, where a mistyped value (``1234`` among ``20240131``) is one unreadable date rather than a
+    reason to read every date as seconds since 1970.
 
     Examples
     --------
@@ -658,22 +664,30 @@ def integer_date_format(values: pd.Series) -> str | None:
     >>> integer_date_format(pd.Series([20240131, 99991231, 20190704, 99991231]))
     '%Y%m%d'
     >>> integer_date_format(pd.Series([1250.0, 99.5]))
+    >>> typo = pd.Series([20240131] * 19 + [1234])
+    >>> integer_date_format(typo), integer_date_format(typo, share=DATE_SHARE)
+    (None, '%Y%m%d')
     """
     if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
         return None
-    sample = pd.to_numeric(values, errors="coerce").dropna().head(500)
-    if sample.empty:
+    counts = pd.to_numeric(values, errors="coerce").dropna().value_counts(sort=False)  # dates repeat: few values
+    if counts.empty:
         return None
-    numbers = sample.to_numpy(dtype="float64")
-    if not (np.isfinite(numbers).all() and (numbers == np.round(numbers)).all()):
+    numbers = counts.index.to_numpy(dtype="float64")
+    rows = counts.to_numpy(dtype="int64")
+    whole = np.isfinite(numbers) & (numbers == np.round(numbers))
+    if share >= 1.0 and not whole.all():
         return None
-    whole = sample.astype("int64")
+    ints = pd.Series(np.where(whole, numbers, -1.0).astype("int64"))
     for date_format, low, high, width in (("%Y%m%d", 19000101, 21001231, 8), ("%y%m%d", 101, 991231, 6)):
-        dates = whole[~_no_date_numbers(whole)] if date_format == "%Y%m%d" else whole  # placeholders aside
-        if dates.empty or not dates.between(low, high).all():
+        aside = (_no_date_numbers(ints).to_numpy() & whole) if date_format == "%Y%m%d" else np.zeros(len(ints), bool)
+        needed = share * rows[~aside].sum()  # placeholders aside
+        candidate = whole & ~aside & ints.between(low, high).to_numpy()
+        if not candidate.any() or rows[candidate].sum() < needed:
             continue
-        parsed = pd.to_datetime(dates.astype("str").str.zfill(width), format=date_format, errors="coerce")
-        if parsed.notna().all():
+        digits = ints[candidate].astype("str").str.zfill(width)
+        parsed = pd.to_datetime(digits, format=date_format, errors="coerce").notna().to_numpy()
+        if rows[candidate][parsed].sum() >= needed:
             return date_format
     return None
 
@@ -688,7 +702,7 @@ def integer_date_placeholders(values: pd.Series) -> tuple[int, str] | None:
     >>> integer_date_placeholders(pd.Series([20240131, 20240201])), integer_date_placeholders(pd.Series([1.5]))
     (None, None)
     """
-    if integer_date_format(values) != "%Y%m%d":
+    if integer_date_format(values, share=DATE_SHARE) != "%Y%m%d":
         return None
     whole = pd.to_numeric(values, errors="coerce").dropna().astype("int64")
     found = whole[_no_date_numbers(whole)]
@@ -735,7 +749,7 @@ def parse_timestamps(values: pd.Series, *, date_format: str | None = None) -> tu
         hours = pd.to_numeric(values, errors="coerce").astype("float64")
         parsed = pd.Timestamp("1970-01-01") + pd.to_timedelta(hours, unit="h")
         return parsed.astype("datetime64[ns]"), HOURS_READING
-    integer_format = integer_date_format(values)
+    integer_format = integer_date_format(values, share=DATE_SHARE)
     if integer_format is not None:
         width = 8 if integer_format == "%Y%m%d" else 6
         digits = pd.to_numeric(values, errors="coerce").astype("Int64").astype("string").str.zfill(width)
@@ -759,7 +773,7 @@ def parse_timestamps(values: pd.Series, *, date_format: str | None = None) -> tu
     if offset.any():
         text = text.mask(offset, text[offset].str.replace(_UTC_OFFSET, "", regex=True))
     iso = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    if date_format == "ISO 8601" or (date_format is None and iso.notna().sum() >= 0.95 * text.notna().sum()):
+    if date_format == "ISO 8601" or (date_format is None and iso.notna().sum() >= DATE_SHARE * text.notna().sum()):
         return nanosecond_dates(iso), "ISO 8601"
     parts = text.str.extract(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})")
     first = pd.to_numeric(parts[0], errors="coerce")

@@ -169,3 +169,49 @@ def test_placeholders_are_missing_and_every_real_date_is_read(days, placeholders
 def test_numbers_that_are_not_dates_stay_numbers(values):
     assert integer_date_placeholders(pd.Series(values)) is None
     assert parse_timestamps(pd.Series(values))[1] != "whole numbers written yyyymmdd"
+
+
+def _mistype(values: pd.Series, share: float, seed: int) -> tuple[pd.Series, np.ndarray]:
+    """Drop the last digit of about ``share`` of the values, as a hand-keyed ``930115`` becomes ``93011``."""
+    rng = np.random.default_rng(seed)
+    hit = rng.random(len(values)) < share
+    return values.where(~hit, values // 10), hit
+
+
+def test_a_few_mistyped_whole_number_dates_are_unreadable_dates_not_a_reason_to_read_all_as_1970():
+    from layouts import LAYOUTS
+
+    from core.transactions import infer_transaction_columns, standardize_transactions
+
+    layout = LAYOUTS["czech-berka-bank-transactions-with-yymmdd-integer-dates"](0)
+    frame = load_table(layout.data, layout.filename).frame
+    written = frame["date"]
+    frame["date"], hit = _mistype(written, 0.01, seed=5)
+    assert 0 < hit.sum() < 0.02 * len(frame)
+    understood = schema.understand(frame)
+    assert (understood.kind, understood.timestamp) == ("transactions", "date")
+    canonical, report = standardize_transactions(frame, infer_transaction_columns(frame))
+    assert report.timestamp_format == "whole numbers written yymmdd"
+    assert report.bad_timestamps_dropped == int(hit.sum())
+    truth = pd.to_datetime(written[~hit].astype("str").str.zfill(6), format="%y%m%d")
+    assert canonical["timestamp"].min() == truth.min() and canonical["timestamp"].max() == truth.max()
+
+
+def test_a_customer_date_column_with_a_mistyped_value_stays_a_date_and_out_of_the_features(master):
+    frame, _ = master
+    frame = frame.copy()
+    frame["open_date"], hit = _mistype(frame["open_date"], 0.02, seed=6)
+    assert hit.any()
+    understood = schema.understand(frame)
+    assert understood.roles["open_date"] == "datetime"
+    assert "open_date" not in understood.features
+    parsed, how = parse_timestamps(frame["open_date"])
+    assert how == "whole numbers written yyyymmdd" and int(parsed.isna().sum()) == int(hit.sum())
+
+
+@pytest.mark.parametrize("mistyped", [0.2, 0.5])
+def test_a_column_mostly_not_dates_is_not_read_as_dates(mistyped):
+    values, _ = _mistype(
+        pd.Series(pd.date_range("2020-01-01", periods=400).strftime("%Y%m%d").astype(int)), mistyped, 7
+    )
+    assert parse_timestamps(values.rename("date"))[1] != "whole numbers written yyyymmdd"
