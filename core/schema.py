@@ -36,6 +36,7 @@ from core.transactions import (
     looks_like_timestamps,
     money_out_is_negative,
     parse_timestamps,
+    unix_time_unit,
     unkeyed_reason,
 )
 from core.transactions import INTEGER_DATE_FORMATS as _FORMAT_WORDS
@@ -223,10 +224,8 @@ def _numeric_guess(name: str, values: pd.Series) -> RoleGuess:
             return RoleGuess(DATETIME, MEDIUM, f"every value reads as a date written {_FORMAT_WORDS[date_format]}")
     if _TIME_NAME.search(name) and elapsed_seconds(values):
         return RoleGuess(DATETIME, MEDIUM, "elapsed time (starts near zero and only grows): not a behaviour measure")
-    if whole and _TIME_NAME.search(name) and len(sample):
-        median = float(sample.median())
-        if 1e8 <= median <= 1e10 or 1e11 <= median <= 1e13:
-            return RoleGuess(DATETIME, MEDIUM, "Unix time stamps (seconds or milliseconds since 1970)")
+    if whole and _TIME_NAME.search(name) and unix_time_unit(sample) is not None:
+        return RoleGuess(DATETIME, MEDIUM, "Unix time stamps (seconds or milliseconds since 1970)")
     if whole and _key_name(name) and (distinct_share >= 0.8 or _CUSTOMER_NAME.search(name) or name in ("id", "key")):
         repeats = "" if distinct_share >= 0.999 else ", some values repeat"
         return RoleGuess(ID, HIGH, f"identifier (named like a key{repeats})")

@@ -137,6 +137,8 @@ _NOT_A_KEY = re.compile(
 )
 ONE_ACCOUNT = "(one account)"  # customer_id of every transaction when no column names the customer
 INTEGER_DATE_FORMATS = {"%Y%m%d": "yyyymmdd", "%y%m%d": "yymmdd"}
+INTEGER_READINGS = {f"whole numbers written {words}": layout for layout, words in INTEGER_DATE_FORMATS.items()}
+ELAPSED_READING = "seconds since the first transaction (no calendar dates)"
 DATE_SHARE = 0.95  # a date column is read in a format when this share of its values reads in it (the rest: missing)
 _DATE_PARTS = {
     "year": ("year", "yr"),
@@ -224,7 +226,9 @@ def looks_like_timestamps(series: pd.Series, *, named: bool = False) -> bool:
         return False
     if pd.api.types.is_numeric_dtype(series):
         share = DATE_SHARE if named else 1.0  # a name that says time lets a mistyped value or two pass
-        return integer_date_format(series, share=share) is not None or (named and elapsed_seconds(series))
+        if integer_date_format(series, share=share) is not None:
+            return True
+        return named and (elapsed_seconds(series) or unix_time_unit(series) is not None)
     sample = series.dropna().astype(str).head(200)
     if sample.empty:
         return False
@@ -598,17 +602,31 @@ def hour_counter(values: pd.Series) -> bool:
     >>> hour_counter(pd.Series([1, 1, 2, 743], name="step")), hour_counter(pd.Series([0, 5, 23], name="hour"))
     (True, False)
     """
-    name = _normalise_name(values.name)
-    if not re.match(_HOUR_COUNTER, name) or pd.api.types.is_bool_dtype(values):
-        return False
-    if not pd.api.types.is_numeric_dtype(values):
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
         return False
     numbers = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype="float64")
-    if len(numbers) < 2 or not (np.isfinite(numbers).all() and (numbers == np.round(numbers)).all()):
+    whole = bool(np.isfinite(numbers).all() and (numbers == np.round(numbers)).all())
+    low, high = (float(numbers.min()), float(numbers.max())) if len(numbers) else (0.0, 0.0)
+    return hour_counter_of(values.name, count=len(numbers), minimum=low, maximum=high, whole=whole)
+
+
+def hour_counter_of(name: object, *, count: int, minimum: float, maximum: float, whole: bool) -> bool:
+    """:func:`hour_counter` from a column's name and statistics of its non-missing numbers.
+
+    The statistics: how many, the least and the largest, and whether all are finite whole numbers (the Spark
+    engine aggregates them over the whole file).
+
+    Examples
+    --------
+    >>> hour_counter_of("step", count=3, minimum=1, maximum=743, whole=True)
+    True
+    """
+    name = _normalise_name(name)
+    if not re.match(_HOUR_COUNTER, name) or count < 2 or not whole:
         return False
-    if numbers.min() < 0 or numbers.max() > 1_000_000:  # over a century of hours: not an hour counter
+    if minimum < 0 or maximum > 1_000_000:  # over a century of hours: not an hour counter
         return False
-    return not _HOUR_OF_DAY_NAME.match(name) or bool(numbers.max() > 23)
+    return not _HOUR_OF_DAY_NAME.match(name) or bool(maximum > 23)
 
 
 def elapsed_hours(values: pd.Series) -> bool:
@@ -642,6 +660,26 @@ def elapsed_seconds(values: pd.Series) -> bool:
     return len(present) > 1 and float(present.iloc[0]) < 86_400 and bool(present.is_monotonic_increasing)
 
 
+def unix_time_unit(values: pd.Series) -> str | None:
+    """Return ``"s"`` or ``"ms"`` for whole numbers whose median is a Unix time of 1973-2286, else None.
+
+    Only a column whose name says time is asked (a large id or amount has such medians too).
+
+    Examples
+    --------
+    >>> unix_time_unit(pd.Series([1_700_000_000, 1_700_086_400])), unix_time_unit(pd.Series([1.7e12, 1.71e12]))
+    ('s', 'ms')
+    >>> unix_time_unit(pd.Series([12.5, 99.0]))
+    """
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return None
+    numbers = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype="float64")
+    if not len(numbers) or not (np.isfinite(numbers).all() and (numbers == np.round(numbers)).all()):
+        return None
+    median = float(np.median(numbers))
+    return "s" if 1e8 <= median <= 1e10 else "ms" if 1e11 <= median <= 1e13 else None
+
+
 def _no_date_numbers(whole: pd.Series) -> pd.Series:
     """Mark ``yyyymmdd`` placeholders for "no date": 0, 00010101 and any day of the year 9999 (99991231, 99999999)."""
     return whole.eq(0) | whole.eq(10_101) | (whole // 10_000).eq(9_999)
@@ -671,6 +709,20 @@ def integer_date_format(values: pd.Series, *, share: float = 1.0) -> str | None:
     if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
         return None
     counts = pd.to_numeric(values, errors="coerce").dropna().value_counts(sort=False)  # dates repeat: few values
+    return integer_date_format_of_counts(counts, share=share)
+
+
+def integer_date_format_of_counts(counts: pd.Series, *, share: float = 1.0) -> str | None:
+    """:func:`integer_date_format` from how many rows hold each number (index: the numbers, values: their rows).
+
+    Numbers that cannot be dates in either layout may be pooled under one such number (the Spark engine counts
+    only the candidates, and pools the rest under -1).
+
+    Examples
+    --------
+    >>> integer_date_format_of_counts(pd.Series([19, 1], index=[20240131.0, -1.0]), share=DATE_SHARE)
+    '%Y%m%d'
+    """
     if counts.empty:
         return None
     numbers = counts.index.to_numpy(dtype="float64")
@@ -745,21 +797,27 @@ def parse_timestamps(values: pd.Series, *, date_format: str | None = None) -> tu
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):  # keep the local clock time the card holder saw
             parsed = parsed.dt.tz_localize(None)
         return nanosecond_dates(parsed), "already dates"
-    if hour_counter(values):  # before yyyymmdd: hours 101 to 131 would read as the first days of 2000
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    decided = date_format if numeric else None  # a reading of numbers given for the whole file
+    # before yyyymmdd: hours 101 to 131 would read as the first days of 2000
+    if decided == HOURS_READING or (decided is None and hour_counter(values)):
         hours = pd.to_numeric(values, errors="coerce").astype("float64")
         parsed = pd.Timestamp("1970-01-01") + pd.to_timedelta(hours, unit="h")
         return parsed.astype("datetime64[ns]"), HOURS_READING
-    integer_format = integer_date_format(values, share=DATE_SHARE)
+    if decided is not None:
+        integer_format = INTEGER_READINGS.get(decided)
+    else:
+        integer_format = integer_date_format(values, share=DATE_SHARE)
     if integer_format is not None:
         width = 8 if integer_format == "%Y%m%d" else 6
         digits = pd.to_numeric(values, errors="coerce").astype("Int64").astype("string").str.zfill(width)
         parsed = pd.to_datetime(digits, format=integer_format, errors="coerce")
         return nanosecond_dates(parsed), f"whole numbers written {INTEGER_DATE_FORMATS[integer_format]}"
-    if pd.api.types.is_numeric_dtype(values) and elapsed_seconds(values):
+    if numeric and (decided == ELAPSED_READING or (decided is None and elapsed_seconds(values))):
         seconds = pd.to_numeric(values, errors="coerce").astype("float64")
         parsed = pd.Timestamp("1970-01-01") + pd.to_timedelta(seconds, unit="s")
-        return parsed.astype("datetime64[ns]"), "seconds since the first transaction (no calendar dates)"
-    if pd.api.types.is_numeric_dtype(values):
+        return parsed.astype("datetime64[ns]"), ELAPSED_READING
+    if numeric:
         numbers = pd.to_numeric(values, errors="coerce")
         median = float(np.nanmedian(numbers)) if numbers.notna().any() else 0.0
         unit = "ms" if median > 1e11 else "s"

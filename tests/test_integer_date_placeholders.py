@@ -215,3 +215,22 @@ def test_a_column_mostly_not_dates_is_not_read_as_dates(mistyped):
         pd.Series(pd.date_range("2020-01-01", periods=400).strftime("%Y%m%d").astype(int)), mistyped, 7
     )
     assert parse_timestamps(values.rename("date"))[1] != "whole numbers written yyyymmdd"
+
+
+@pytest.mark.parametrize("unit, scale", [("s", 1), ("ms", 1_000)])
+def test_a_transaction_log_dated_in_unix_time_reads_as_transactions_not_as_customers(unit, scale):
+    rng = np.random.default_rng(9)
+    n = 1_500
+    moments = np.sort(rng.integers(1_700_000_000, 1_730_000_000, n))
+    frame = pd.DataFrame(
+        {
+            "account": [f"A{i}" for i in rng.integers(0, 200, n)],
+            "timestamp": moments * scale,
+            "amount": np.round(rng.gamma(2.0, 30.0, n), 2),
+        }
+    )
+    understood = schema.understand(load_table(frame.to_csv(index=False).encode(), "events.csv").frame)
+    assert (understood.kind, understood.key, understood.timestamp) == ("transactions", "account", "timestamp")
+    first, last = understood.date_range
+    assert (first, last) == tuple(pd.to_datetime([moments.min(), moments.max()], unit="s"))
+    assert parse_timestamps(frame["timestamp"])[1] == f"Unix time ({unit})"

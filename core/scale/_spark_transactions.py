@@ -49,6 +49,14 @@ from core.scale._transactions import (
     file_date_format,
     file_readings,
 )
+from core.transactions import (
+    DATE_SHARE,
+    ELAPSED_READING,
+    HOURS_READING,
+    INTEGER_READINGS,
+    hour_counter_of,
+    integer_date_format_of_counts,
+)
 
 _FORMAT = "_format"  # how a group read its dates, on its first row only
 MONEY_IN = "is_money_in"  # the canonical flag of money in (core.money_in): carried, never scored
@@ -115,6 +123,82 @@ def _input_rows(
     shift = spark.createDataFrame(offsets, "_file string, _part int, _shift bigint")
     rows = frame.join(F.broadcast(shift), on=["_file", "_part"]).withColumn(ROW, F.col("_pos") + F.col("_shift"))
     return rows.drop("_file", "_part", "_pos", "_shift"), running
+
+
+def numeric_date_reading(rows: Any, plan: TransactionPlan, parts: int) -> str:
+    """How :func:`core.transactions.parse_timestamps` reads the whole date column of numbers, from aggregates.
+
+    Its rules in their order, each over every row of the input as the pandas engine applies them: an hour counter
+    (:func:`core.transactions.hour_counter_of`, from the count, least, largest and whether all are whole), whole
+    numbers written ``yyyymmdd`` or ``yymmdd`` (:func:`core.transactions.integer_date_format_of_counts`, from the
+    rows of each number that could be a date or a "no date" placeholder, the others pooled), seconds since the
+    first transaction (the first number in input order below a day, and no number below the one before it), else
+    Unix time in seconds or milliseconds by the median (approximated within 1e-5 of the rank: it only decides on
+    which side of 1e11 the numbers lie).
+    """
+    from pyspark.sql import functions as F
+
+    number = F.col(f"`{plan.columns.timestamp}`").try_cast("double")
+    present = rows.select(number.alias("v"), F.col(ROW)).where(F.col("v").isNotNull() & ~F.isnan("v"))
+    finite = (F.col("v") > F.lit(float("-inf"))) & (F.col("v") < F.lit(float("inf")))
+    whole = finite & (F.col("v") == F.floor("v"))
+    stats = present.agg(
+        F.count("*").alias("n"),
+        F.count(F.when(whole, 1)).alias("whole"),
+        F.min("v").alias("low"),
+        F.max("v").alias("high"),
+        F.min_by("v", F.col(ROW)).alias("first"),
+        F.percentile_approx("v", 0.5, 100_000).alias("median"),
+    ).first()
+    n = int(stats["n"])
+    if n == 0:
+        return "Unix time (s)"  # nothing to read: every date is missing, as in pandas
+    low, high = float(stats["low"]), float(stats["high"])
+    if hour_counter_of(plan.columns.timestamp, count=n, minimum=low, maximum=high, whole=int(stats["whole"]) == n):
+        return HOURS_READING
+    v = F.col("v")
+    candidate = whole & (
+        v.between(101, 991_231) | v.between(19_000_101, 21_001_231) | (v == 0) | (F.floor(v / 10_000) == 9_999)
+    )
+    counted = present.where(candidate).groupBy("v").count().toPandas()
+    counts = pd.Series(counted["count"].to_numpy(dtype="int64"), index=counted["v"].to_numpy(dtype="float64"))
+    pooled = n - int(counts.sum())
+    if pooled:
+        counts = pd.concat([counts, pd.Series([pooled], index=[-1.0])])
+    layout = integer_date_format_of_counts(counts, share=DATE_SHARE)
+    if layout is not None:
+        return next(reading for reading, written in INTEGER_READINGS.items() if written == layout)
+    if n > 1 and float(stats["first"]) < 86_400 and _never_decreasing(present, parts):
+        return ELAPSED_READING
+    return f"Unix time ({'ms' if float(stats['median']) > 1e11 else 's'})"
+
+
+def _never_decreasing(present: Any, parts: int) -> bool:
+    """Whether ``v`` never falls below the number before it in input order (``ROW``).
+
+    As pandas' ``is_monotonic_increasing`` over the whole column: inside each range of rows, then across the
+    ranges' edges.
+    """
+
+    def edges(batches):
+        frames = [b for b in batches if len(b)]
+        if not frames:
+            return
+        chunk = pd.concat(frames).sort_values(ROW, kind="stable")
+        values = chunk["v"].to_numpy(dtype="float64")
+        inside = bool((np.diff(values) >= 0).all())
+        yield pd.DataFrame({"first_row": [int(chunk[ROW].iloc[0])], "first": [values[0]], "last": [values[-1]],
+                            "inside": [inside]})  # fmt: skip
+
+    ranges = (
+        present.repartitionByRange(parts, ROW)
+        .mapInPandas(edges, schema="first_row bigint, first double, last double, inside boolean")
+        .toPandas()
+        .sort_values("first_row")
+    )
+    if not ranges["inside"].all():
+        return False
+    return bool((ranges["last"].to_numpy()[:-1] <= ranges["first"].to_numpy()[1:]).all())
 
 
 def _prefix_before(frame: Any, order: list[Any], weight: str, parts: int, held: list[Any]) -> Any:
@@ -229,7 +313,8 @@ def canonical_rows(
             F.count("timestamp").alias("stamped"),
         ).first()
 
-    canonical = standardized(False, None)
+    numeric = numeric_date_reading(rows, plan, parts) if plan.numeric_dates else None
+    canonical = standardized(False, numeric)  # numbers read alike in every group; text is combined below
     seen = counted(canonical)
     formats = set(seen["formats"])
     date_format = file_date_format(formats)
@@ -257,7 +342,7 @@ def canonical_rows(
         raise DataError("No transaction has a readable date and amount. Check the transaction columns.")
     if readings.spending_negative:  # the same rows, standardized with the file's sign
         canonical.unpersist()
-        canonical = standardized(True, date_format if reread else None)
+        canonical = standardized(True, date_format if reread or numeric else None)
     return CanonicalRows(canonical.drop(_FORMAT), rows_in, rows_scored, parts, readings)
 
 

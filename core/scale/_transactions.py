@@ -135,12 +135,16 @@ class TransactionPlan:
     key_note : str or None
         Which column was taken as the customer when another could key the transactions too, with the customers
         each gives in the rows the roles were inferred from (:func:`core.transactions.key_choice_note`).
+    numeric_dates : bool
+        The date column holds numbers in those rows (``yyyymmdd``, an hour counter, Unix time): CSV cells, read as
+        text, are read back as numbers, as the app's loader types the column.
     """
 
     columns: TransactionColumns
     source: tuple[str, ...]
     key: bytes
     key_note: str | None = None
+    numeric_dates: bool = False
 
     @property
     def optional(self) -> tuple[str, ...]:
@@ -185,7 +189,10 @@ def plan_transactions(files: tuple[Path, ...], fmt: str, key: bytes) -> Transact
         if lacking:
             raise DataError(f"{file.name} lacks the transaction column(s) {excerpt(', '.join(lacking))}.")
     note = key_choice_note(sample, columns, rows=f" in the first {len(sample):,} rows of {first.name}")
-    return TransactionPlan(columns=columns, source=source, key=key, key_note=note)
+    stamp = columns.timestamp
+    numeric_dates = isinstance(stamp, str) and pd.api.types.is_numeric_dtype(sample[stamp])
+    numeric_dates = numeric_dates and not pd.api.types.is_bool_dtype(sample[stamp])
+    return TransactionPlan(columns=columns, source=source, key=key, key_note=note, numeric_dates=numeric_dates)
 
 
 def check_transaction_types(files: tuple[Path, ...], fmt: str, plan: TransactionPlan) -> None:
@@ -272,6 +279,8 @@ def canonical_group(
         column = getattr(plan.columns, role)
         if column is not None and column in source.columns:
             source[column] = mask_card_text(source[column], plan.key)[0]
+    if plan.numeric_dates and not pd.api.types.is_numeric_dtype(source[plan.columns.timestamp]):
+        source[plan.columns.timestamp] = pd.to_numeric(source[plan.columns.timestamp], errors="coerce")
     canonical, report = standardize_transactions(
         source, plan.columns, spending_negative=spending_negative, date_format=date_format
     )
