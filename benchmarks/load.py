@@ -52,6 +52,12 @@ class Visit:
     errors: list[str] = field(default_factory=list)  # the pages' own error messages (a step that failed)
 
 
+def uploader(page, label: str):
+    """The file input of the Upload page's uploader labelled ``label`` ("Customer table", "Transaction table")."""
+    box = page.locator('[data-testid="stFileUploader"]').filter(has=page.get_by_text(label, exact=True))
+    return box.locator('[data-testid="stFileUploaderDropzoneInput"]')
+
+
 async def walk(
     browser,
     url: str,
@@ -107,7 +113,10 @@ async def walk(
             await page.get_by_role("button", name="Use sample data").click()
             await expect(sidebar.get_by_text("card_portfolio").first).to_be_visible(timeout=timeout_ms)
         else:
-            await page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(upload))
+            # The customer uploader by its label, once the page has settled: taking the first of the page's two
+            # uploaders while it still drew them now and then put the file in the transaction uploader.
+            await expect(idle).to_have_count(1, timeout=timeout_ms)
+            await uploader(page, "Customer table").set_input_files(str(upload))
             await expect(sidebar.get_by_text(upload.stem).first).to_be_visible(timeout=timeout_ms)
         await settle(LOADED, mark)
         nav = page.locator('[data-testid="stSidebarNav"]')

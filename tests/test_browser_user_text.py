@@ -9,6 +9,8 @@ import hostile_text
 import pytest
 from playwright.sync_api import Page, expect
 
+from benchmarks.load import uploader
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TIMEOUT_MS = 300_000
@@ -63,11 +65,11 @@ def test_no_request_leaves_the_page_for_markdown_in_the_users_files(
 
     page.goto(streamlit_server.url)
     expect(page.get_by_role("heading", name="Upload", exact=True)).to_be_visible()
-    inputs = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
-    inputs.nth(0).set_input_files(customers)
+    _settle(page)
+    uploader(page, "Customer table").set_input_files(customers)
     expect(page.get_by_text(f"rows from {customers.name}", exact=False).first).to_be_visible()
     _settle(page)
-    inputs.nth(1).set_input_files(transactions)
+    uploader(page, "Transaction table (optional)").set_input_files(transactions)
     expect(page.get_by_text("rows from transactions.csv", exact=False).first).to_be_visible()
     _settle(page)
     # the column name, shown as typed rather than as an image
