@@ -72,8 +72,9 @@ def _corrections(args: argparse.Namespace) -> dict[str, str]:
 
 def _repeated_keys(choice: str, frame: Any, key: str | None, roles: Any) -> Any:
     """Apply ``--repeated-keys`` to a customer table; return the ``KeyResolution`` (its ``frame`` and sentence)."""
-    from core.repeated_keys import resolve_repeated_keys
+    from core.repeated_keys import default_choice, resolve_repeated_keys
 
+    choice = choice or default_choice(roles)
     return resolve_repeated_keys(frame, key if key in frame.columns else None, choice, roles=roles)
 
 
@@ -438,9 +439,11 @@ def _repeated_keys_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--repeated-keys",
         choices=("keep", "last", "merge"),
-        default="keep",
-        help="rows that share a customer key: keep each as a customer (default, as in the app), keep the last row "
-        "of each key, or merge them into one (behaviour averaged, the most common category, the first id or date)",
+        default=None,
+        help="rows that share a customer key: keep each as a customer (the default, as in the app), keep the "
+        "latest row of each key (by its date column, else the last in the file; the default for a monthly panel "
+        "such as MONTHS_BALANCE), or merge them into one (behaviour averaged, the most common category, the first "
+        "id or date)",
     )
 
 

@@ -19,10 +19,11 @@ from core.errors import DataError
 
 KEEP, LAST, MERGE = "keep", "last", "merge"
 CHOICES: tuple[str, ...] = (KEEP, LAST, MERGE)
-"""What to do with rows that share a customer key (``keep`` is the default everywhere)."""
+"""What to do with rows that share a customer key (``keep`` by default, ``last`` for a monthly panel: see
+:func:`default_choice`)."""
 CHOICE_WORDS: dict[str, str] = {
     KEEP: "Keep every row (each row is a customer)",
-    LAST: "Keep the last row of each key",
+    LAST: "Keep the latest row of each key (by its date column, else the last in the file)",
     MERGE: "Merge the rows of each key into one customer",
 }
 BLANK_CHOICES: tuple[str, ...] = (KEEP, "drop")
@@ -69,6 +70,8 @@ class KeyResolution:
         ``(rows per key, number of keys)`` for the repeated keys, fewest rows first.
     blank_rows : int
         Rows whose key is missing or blank.
+    latest_by : str or None
+        With ``last``: the date column that decided which row of a key is its latest (None: the file's order).
     """
 
     frame: pd.DataFrame = field(repr=False, compare=False)
@@ -81,6 +84,7 @@ class KeyResolution:
     repeated_rows: int
     times: tuple[tuple[int, int], ...]
     blank_rows: int
+    latest_by: str | None = None
 
     @property
     def customers(self) -> int:
@@ -101,6 +105,8 @@ class KeyResolution:
         parts = []
         if self.repeated_keys:
             done = _DONE[self.how]
+            if self.how == LAST and self.latest_by is not None:
+                done = f"kept the latest row of each by {self.latest_by!r}"
             if self.how == MERGE:
                 done += " (numbers added up)" if self.numbers == "sum" else " (numbers averaged)"
             parts.append(f"{self._repeats()}; {done}")
@@ -128,6 +134,23 @@ class KeyResolution:
             per_key = self.times[0][0]
             return f"{keys} appeared {_TIMES.get(per_key, f'{per_key:,} times')}"
         return f"{keys} appeared more than once ({self.repeated_rows:,} rows)"
+
+
+def default_choice(roles: Mapping[str, str] | None) -> str:
+    """Return the choice for repeated keys before the user makes one: a monthly panel's latest row, else keep.
+
+    A table whose rows are months of a customer (a period column such as ``MONTHS_BALANCE``,
+    :func:`core.schema.period_column`) describes each customer as they are now in their latest month; segmenting
+    every month as a customer of its own would count each customer dozens of times.
+
+    Examples
+    --------
+    >>> default_choice({"ID": "id", "MONTHS_BALANCE": "datetime"}), default_choice({"Customer Key": "id"})
+    ('last', 'keep')
+    """
+    from core.schema import period_column
+
+    return LAST if roles and period_column(roles) is not None else KEEP
 
 
 def _count(number: int, noun: str) -> str:
@@ -228,8 +251,13 @@ def resolve_repeated_keys(
     repeated = ~blank & (rows_of_key[np.where(blank, 0, codes)] > 1) if len(rows_of_key) else np.zeros(len(frame), bool)
     rows_per_key, keys_with = np.unique(rows_of_key[rows_of_key > 1], return_counts=True)
     drop = blank if blank_keys == "drop" else np.zeros(len(frame), dtype=bool)
+    latest_by = None
     if how == LAST:
-        drop = drop | (repeated & pd.Series(codes).duplicated(keep="last").to_numpy())
+        latest_by, order = _latest_order(frame, codes, repeated, roles)
+        later = pd.Series(codes[order]).duplicated(keep="last").to_numpy()
+        superseded = np.zeros(len(frame), dtype=bool)
+        superseded[order] = later
+        drop = drop | (repeated & superseded)
     if how == MERGE and repeated.any():
         out = _merged(frame, codes, repeated, drop, roles, numbers)
     elif drop.any():
@@ -244,8 +272,40 @@ def resolve_repeated_keys(
     times = tuple(zip(rows_per_key, keys_with, strict=True))
     return KeyResolution(
         out, key, how, blank_keys, numbers, len(frame), counts["repeated_keys"], counts["repeated_rows"],
-        tuple((int(rows), int(keys)) for rows, keys in times), counts["blank_rows"],
+        tuple((int(rows), int(keys)) for rows, keys in times), counts["blank_rows"], latest_by,
     )  # fmt: skip
+
+
+def _latest_order(
+    frame: pd.DataFrame, codes: np.ndarray, repeated: np.ndarray, roles: Mapping[str, str] | None
+) -> tuple[str | None, np.ndarray]:
+    """Row positions from each key's earliest row to its latest, and the date column that decided it.
+
+    The first date column (role ``datetime``) whose value changes within some repeated key orders the rows: a
+    monthly panel (Home Credit's ``MONTHS_BALANCE``, 0 the latest) or an export sorted newest first is read by its
+    dates, not by its row order. Rows without a date come first; ties keep the file's order. Without such a
+    column, the file's order.
+    """
+    from core.transactions import parse_timestamps
+
+    positions = np.arange(len(frame))
+    for column, role in (roles or {}).items():
+        if role != "datetime" or column not in frame.columns or not repeated.any():
+            continue
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            when = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
+        else:
+            parsed = values if pd.api.types.is_datetime64_any_dtype(values) else parse_timestamps(values)[0]
+            when = parsed.to_numpy(dtype="datetime64[ns]").astype("int64").astype("float64")
+            when[pd.isna(parsed).to_numpy()] = np.nan
+        within = pd.DataFrame({"key": codes[repeated], "when": when[repeated]}).dropna()
+        spans = within.groupby("key")["when"].agg(["min", "max"])
+        if not (spans["max"] > spans["min"]).any():
+            continue
+        order = np.lexsort((positions, np.nan_to_num(when, nan=-np.inf)))
+        return column, order
+    return None, positions
 
 
 def _merged(

@@ -69,7 +69,16 @@ MAX_CATEGORY_LEVELS = 50  # more distinct values than this read as names or free
 CUSTOMERS, TRANSACTIONS = "customers", "transactions"
 
 _SAMPLE_ROWS = 20_000
-_ID_NAME = re.compile(r"(^|_)(id|key|no|nr|num|number|code|ref)$|^(sl|s|serial|row|record|index|idx)_?(no|nr|num)?$")
+_ID_NAME = re.compile(
+    r"(^|_)(id|key|no|nr|num|number|code|ref)$|^(sl|s|serial|row|record|index|idx)_?(no|nr|num)?$"
+    r"|(^|_)id_[a-z]+$"  # Home Credit's SK_ID_CURR and SK_ID_PREV, id_client
+)
+# Home Credit's MONTHS_BALANCE (0 or -1 the latest month, -96 eight years before): a period of a monthly panel
+_RELATIVE_MONTH_NAME = re.compile(
+    r"^(months?_(balance|offset|ago|back|before|relative)|(relative_)?month_(index|idx))$"
+)
+# An id of a product or a record (a previous loan, a contract, an order): a customer key only when nothing else is
+_PRODUCT_ID_NAME = re.compile(r"prev|loan|contract|appl|order|invoice|txn|trans")
 _CUSTOMER_WORDS = frozenset({"user", "customer", "client", "member", "account", "holder", "cardholder", "party"})
 _ROW_NUMBER_NAME = re.compile(r"^(sl|s|serial|row|record|index|idx)_?(no|nr|num)?$|^unnamed")
 _CUSTOMER_NAME = re.compile(r"cust|client|member|account|acct|card|user|holder|party")
@@ -224,9 +233,13 @@ def _numeric_guess(name: str, values: pd.Series) -> RoleGuess:
             return RoleGuess(DATETIME, MEDIUM, f"every value reads as a date written {_FORMAT_WORDS[date_format]}")
     if _TIME_NAME.search(name) and elapsed_seconds(values):
         return RoleGuess(DATETIME, MEDIUM, "elapsed time (starts near zero and only grows): not a behaviour measure")
+    if whole and _RELATIVE_MONTH_NAME.match(name) and len(sample) and float(sample.max()) <= 0:
+        return RoleGuess(DATETIME, HIGH, "months before a reference date (-1: the latest): when, not a behaviour")
     if whole and _TIME_NAME.search(name) and unix_time_unit(sample) is not None:
         return RoleGuess(DATETIME, MEDIUM, "Unix time stamps (seconds or milliseconds since 1970)")
-    if whole and _key_name(name) and (distinct_share >= 0.8 or _CUSTOMER_NAME.search(name) or name in ("id", "key")):
+    id_token = re.search(r"(^|_)id(_|$)", name) is not None  # SK_ID_CURR, branch_id: labels, whatever they repeat
+    named_key = _CUSTOMER_NAME.search(name) or id_token or name == "key"
+    if whole and _key_name(name) and (distinct_share >= 0.8 or named_key):
         repeats = "" if distinct_share >= 0.999 else ", some values repeat"
         return RoleGuess(ID, HIGH, f"identifier (named like a key{repeats})")
     if whole and name.replace("_", "") in _CUSTOMER_WORDS:
@@ -426,6 +439,8 @@ def id_column(roles: Mapping[str, str]) -> str | None:
     --------
     >>> id_column({"Sl_No": "id", "Customer Key": "id", "Avg_Credit_Limit": "amount"})
     'Customer Key'
+    >>> id_column({"SK_ID_PREV": "id", "SK_ID_CURR": "id"})  # Home Credit: a previous credit, then its client
+    'SK_ID_CURR'
     """
     ids = [column for column, role in roles.items() if role == ID]
     if not ids:
@@ -436,10 +451,25 @@ def id_column(roles: Mapping[str, str]) -> str | None:
         if _CUSTOMER_NAME.search(name):
             return 0
         if _ROW_NUMBER_NAME.search(name):
+            return 3
+        if _PRODUCT_ID_NAME.search(name):
             return 2
         return 1
 
     return min(ids, key=rank)
+
+
+def period_column(roles: Mapping[str, str]) -> str | None:
+    """Return the column that says which month a row of a monthly panel is (``MONTHS_BALANCE``), if any.
+
+    Examples
+    --------
+    >>> period_column({"ID": "id", "MONTHS_BALANCE": "datetime", "STATUS": "categorical"})
+    'MONTHS_BALANCE'
+    """
+    return next(
+        (c for c, role in roles.items() if role == DATETIME and _RELATIVE_MONTH_NAME.match(_normalise(c))), None
+    )
 
 
 def feature_columns(roles: Mapping[str, str]) -> list[str]:
@@ -835,7 +865,16 @@ def understand(
         timestamp, amount, outcome = None, None, outcome_column(roles)
         if key is not None and kind is None:
             keys = _sample(frame[key]).dropna()
-            if len(keys) >= 20 and keys.nunique() <= 0.5 * len(keys):
+            period = period_column(roles)
+            if len(keys) >= 20 and keys.nunique() <= 0.5 * len(keys) and period is not None:
+                notes.append(
+                    f"each row is a month of a customer (the key {key!r} repeats about "
+                    f"{len(keys) / max(keys.nunique(), 1):,.1f} times, {period!r} says which month), so each "
+                    "customer's latest month is kept: the customers as they are now. To segment their averages over "
+                    "the months instead, merge the rows (Upload page, 'Repeated customer keys'; on the command line "
+                    "--repeated-keys merge)."
+                )
+            elif len(keys) >= 20 and keys.nunique() <= 0.5 * len(keys):
                 missing = ["timestamp"] if tx_columns.timestamp is None else []
                 if tx_columns.amount is None and tx_columns.debit is None:
                     missing.append("amount")

@@ -188,6 +188,7 @@ def store(kind: str, name: str, loaded: LoadedTable, sha256: str, understood: sc
         state.put(state.DATASET, dataset)
         state.put(state.CUSTOMERS_UNDERSTOOD, understood)
         state.put(state.ROLES, understood.roles)
+        st.session_state[state.REPEATED_KEYS] = rk.default_choice(understood.roles)  # a monthly panel: its latest
         apply_key_choices()
     else:
         state.put(state.TRANSACTIONS, dataset)

@@ -1385,6 +1385,102 @@ def paysim_transfer_log(seed: int = 0, n: int = 3_000) -> Layout:
 
 # ------------------------------------------------------------------------------------------------ registry
 
+
+# ------------------------------------------------------------------------------------ 14. monthly panels
+
+
+def _monthly_spans(rng: np.random.Generator, owners: int, low: int, high: int) -> tuple[np.ndarray, np.ndarray]:
+    """Consecutive months for each owner, ending 0-12 months ago: (each row's owner, its month), newest first."""
+    length = rng.integers(low, high + 1, owners)
+    latest = -rng.integers(0, 13, owners)
+    owner = np.repeat(np.arange(owners), length)
+    back = np.concatenate([np.arange(n) for n in length])  # 0 for each run's newest month
+    return owner, latest[owner] - back
+
+
+def home_credit_card_balance(seed: int = 0, n: int = 300) -> Layout:
+    """Home Credit ``credit_card_balance.csv``: a row per card per month, keyed by the client (SK_ID_CURR).
+
+    SK_ID_PREV is the card (a previous credit), MONTHS_BALANCE the month relative to the application (-1 the
+    latest); some clients hold two cards; drawing counts and amounts are blank in some months, as in the real file.
+    """
+    rng = np.random.default_rng(seed)
+    clients = _unique_ints(rng, 100_002, 456_256, n)
+    cards_of = np.where(rng.random(n) < 0.2, 2, 1)
+    card_client = np.repeat(clients, cards_of)
+    card_ids = 1_000_000 + np.cumsum(rng.integers(1, 900, len(card_client)))
+    card, month = _monthly_spans(rng, len(card_client), 6, 36)
+    month = month - 1  # Home Credit's freshest month is -1
+    rows = len(card)
+    limit = rng.choice([22_500.0, 45_000.0, 90_000.0, 135_000.0, 270_000.0], len(card_client))[card]
+    use = rng.beta(1.2, 2.5, len(card_client))[card]
+    balance = np.round(limit * np.clip(use + rng.normal(0, 0.05, rows), 0, 1.05), 3)
+    atm_count = rng.poisson(1.5 * use)
+    pos_count = rng.poisson(3.0 * (1 - use))
+    atm = atm_count * rng.choice([4_500.0, 9_000.0, 22_500.0], rows)
+    pos = np.round(pos_count * rng.gamma(2.0, 3_000.0, rows), 2)
+    blank = rng.random(rows) < 0.2
+    status = np.where(rng.random(rows) < 0.96, "Active", rng.choice(["Completed", "Signed", "Demand"], rows))
+    frame = pd.DataFrame(
+        {
+            "SK_ID_PREV": card_ids[card],
+            "SK_ID_CURR": card_client[card],
+            "MONTHS_BALANCE": month,
+            "AMT_BALANCE": balance,
+            "AMT_CREDIT_LIMIT_ACTUAL": limit.astype("int64"),
+            "AMT_DRAWINGS_ATM_CURRENT": np.where(blank, np.nan, atm),
+            "AMT_DRAWINGS_CURRENT": atm + pos,
+            "AMT_DRAWINGS_POS_CURRENT": np.where(blank, np.nan, pos),
+            "AMT_PAYMENT_TOTAL_CURRENT": np.round(balance * rng.uniform(0.02, 0.3, rows), 2),
+            "CNT_DRAWINGS_ATM_CURRENT": np.where(blank, np.nan, atm_count),
+            "CNT_DRAWINGS_CURRENT": atm_count + pos_count,
+            "CNT_DRAWINGS_POS_CURRENT": np.where(blank, np.nan, pos_count),
+            "NAME_CONTRACT_STATUS": status,
+            "SK_DPD": np.where(rng.random(rows) < 0.95, 0, rng.integers(1, 120, rows)),
+        }
+    )
+    frame = frame.iloc[rng.permutation(rows)].reset_index(drop=True)  # the real file is in no particular order
+    return Layout(
+        name="home-credit-card-balance-monthly-panel-with-two-ids",
+        data=_text_csv(frame),
+        filename="credit_card_balance.csv",
+        expect=_expect(
+            "customers",
+            key="SK_ID_CURR",
+            ids=("SK_ID_PREV", "SK_ID_CURR"),
+            also_never=("MONTHS_BALANCE",),
+            categorical=("NAME_CONTRACT_STATUS",),
+            n_customers=n,
+        ),
+        source="Home Credit Default Risk (Kaggle), credit_card_balance.csv: 3,840,312 rows, 103,558 clients",
+    )
+
+
+def credit_approval_record(seed: int = 0, n: int = 400) -> Layout:
+    """Kaggle 'Credit Card Approval Prediction' ``credit_record.csv``: ID, MONTHS_BALANCE (0 the latest), STATUS.
+
+    A row per client per month, newest month first within each client, as the real file; STATUS is 0-5 (months
+    past due, in bands), C (paid off that month) or X (no loan that month).
+    """
+    rng = np.random.default_rng(seed)
+    ids = np.sort(_unique_ints(rng, 5_001_711, 5_150_488, n))
+    owner, month = _monthly_spans(rng, n, 3, 40)
+    late = rng.random(n) < 0.3
+    status = np.where(rng.random(len(owner)) < 0.5, "C", np.where(rng.random(len(owner)) < 0.5, "0", "X"))
+    overdue = late[owner] & (rng.random(len(owner)) < 0.2)
+    status = np.where(overdue, rng.choice(["1", "2", "3", "4", "5"], len(owner), p=[0.6, 0.2, 0.1, 0.05, 0.05]), status)
+    frame = pd.DataFrame({"ID": ids[owner], "MONTHS_BALANCE": month, "STATUS": status})
+    return Layout(
+        name="credit-approval-record-monthly-status-newest-first",
+        data=_text_csv(frame),
+        filename="credit_record.csv",
+        expect=_expect(
+            "customers", key="ID", ids=("ID",), also_never=("MONTHS_BALANCE",), categorical=("STATUS",), n_customers=n
+        ),
+        source="Credit Card Approval Prediction (Kaggle), credit_record.csv: 1,048,575 rows, 45,985 clients",
+    )
+
+
 LAYOUTS: dict[str, Callable[..., Layout]] = {
     "kaggle-bankchurners-with-leaked-naive-bayes-scores": bank_churners,
     "uci-taiwan-credit-default-with-integer-coded-categories": uci_credit_default,
@@ -1410,5 +1506,7 @@ LAYOUTS: dict[str, Callable[..., Layout]] = {
     "ulb-creditcard-fraud-with-pca-features-and-no-customer-key": ulb_creditcard_fraud,
     "customer-table-with-9999-12-31-close-dates-and-an-integer-segment-code": customers_with_sentinel_dates,
     "paysim-mobile-money-transfer-log-with-hour-steps-and-one-row-origins": paysim_transfer_log,
+    "home-credit-card-balance-monthly-panel-with-two-ids": home_credit_card_balance,
+    "credit-approval-record-monthly-status-newest-first": credit_approval_record,
 }
 """English name -> ``generator(seed)``; each generator's ``Layout.name`` equals its key here."""

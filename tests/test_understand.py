@@ -354,4 +354,6 @@ def test_a_column_named_id_keys_a_monthly_status_history_even_though_it_repeats(
     u = understand(table)
     assert u.key == "ID" and u.roles["ID"] == "id"
     assert u.roles["MONTHS_BALANCE"] != "amount"
-    assert any("the key 'ID' repeats a lot" in note for note in u.notes)
+    assert u.roles["MONTHS_BALANCE"] == "datetime"
+    # a month of a customer per row, not a transaction: the advice is the latest month, or merging the months
+    assert any(note.startswith("each row is a month of a customer (the key 'ID' repeats") for note in u.notes)
