@@ -58,7 +58,7 @@ ROLE_LABELS: dict[str, str] = {
     CATEGORICAL: "Category",
     DATETIME: "Date / time",
     LABEL: "Known outcome, e.g. churn or fraud yes/no",
-    LEAKAGE: "Another model's output (never a feature)",
+    LEAKAGE: "Leaks the outcome: another model's output or a consequence (never a feature)",
     CARD: "Card number (masked)",
     TEXT: "Free text (ignored)",
 }
@@ -361,6 +361,14 @@ def _outcome_auc(feature: pd.Series, outcome: pd.Series) -> float | None:
     return float(max(auc, 1 - auc))
 
 
+# A marketing call's length is known only once the call has ended with its outcome (UCI bank marketing's documentation:
+# "this input should only be included for benchmark purposes and should be discarded" for a realistic model).
+_CAMPAIGN_NAMES = frozenset({"campaign", "pdays", "previous", "poutcome", "contact"})
+_CALL_LENGTH_NAMES = frozenset({"duration", "call_duration", "contact_duration", "last_contact_duration"})
+_CALL_LENGTH_REASON = (
+    "the length of the last call, known only once the call ended with its outcome {outcome!r} (a call of 0 seconds "
+    "is always a no): a consequence of the outcome, never a feature"
+)
 LEAKAGE_AUC = 0.97  # a column that separates the outcome this well is its consequence or another model's output
 
 
@@ -393,6 +401,11 @@ def guess_roles(frame: pd.DataFrame) -> dict[str, RoleGuess]:
     guesses = {column: _guess(_normalise(column), frame[column]) for column in frame.columns}
     outcomes = preferred_outcomes([column for column, guess in guesses.items() if guess.role == LABEL])
     if outcomes:
+        names = {_normalise(column) for column in frame.columns}
+        if len(names & _CAMPAIGN_NAMES) >= 2:  # a marketing-call table (UCI bank marketing): the call's length
+            for column, guess in guesses.items():
+                if _normalise(column) in _CALL_LENGTH_NAMES and guess.role in (FEATURE, AMOUNT):
+                    guesses[column] = RoleGuess(LEAKAGE, HIGH, _CALL_LENGTH_REASON.format(outcome=outcomes[0]))
         outcome = _sample(frame[outcomes[0]])
         for column, guess in guesses.items():
             if guess.role not in (FEATURE, AMOUNT):
@@ -713,7 +726,7 @@ ROLE_WORDS = {
     CATEGORICAL: "category",
     DATETIME: "date",
     LABEL: "known outcome",
-    LEAKAGE: "another model's output",
+    LEAKAGE: "leaks the outcome",
     CARD: "card number",
     TEXT: "free text",
 }

@@ -1481,6 +1481,56 @@ def credit_approval_record(seed: int = 0, n: int = 400) -> Layout:
     )
 
 
+# ---------------------------------------------------------------------------------- 15. a marketing campaign
+
+
+def uci_bank_marketing(seed: int = 0, n: int = 2_000) -> Layout:
+    """UCI 'bank-additional-full.csv': semicolon-separated, text quoted, 'unknown' levels, pdays 999 for never
+    contacted, the call's ``duration`` (which the outcome ``y`` follows: a call of 0 seconds is always a no)."""
+    rng = np.random.default_rng(seed)
+    age = np.clip(rng.normal(40, 10, n).round(), 18, 95).astype("int64")
+    duration = np.round(rng.lognormal(5.3, 0.8, n)).astype("int64")
+    duration[rng.random(n) < 0.01] = 0
+    contacted_before = rng.random(n) < 0.04
+    rate = rng.choice([1.1, 1.4, -0.1, -1.8, -2.9], n)
+    chance = 1 / (1 + np.exp(-(duration - 600) / 150)) * 0.8 + 0.05 * contacted_before
+    y = np.where((duration > 0) & (rng.random(n) < chance), "yes", "no")
+    frame = pd.DataFrame(
+        {
+            "age": age,
+            "job": rng.choice(
+                ["admin.", "blue-collar", "technician", "services", "management", "retired", "unknown"], n
+            ),
+            "marital": rng.choice(["married", "single", "divorced", "unknown"], n, p=[0.6, 0.28, 0.11, 0.01]),
+            "education": rng.choice(
+                ["university.degree", "high.school", "basic.9y", "professional.course", "unknown"], n
+            ),
+            "default": rng.choice(["no", "unknown", "yes"], n, p=[0.79, 0.2, 0.01]),
+            "housing": rng.choice(["yes", "no", "unknown"], n, p=[0.52, 0.45, 0.03]),
+            "loan": rng.choice(["no", "yes", "unknown"], n, p=[0.82, 0.15, 0.03]),
+            "contact": rng.choice(["cellular", "telephone"], n, p=[0.64, 0.36]),
+            "month": rng.choice(["may", "jul", "aug", "jun", "nov", "apr"], n),
+            "day_of_week": rng.choice(["mon", "tue", "wed", "thu", "fri"], n),
+            "duration": duration,
+            "campaign": rng.geometric(0.4, n),
+            "pdays": np.where(contacted_before, rng.integers(0, 27, n), 999),
+            "previous": np.where(contacted_before, rng.integers(1, 4, n), 0),
+            "poutcome": np.where(contacted_before, rng.choice(["failure", "success"], n), "nonexistent"),
+            "emp.var.rate": rate,
+            "cons.price.idx": np.round(93.5 + rate * 0.3, 3),
+            "euribor3m": np.round(4.0 + rate * 0.9, 3),
+            "y": y,
+        }
+    )
+    return Layout(
+        name="uci-bank-marketing-calls-with-duration-and-pdays-999",
+        data=_text_csv(frame, sep=";", quoting=csv.QUOTE_NONNUMERIC),
+        filename="bank-additional-full.csv",
+        expect=_expect("customers", key=None, outcome="y", leakage=("duration",)),
+        source="UCI Bank Marketing (Moro et al. 2014), bank-additional-full.csv: 41,188 calls x 21",
+    )
+
+
 LAYOUTS: dict[str, Callable[..., Layout]] = {
     "kaggle-bankchurners-with-leaked-naive-bayes-scores": bank_churners,
     "uci-taiwan-credit-default-with-integer-coded-categories": uci_credit_default,
@@ -1508,5 +1558,6 @@ LAYOUTS: dict[str, Callable[..., Layout]] = {
     "paysim-mobile-money-transfer-log-with-hour-steps-and-one-row-origins": paysim_transfer_log,
     "home-credit-card-balance-monthly-panel-with-two-ids": home_credit_card_balance,
     "credit-approval-record-monthly-status-newest-first": credit_approval_record,
+    "uci-bank-marketing-calls-with-duration-and-pdays-999": uci_bank_marketing,
 }
 """English name -> ``generator(seed)``; each generator's ``Layout.name`` equals its key here."""

@@ -28,7 +28,10 @@ def test_a_churn_table_is_segmented_without_its_id_outcome_or_leaked_scores(tmp_
     report, summary = printed.split("\n\n", 1)
     assert "A customer table: 800 rows" in report and "'CLIENTNUM'" in report
     assert "Outcome: 'Attrition_Flag'" in report
-    assert "Naive_Bayes_Classifier" in report and "another model's output" in report
+    assert (
+        "Naive_Bayes_Classifier" in report
+        and "leaks the outcome: named like a score, probability or prediction of another model" in report
+    )
     run = dict(pd.read_excel(out, sheet_name="Run").itertuples(index=False, name=None))
     features = run["features"].split(", ")
     assert "CLIENTNUM" not in features and "Attrition_Flag" not in features

@@ -357,3 +357,20 @@ def test_a_column_named_id_keys_a_monthly_status_history_even_though_it_repeats(
     assert u.roles["MONTHS_BALANCE"] == "datetime"
     # a month of a customer per row, not a transaction: the advice is the latest month, or merging the months
     assert any(note.startswith("each row is a month of a customer (the key 'ID' repeats") for note in u.notes)
+
+
+def test_a_credits_duration_stays_a_feature_only_a_marketing_calls_length_leaks():
+    """Statlog German credit: 'duration' is the credit's term in months, known before the outcome 'class'."""
+    rng = np.random.default_rng(4)
+    n = 300
+    credit = pd.DataFrame(
+        {
+            "duration": rng.choice([6, 12, 18, 24, 36, 48], n),
+            "credit_amount": rng.lognormal(8, 0.7, n).round(),
+            "age": rng.integers(19, 75, n),
+            "class": rng.choice(["good", "bad"], n, p=[0.7, 0.3]),
+        }
+    )
+    assert understand(credit).roles["duration"] != "leakage"
+    calls = credit.assign(campaign=rng.integers(1, 5, n), pdays=999, contact="cellular")
+    assert understand(calls).roles["duration"] == "leakage"
