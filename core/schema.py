@@ -956,8 +956,8 @@ def _placeholder_notes(frame: pd.DataFrame, guesses: Mapping[str, RoleGuess]) ->
                 value, count, low, high = code
                 notes.append(
                     f"{column!r} holds {value:,g} in {count:,} of the rows read, outside every other value ({low:,g} "
-                    f"to {high:,g}): probably a code for 'not applicable' or 'unknown', yet segments read it as a "
-                    "number. If so, exclude the column in the column-role table, or replace the code before uploading."
+                    f"to {high:,g}): probably a code for 'not applicable' or 'unknown', so the recommended recipe "
+                    "reads it as missing (Clean page, step 'codes as missing'; remove the step to keep it as a number)."
                 )
     return notes
 

@@ -199,3 +199,38 @@ def test_fast_duplicate_detection_on_big_tables_matches_pandas():
     for subset, keep in [(None, "first"), (["x", "y"], False), (["id"], "last")]:
         expected = big.duplicated(subset=subset, keep=keep)
         pd.testing.assert_series_equal(duplicated_rows(big, subset, keep), expected, check_names=False)
+
+
+def test_codes_for_not_applicable_are_read_as_missing_and_then_filled_by_the_default_recipe():
+    """bank-full's pdays (-1: never contacted) and Home Credit's DAYS_EMPLOYED (365243 for pensioners)."""
+    from core.clean import default_recipe
+
+    rng = np.random.default_rng(5)
+    n = 400
+    never, pensioner = rng.random(n) < 0.7, rng.random(n) < 0.15
+    table = pd.DataFrame(
+        {
+            "id": [f"K{i}" for i in range(n)],
+            "pdays": np.where(never, -1, rng.integers(1, 300, n)),
+            "DAYS_EMPLOYED": np.where(pensioner, 365_243, -rng.integers(20, 15_000, n)),
+            "balance": np.round(rng.normal(1300, 3000, n)),  # negatives are real here: no code
+        }
+    )
+    roles = {"id": "id", "pdays": "feature", "DAYS_EMPLOYED": "feature", "balance": "amount"}
+    recipe = default_recipe(table, roles)
+    kinds = [step.kind for step in recipe.steps]
+    assert kinds.index("codes_as_missing") == kinds.index("impute") - 1
+    result = apply_recipe(table, recipe, roles)
+    assert not result.table["pdays"].eq(-1).any() and not result.table["DAYS_EMPLOYED"].eq(365_243).any()
+    assert result.table["DAYS_EMPLOYED"].max() < 0  # pensioners took the others' median, not a thousand years
+    assert result.table["balance"].tolist() == table["balance"].tolist()
+    report = next(r for r in result.reports if r.step.endswith("codes_as_missing"))
+    assert report.values_changed == int(never.sum() + pensioner.sum())
+    assert f"-1 in pdays ({int(never.sum()):,} rows)" in report.message
+    assert f"365,243 in DAYS_EMPLOYED ({int(pensioner.sum()):,} rows)" in report.message
+
+
+def test_a_table_without_codes_gets_no_such_step():
+    from core.clean import default_recipe
+
+    assert "codes_as_missing" not in [s.kind for s in default_recipe(frame(), ROLES).steps]

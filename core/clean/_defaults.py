@@ -10,6 +10,7 @@ from core.clean._matrix import MAX_LEVELS
 from core.clean._recipe import Recipe, Step
 from core.features import add_features, available_presets, presets
 from core.schema import id_column as find_id_column
+from core.schema import numeric_code
 
 _ROLE_REASONS = {
     "id": "identifier: kept in the table, never a feature",
@@ -88,7 +89,8 @@ def default_presets(frame: pd.DataFrame, roles: Mapping[str, str]) -> list[str]:
 def default_recipe(frame: pd.DataFrame, roles: Mapping[str, str]) -> Recipe:
     """Return the recommended recipe for ``frame``: what "Accept recommended recipe" applies.
 
-    Drop exact duplicate rows, report repeated ids and customers with identical features, fill gaps with
+    Drop exact duplicate rows, report repeated ids and customers with identical features, read codes for "not
+    applicable" in number columns (``pdays`` 999, ``DAYS_EMPLOYED`` 365243) as missing, fill gaps with
     column medians, add the credit-card presets whose columns exist, ``log1p`` skewed features (Yeo-Johnson
     when negative) and z-score them; one-hot encode the categorical features, if any. The features are the
     defaults of :func:`feature_reasons`.
@@ -107,6 +109,8 @@ def default_recipe(frame: pd.DataFrame, roles: Mapping[str, str]) -> Recipe:
     steps = [Step("drop_duplicate_rows")]
     if find_id_column(dict(roles)) is not None:
         steps += [Step("duplicate_ids", {"keep": "report"}), Step("feature_duplicates")]
+    if any(numeric_code(frame[c]) is not None for c, role in roles.items() if role in ("feature", "amount")):
+        steps.append(Step("codes_as_missing"))  # pdays 999, DAYS_EMPLOYED 365243: missing, then filled
     steps.append(Step("impute", {"method": "median", "columns": None}))
     chosen = default_presets(frame, roles)
     if chosen:

@@ -140,6 +140,39 @@ def _apply_drop_columns(table: pd.DataFrame, state: Mapping[str, Any], context: 
     return Outcome(table.drop(columns=present), 0, message)
 
 
+# ---- codes_as_missing -----------------------------------------------------------------------------------
+def _fit_codes_as_missing(table: pd.DataFrame, params: Mapping[str, Any], context: Context) -> dict[str, Any]:
+    from core.schema import numeric_code
+
+    columns = _chosen_columns(table, params, context, numeric=True)
+    codes = {}
+    for column in columns:
+        found = numeric_code(table[column])
+        if found is not None:
+            codes[column] = found[0]
+    return {"codes": codes, "requires": list(codes)}
+
+
+def _apply_codes_as_missing(table: pd.DataFrame, state: Mapping[str, Any], context: Context) -> Outcome:
+    out = table.copy()
+    said, changed = [], 0
+    for column, code in state["codes"].items():
+        if column not in out.columns:
+            continue
+        hit = pd.to_numeric(out[column], errors="coerce").eq(code)
+        if hit.any():
+            out[column] = out[column].astype("float64").mask(hit)
+            said.append(f"{code:,g} in {column} ({_plural(int(hit.sum()), 'row')})")
+            changed += int(hit.sum())
+    if not said:
+        return Outcome(table, 0, "No number column holds a code for 'not applicable' or 'unknown'.")
+    message = (
+        f"Read {', '.join(said)} as missing: a code for 'not applicable' or 'unknown', not an amount (the next "
+        "step fills the gaps)."
+    )
+    return Outcome(out, changed, message)
+
+
 # ---- impute ---------------------------------------------------------------------------------------------
 def _fit_impute(table: pd.DataFrame, params: Mapping[str, Any], context: Context) -> dict[str, Any]:
     method = params.get("method", "median")
@@ -369,6 +402,13 @@ TABLE_STEPS: tuple[StepKind, ...] = (
         (ParamSpec("columns", "columns", [], "Columns to drop."),),
         _fit_drop_columns,
         _apply_drop_columns,
+    ),
+    StepKind(
+        "codes_as_missing",
+        "Read codes for 'not applicable' or 'unknown' in number columns (999, -1, 365243 days) as missing.",
+        (ParamSpec("columns", "columns", None, "Columns to check; empty = every numeric behaviour column."),),
+        _fit_codes_as_missing,
+        _apply_codes_as_missing,
     ),
     StepKind(
         "impute",
