@@ -234,3 +234,25 @@ def test_a_table_without_codes_gets_no_such_step():
     from core.clean import default_recipe
 
     assert "codes_as_missing" not in [s.kind for s in default_recipe(frame(), ROLES).steps]
+
+
+def test_a_yes_no_flag_is_never_capped_away_nor_called_skewed():
+    """Home Credit's FLAG_EMAIL (9% ones): the IQR fences of a 0/1 column are [0, 0], so capping erased every 1."""
+    from core.clean import diagnose
+
+    rng = np.random.default_rng(6)
+    n = 500
+    table = pd.DataFrame(
+        {
+            "id": [f"K{i}" for i in range(n)],
+            "FLAG_EMAIL": (rng.random(n) < 0.09).astype("int64"),
+            "income": np.round(rng.lognormal(11, 0.8, n), -2),
+        }
+    )
+    roles = {"id": "id", "FLAG_EMAIL": "feature", "income": "amount"}
+    capped = apply_recipe(table, Recipe((Step("outliers", {"detect": "iqr", "action": "cap"}),)), roles)
+    assert capped.table["FLAG_EMAIL"].tolist() == table["FLAG_EMAIL"].tolist()
+    assert capped.table["income"].max() < table["income"].max()  # the step still caps a real number column
+    findings = diagnose(table, roles).findings
+    assert [f.finding for f in findings if f.column == "FLAG_EMAIL"] == []
+    assert any(f.column == "income" and "outliers" in f.finding for f in findings)

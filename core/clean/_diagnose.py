@@ -137,6 +137,8 @@ def _column_findings(stats: pd.DataFrame, numeric: list[str]) -> list[Finding]:
                     Step("drop_columns", {"columns": [column]}),
                 )
             )
+        if row.unique <= 2:  # a yes/no flag (FLAG_EMAIL): neither skewed nor outlying, whatever its shares
+            continue
         if row.skew > SKEW_LIMIT:
             findings.append(
                 Finding(

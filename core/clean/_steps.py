@@ -335,6 +335,9 @@ def _fit_outliers(table: pd.DataFrame, params: Mapping[str, Any], context: Conte
     action = params.get("action", "cap")
     if detect not in ("iqr", "percentile") or action not in ("keep", "cap", "remove"):
         raise DataError("Outliers are detected by iqr or percentile, and kept, capped or removed.")
+    # A two-valued column (a 0/1 flag) has no outliers: its rarer value lies outside the IQR fences of the other
+    # and would be capped onto it, erasing the flag.
+    columns = [c for c in columns if table[c].nunique(dropna=True) > 2]
     values = table[columns].astype("float64").replace([np.inf, -np.inf], np.nan)
     if detect == "iqr":
         q1, q3 = values.quantile(0.25), values.quantile(0.75)
