@@ -476,7 +476,7 @@ def distinguishing_features(profiles: SegmentProfiles, segment: int, *, limit: i
     order = z.abs().sort_values(ascending=False, kind="stable").index[:limit]
     rows = pd.DataFrame(
         {
-            "feature": list(order),
+            "feature": pd.Series(list(order), dtype="object"),  # object even when empty (categories only)
             "segment_mean": profiles.means.loc[segment, order].to_numpy(),
             "portfolio_mean": profiles.overall_mean[order].to_numpy() if profiles.overall_mean is not None else np.nan,
             "index": profiles.index.loc[segment, order].to_numpy(),

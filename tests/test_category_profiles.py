@@ -179,3 +179,35 @@ def test_a_numeric_table_gets_no_category_sheet_and_no_encoding_rows():
     book = load_workbook(io.BytesIO(assemble_workbook(inputs)))
     assert book.sheetnames[:4] == ["README", "Summary", "Profiles", "Customers"]
     assert "category encoding" not in set(_sheet(book, "Recipe")["kind"])
+
+
+def test_segments_made_of_categories_alone_are_profiled_by_their_levels():
+    """credit_record.csv once its month is a period: STATUS is the only feature. The Profiles page crashed."""
+    from core.profiles import distinguishing_features, distinguishing_levels
+
+    table = pd.DataFrame({"STATUS": ["C", "C", "0", "0", "X", "X", "C", "1"]})
+    labels = np.array([0, 0, 1, 1, 2, 2, 0, 1])
+    profiles = profile_segments(table, labels, ["STATUS"], categorical=["STATUS"])
+    assert distinguishing_features(profiles, 0, limit=8).empty
+    levels = distinguishing_levels(profiles, 0, limit=8)
+    assert levels.iloc[0]["level"] == "C" and levels.iloc[0]["share"] == 1.0
+
+
+def test_the_profiles_page_speaks_of_the_levels_when_no_feature_is_a_number(app):
+    from core.io import load_table
+    from core.repeated_keys import default_choice, resolve_repeated_keys
+    from core.schema import understand
+    from pages import _state as state
+
+    layout = layouts.LAYOUTS["credit-approval-record-monthly-status-newest-first"](0)
+    app.run()
+    app.switch_page("pages/1_Upload.py").run()
+    app.get("file_uploader")[0].set_value((layout.filename, layout.data, "text/csv")).run()
+    app.switch_page("pages/3_Cluster.py").run()
+    app.switch_page("pages/4_Profiles.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.session_state[state.CLEAN].features == ("STATUS",)
+    frame = load_table(layout.data, layout.filename).frame
+    understood = understand(frame)
+    customers = resolve_repeated_keys(frame, "ID", default_choice(understood.roles), roles=understood.roles).frame
+    assert len(app.session_state[state.SEGMENTATION].labels) == len(customers) == layout.expect.n_customers
