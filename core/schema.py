@@ -369,6 +369,12 @@ _CALL_LENGTH_REASON = (
     "the length of the last call, known only once the call ended with its outcome {outcome!r} (a call of 0 seconds "
     "is always a no): a consequence of the outcome, never a feature"
 )
+# When the call was made, and the economy on that day (bank-additional's indicators): the same for every customer
+# called that week, so segments on them group calling dates, not customers.
+_CALL_TIMING_NAMES = frozenset(
+    {"month", "day_of_week", "day", "emp_var_rate", "cons_price_idx", "cons_conf_idx", "euribor3m", "nr_employed"}
+)
+_CALL_TIMING_REASON = "when the call was made (its month, weekday, or the economy that day), not who the customer is"
 LEAKAGE_AUC = 0.97  # a column that separates the outcome this well is its consequence or another model's output
 
 
@@ -402,10 +408,13 @@ def guess_roles(frame: pd.DataFrame) -> dict[str, RoleGuess]:
     outcomes = preferred_outcomes([column for column, guess in guesses.items() if guess.role == LABEL])
     if outcomes:
         names = {_normalise(column) for column in frame.columns}
-        if len(names & _CAMPAIGN_NAMES) >= 2:  # a marketing-call table (UCI bank marketing): the call's length
+        if len(names & _CAMPAIGN_NAMES) >= 2:  # a marketing-call table (UCI bank marketing)
             for column, guess in guesses.items():
-                if _normalise(column) in _CALL_LENGTH_NAMES and guess.role in (FEATURE, AMOUNT):
+                name = _normalise(column)
+                if name in _CALL_LENGTH_NAMES and guess.role in (FEATURE, AMOUNT):
                     guesses[column] = RoleGuess(LEAKAGE, HIGH, _CALL_LENGTH_REASON.format(outcome=outcomes[0]))
+                elif name in _CALL_TIMING_NAMES and guess.role in (FEATURE, AMOUNT, CATEGORICAL):
+                    guesses[column] = RoleGuess(DATETIME, HIGH, _CALL_TIMING_REASON)
         outcome = _sample(frame[outcomes[0]])
         for column, guess in guesses.items():
             if guess.role not in (FEATURE, AMOUNT):

@@ -1526,7 +1526,13 @@ def uci_bank_marketing(seed: int = 0, n: int = 2_000) -> Layout:
         name="uci-bank-marketing-calls-with-duration-and-pdays-999",
         data=_text_csv(frame, sep=";", quoting=csv.QUOTE_NONNUMERIC),
         filename="bank-additional-full.csv",
-        expect=_expect("customers", key=None, outcome="y", leakage=("duration",)),
+        expect=_expect(
+            "customers",
+            key=None,
+            outcome="y",
+            leakage=("duration",),
+            also_never=("month", "day_of_week", "emp.var.rate", "cons.price.idx", "euribor3m"),
+        ),
         source="UCI Bank Marketing (Moro et al. 2014), bank-additional-full.csv: 41,188 calls x 21",
     )
 
