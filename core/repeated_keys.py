@@ -72,6 +72,11 @@ class KeyResolution:
         Rows whose key is missing or blank.
     latest_by : str or None
         With ``last``: the date column that decided which row of a key is its latest (None: the file's order).
+    differing : tuple of (str, int)
+        ``(column, keys)``: the columns whose values differ between the rows of some repeated key, and for how
+        many keys, most first. Empty when every repeated key's rows are copies (the same customer exported twice).
+    conflicting_keys : int
+        Repeated keys whose rows differ somewhere (different people, or different dates, under one key).
     """
 
     frame: pd.DataFrame = field(repr=False, compare=False)
@@ -85,6 +90,8 @@ class KeyResolution:
     times: tuple[tuple[int, int], ...]
     blank_rows: int
     latest_by: str | None = None
+    differing: tuple[tuple[str, int], ...] = ()
+    conflicting_keys: int = 0
 
     @property
     def customers(self) -> int:
@@ -109,7 +116,7 @@ class KeyResolution:
                 done = f"kept the latest row of each by {self.latest_by!r}"
             if self.how == MERGE:
                 done += " (numbers added up)" if self.numbers == "sum" else " (numbers averaged)"
-            parts.append(f"{self._repeats()}; {done}")
+            parts.append(f"{self._repeats()}{self._differences()}; {done}")
         if self.blank_rows:
             rows = "1 row had" if self.blank_rows == 1 else f"{self.blank_rows:,} rows had"
             kept = "kept, each as its own customer" if self.blank_keys == KEEP else "dropped"
@@ -134,6 +141,18 @@ class KeyResolution:
             per_key = self.times[0][0]
             return f"{keys} appeared {_TIMES.get(per_key, f'{per_key:,} times')}"
         return f"{keys} appeared more than once ({self.repeated_rows:,} rows)"
+
+    def _differences(self) -> str:
+        """``, 5 of them on rows that differ (in 'income' and 'SEX')``, or ``, each on copies of one row``."""
+        if not self.differing:
+            return ", each on copies of one row"
+        names = [repr(column) for column, _ in self.differing[:3]]
+        more = len(self.differing) - len(names)
+        listed = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+        if more:
+            listed = f"{', '.join(names)} and {more} more column{'s' if more > 1 else ''}"
+        keys = "all of them" if self.conflicting_keys == self.repeated_keys else f"{self.conflicting_keys:,} of them"
+        return f", {keys} on rows that differ (in {listed})"
 
 
 def default_choice(roles: Mapping[str, str] | None) -> str:
@@ -225,8 +244,9 @@ def resolve_repeated_keys(
     1          12.0             500.0      S
     2           NaN             800.0      W
     >>> merged.sentence()  # doctest: +NORMALIZE_WHITESPACE
-    '1 customer key appeared twice; merged into one row each (numbers averaged); 1 row had no customer key;
-     kept, each as its own customer: 4 rows -> 3 customers.'
+    "1 customer key appeared twice, all of them on rows that differ (in 'Avg_Credit_Limit' and 'region'); merged
+     into one row each (numbers averaged); 1 row had no customer key; kept, each as its own customer: 4 rows -> 3
+     customers."
     >>> merged.note()
     'repeated keys: merged (1 key); blank keys: kept (1 row)'
     >>> resolve_repeated_keys(table, "Customer Key", "last", blank_keys="drop").frame["Avg_Credit_Limit"].tolist()
@@ -273,7 +293,29 @@ def resolve_repeated_keys(
     return KeyResolution(
         out, key, how, blank_keys, numbers, len(frame), counts["repeated_keys"], counts["repeated_rows"],
         tuple((int(rows), int(keys)) for rows, keys in times), counts["blank_rows"], latest_by,
+        *_differing(frame, key, codes, repeated, roles),
     )  # fmt: skip
+
+
+def _differing(
+    frame: pd.DataFrame, key: str, codes: np.ndarray, repeated: np.ndarray, roles: Mapping[str, str] | None
+) -> tuple[tuple[tuple[str, int], ...], int]:
+    """Return the columns that differ between the rows of some repeated key (with how many keys), and those keys."""
+    if not repeated.any():
+        return (), 0
+    if roles is None:
+        from core.schema import infer_roles
+
+        roles = infer_roles(frame)
+    ids = [c for c in frame.columns if c == key or roles.get(c) == "id"]  # a row number always differs
+    rows = frame.loc[repeated].drop(columns=ids)
+    groups = codes[repeated]
+    differs = pd.DataFrame(
+        {column: rows[column].groupby(groups).nunique(dropna=False).gt(1) for column in rows.columns}
+    )
+    per_column = differs.sum()
+    ranked = sorted(((str(c), int(n)) for c, n in per_column.items() if n), key=lambda item: -item[1])
+    return tuple(ranked), int(differs.any(axis=1).sum())
 
 
 def _latest_order(

@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 from core.__main__ import build_parser, main
+from core.repeated_keys import default_choice
 from tests.layouts import alllife_customers
+from tests.test_repeated_keys_choice import DIFFER
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +26,8 @@ def run_info(book: openpyxl.Workbook) -> str:
 
 def test_both_commands_take_the_choice_and_default_to_keep_as_the_app_does():
     parser = build_parser()
-    assert parser.parse_args(["segment", "x.csv"]).repeated_keys == "keep"
+    assert parser.parse_args(["segment", "x.csv"]).repeated_keys is None  # keep, or a monthly panel's latest row
+    assert default_choice({"Customer Key": "id", "Avg_Credit_Limit": "amount"}) == "keep"
     assert parser.parse_args(
         ["assign", "m.json", "x.csv", "--out", "o.csv", "--repeated-keys", "merge"]
     ).repeated_keys == ("merge")
@@ -39,8 +42,8 @@ def test_segment_merges_repeated_keys_says_so_and_records_it_then_assign_keeps_t
     assert main([*args, "--repeated-keys", "merge"]) == 0
     printed = capsys.readouterr().out
     assert (
-        "- 5 customer keys appeared twice; merged into one row each (numbers averaged): 660 rows -> 655 customers."
-        in printed
+        f"- 5 customer keys appeared twice{DIFFER}; merged into one row each (numbers averaged): 660 rows -> 655 "
+        "customers." in printed
     )
     book = openpyxl.load_workbook(out, read_only=True)
     assert book["Customers"].max_row == 655 + 1
@@ -49,7 +52,9 @@ def test_segment_merges_repeated_keys_says_so_and_records_it_then_assign_keeps_t
     assigned = tmp_path / "assigned.csv"
     assert main(["assign", str(model), str(alllife_file), "--out", str(assigned), "--repeated-keys", "last"]) == 0
     printed = capsys.readouterr().out
-    assert printed.startswith("5 customer keys appeared twice; kept the last row of each: 660 rows -> 655 customers.")
+    assert printed.startswith(
+        f"5 customer keys appeared twice{DIFFER}; kept the last row of each: 660 rows -> 655 customers."
+    )
     assert len(pd.read_csv(assigned)) == 655
     assert main(["assign", str(model), str(alllife_file), "--out", str(assigned)]) == 0
     assert "kept, each row as its own customer: 660 rows -> 660 customers." in capsys.readouterr().out

@@ -14,6 +14,11 @@ from core.io import load_table
 from core.repeated_keys import CHOICES, resolve_repeated_keys
 from tests.layouts import alllife_customers
 
+# AllLife's five repeated keys are five pairs of different customers, not copies: the sentence says so
+DIFFER = (
+    ", all of them on rows that differ (in 'Avg_Credit_Limit', 'Total_Credit_Cards', 'Total_visits_bank' and 2 more "
+    "columns)"
+)
 ROLES = {"key": "id", "limit": "amount", "visits": "feature", "region": "categorical", "since": "datetime"}
 
 
@@ -43,7 +48,8 @@ def test_keep_leaves_the_table_as_it_is_and_says_what_repeats():
     assert got.frame is frame
     assert (got.repeated_keys, got.repeated_rows, got.blank_rows, got.times) == (2, 5, 2, ((2, 1), (3, 1)))
     assert got.sentence() == (
-        "2 customer keys appeared more than once (5 rows); kept, each row as its own customer; 2 rows had no "
+        "2 customer keys appeared more than once (5 rows), all of them on rows that differ (in 'limit', 'visits', "
+        "'region' and 1 more column); kept, each row as its own customer; 2 rows had no "
         "customer key; kept, each as its own customer: 8 rows -> 8 customers."
     )
     assert got.note() == "repeated keys: kept (2 keys); blank keys: kept (2 rows)"
@@ -54,7 +60,8 @@ def test_last_keeps_the_last_row_of_each_key_in_place_and_can_drop_blank_keys():
     expected = table().iloc[[4, 5, 6]].reset_index(drop=True)
     pd.testing.assert_frame_equal(got.frame, expected)
     assert got.sentence() == (
-        "2 customer keys appeared more than once (5 rows); kept the last row of each; 2 rows had no customer key; "
+        "2 customer keys appeared more than once (5 rows), all of them on rows that differ (in 'limit', 'visits', "
+        "'region' and 1 more column); kept the last row of each; 2 rows had no customer key; "
         "dropped: 8 rows -> 3 customers."
     )
     assert got.note() == "repeated keys: last row kept (2 keys); blank keys: dropped (2 rows)"
@@ -92,12 +99,17 @@ def test_a_tie_between_levels_goes_to_the_one_seen_first():
 @pytest.mark.parametrize(
     ("how", "customers", "sentence"),
     [
-        ("keep", 660, "5 customer keys appeared twice; kept, each row as its own customer: 660 rows -> 660 customers."),
-        ("last", 655, "5 customer keys appeared twice; kept the last row of each: 660 rows -> 655 customers."),
+        (
+            "keep",
+            660,
+            f"5 customer keys appeared twice{DIFFER}; kept, each row as its own customer: 660 rows -> 660 customers.",
+        ),
+        ("last", 655, f"5 customer keys appeared twice{DIFFER}; kept the last row of each: 660 rows -> 655 customers."),
         (
             "merge",
             655,
-            "5 customer keys appeared twice; merged into one row each (numbers averaged): 660 rows -> 655 customers.",
+            f"5 customer keys appeared twice{DIFFER}; merged into one row each (numbers averaged): 660 rows -> 655 "
+            "customers.",
         ),
     ],
     ids=["keep: every row is a customer", "last: the last row of each key", "merge: one averaged row per key"],
@@ -132,7 +144,8 @@ def test_numeric_keys_written_with_and_without_decimals_are_one_key():
     got = resolve_repeated_keys(frame, "id", "merge", roles={"id": "id", "x": "feature"})
     assert got.frame["x"].tolist() == [2.0, 5.0, 7.0]
     assert got.sentence() == (
-        "1 customer key appeared twice; merged into one row each (numbers averaged); 1 row had no customer key; "
+        "1 customer key appeared twice, all of them on rows that differ (in 'x'); merged into one row each (numbers "
+        "averaged); 1 row had no customer key; "
         "kept, each as its own customer: 4 rows -> 3 customers."
     )
 
