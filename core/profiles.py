@@ -26,6 +26,7 @@ from scipy import stats
 
 from core.clean import MAX_LEVELS, as_levels
 from core.errors import DataError
+from core.names import snake_name
 
 _WORDS_CSV = Path(__file__).with_name("data") / "feature_words.csv"
 _DEFAULT_TEMPLATE = "has a {label} {comparison}"
@@ -126,7 +127,7 @@ class FeatureWords:
 
 def normalise_name(name: object) -> str:
     """Lower-case a column name, other characters as ``_`` (``Avg Credit-Limit`` -> ``avg_credit_limit``)."""
-    return re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_")
+    return snake_name(name)
 
 
 @cache

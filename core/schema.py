@@ -19,6 +19,7 @@ import pandas as pd
 
 from core.column_stats import column_profile as column_profile  # re-exported: schema is where pages look
 from core.money_in import money_in_of_table
+from core.names import snake_name
 from core.transactions import (
     DATE_ONLY_NOTE,
     DATE_SHARE,
@@ -84,8 +85,11 @@ _ROW_NUMBER_NAME = re.compile(r"^(sl|s|serial|row|record|index|idx)_?(no|nr|num)
 _CUSTOMER_NAME = re.compile(r"cust|client|member|account|acct|card|user|holder|party")
 # A flag or an ``is_`` column is an outcome only when it names one (``Attrition_Flag``, ``is_fraud``): Home Credit's
 # FLAG_OWN_CAR, FLAG_MOBIL and the like are facts about the customer, and features.
+# Give Me Some Credit's SeriousDlqin2yrs (serious delinquency within two years) and Statlog German credit's
+# Risk (good / bad) are the files' outcomes.
 _LABEL_NAME = re.compile(
     r"fraud|^label$|^class$|^target$|^y$|churn|attrition|attrited|^exited$|^default|_default$|^outcome$|^response$"
+    r"|dlq|delinq|^(credit_)?risk$|^bad$|^good_bad$"
 )
 # When several columns look like outcomes, the one named as the target of the file comes first: bank-full's `y`,
 # not its `default` (whether a customer has credit in default, a fact about them).
@@ -138,7 +142,7 @@ class RoleGuess:
 
 
 def _normalise(name: object) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+    return snake_name(name)
 
 
 def _sample(series: pd.Series) -> pd.Series:
@@ -960,11 +964,12 @@ def _placeholder_notes(frame: pd.DataFrame, guesses: Mapping[str, RoleGuess]) ->
                 values = "value was a placeholder" if count == 1 else "values were placeholders"
                 notes.append(f"{count:,} {values} for no date in {column!r}, e.g. {example}; treated as missing.")
         elif guess.role in (FEATURE, AMOUNT):
-            code = numeric_code(frame[column])
-            if code is not None:
-                value, count, low, high = code
+            codes = numeric_codes(frame[column])
+            if codes:
+                held = " and ".join(f"{value:,g} in {count:,}" for value, count, _, _ in codes)
+                low, high = codes[0][2], codes[0][3]
                 notes.append(
-                    f"{column!r} holds {value:,g} in {count:,} of the rows read, outside every other value ({low:,g} "
+                    f"{column!r} holds {held} of the rows read, outside every other value ({low:,g} "
                     f"to {high:,g}): probably a code for 'not applicable' or 'unknown', so the recommended recipe "
                     "reads it as missing (Clean page, step 'codes as missing'; remove the step to keep it as a number)."
                 )
@@ -974,16 +979,12 @@ def _placeholder_notes(frame: pd.DataFrame, guesses: Mapping[str, RoleGuess]) ->
 # Values that bank and public files use as codes in number columns: -1 "never" (bank-full's pdays), runs of nines
 # "unknown", Home Credit's 365243 days "not employed". Only said when the value stands outside all the others.
 _NEGATIVE_CODES = frozenset({-1.0, -9.0, -99.0, -999.0, -9999.0})
-_POSITIVE_CODES = frozenset({99.0, 999.0, 9999.0, 99999.0, 999999.0, 9999999.0, 365243.0})
+_POSITIVE_CODES = frozenset({96.0, 98.0, 99.0, 999.0, 9999.0, 99999.0, 999999.0, 9999999.0, 365243.0})
 MIN_CODE_SHARE = 0.01
 
 
 def numeric_code(values: pd.Series) -> tuple[float, int, float, float] | None:
-    """Return ``(code, rows, low, high)`` when a code-like value stands apart from a number column, else None.
-
-    A code is -1 (or -9, -99 ...) in a column whose other values are never negative, or a run of nines (or
-    365243) beyond every other value by more than their whole range, held by at least 1% of the rows read.
-    ``low`` and ``high`` are the other values' range.
+    """Return ``(code, rows, low, high)`` for the first code of :func:`numeric_codes`, else None.
 
     Examples
     --------
@@ -995,23 +996,46 @@ def numeric_code(values: pd.Series) -> tuple[float, int, float, float] | None:
     >>> numeric_code(pd.Series([-1.0, 2.5, -3.0, 4.0] * 10)) is None  # -1 among other negatives: a number
     True
     """
+    codes = numeric_codes(values)
+    return codes[0] if codes else None
+
+
+def numeric_codes(values: pd.Series) -> list[tuple[float, int, float, float]]:
+    """Return ``(code, rows, low, high)`` for every code-like value that stands apart from a number column.
+
+    A code is -1 (or -9, -99 ...) in a column whose other values are never negative, or a run of nines (or
+    365243, or Give Me Some Credit's 96 and 98) beyond every other value by more than their whole range. It is
+    held by at least 1% of the rows read, or by at least 3 rows when it lies beyond five times that range (96 and
+    98 "times 90 days late" where the real counts stop at 13). ``low`` and ``high`` are the other values' range.
+
+    Examples
+    --------
+    >>> late = pd.Series([0] * 900 + [1] * 60 + [2, 3, 5, 13] * 5 + [96] * 4 + [98] * 6)
+    >>> numeric_codes(late)
+    [(98.0, 6, 0.0, 13.0), (96.0, 4, 0.0, 13.0)]
+    """
     if not _is_numeric(values) or pd.api.types.is_bool_dtype(values):
-        return None
+        return []
     sample = pd.to_numeric(_sample(values), errors="coerce").dropna()
     if len(sample) < 20:
-        return None
+        return []
     counts = sample.value_counts()
-    for value, count in counts[counts >= max(3, MIN_CODE_SHARE * len(sample))].items():
+    listed = [float(v) for v in counts.index if float(v) in _NEGATIVE_CODES or float(v) in _POSITIVE_CODES]
+    rest = sample[~sample.isin(listed)]
+    if rest.empty:
+        return []
+    low, high = float(rest.min()), float(rest.max())
+    found, rare = [], []
+    for value, count in counts.items():
         value = float(value)
-        if value not in _NEGATIVE_CODES and value not in _POSITIVE_CODES:
+        if value not in listed:
             continue
-        rest = sample[sample != value]
-        if rest.empty:
-            continue
-        low, high = float(rest.min()), float(rest.max())
-        if (value in _NEGATIVE_CODES and low >= 0) or (value in _POSITIVE_CODES and value > high + (high - low)):
-            return value, int(count), low, high
-    return None
+        apart = value in _POSITIVE_CODES and value > high + (high - low)
+        if (value in _NEGATIVE_CODES and low >= 0) or apart:
+            far = value in _POSITIVE_CODES and value > high + 5 * (high - low)
+            enough = count >= 3 and (count >= MIN_CODE_SHARE * len(sample) or far)
+            (found if enough else rare).append((value, int(count), low, high))
+    return found + rare if found else []  # beside a code, another code value counts however rare (a lone 96)
 
 
 def _keyless_transactions(frame: pd.DataFrame, columns: TransactionColumns) -> bool:

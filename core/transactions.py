@@ -31,6 +31,7 @@ import pandas as pd
 
 from core.errors import DataError
 from core.money_in import read_money_in
+from core.names import fold_accents
 
 # An hour counter (PaySim's ``step``: hour 1 to 743 of a simulation): hours since the start of the log, no calendar.
 _HOUR_COUNTER = (
@@ -206,7 +207,7 @@ class TransactionReport:
 
 
 def _normalise_name(name: object) -> str:
-    return re.sub(r"[\s\-./]+", "_", str(name).strip().lower())
+    return re.sub(r"[\s\-./]+", "_", fold_accents(str(name).strip().lower()))
 
 
 def looks_like_timestamps(series: pd.Series, *, named: bool = False) -> bool:
@@ -516,7 +517,8 @@ def _key_fitness(values: pd.Series, *, named: bool, any_name: bool = True, stron
     text = present.astype("str").head(500)
     if looks_like_timestamps(text):
         return None
-    if text.str.contains(" ", regex=False).mean() > 0.5 and not text.str.match(r"^[\d\s*-]+$").all():
+    # words are free text, not keys; a card number masked with spaces ("XXXX XXXX XXXX 1234") is a key
+    if text.str.contains(" ", regex=False).mean() > 0.5 and not text.str.match(r"^[\dXx*•#\s.-]+$").all():
         return None
     if distinct < 10 and not named:
         return None

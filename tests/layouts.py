@@ -162,14 +162,15 @@ def _text_csv(
 def _xlsx(
     frame: pd.DataFrame, sheet: str = "Sheet1", *, title: tuple[str, ...] = (), footer: tuple[list, ...] = ()
 ) -> bytes:
-    """The frame as an Excel workbook; ``title`` lines above the header and ``footer`` rows below the data."""
+    """The frame as an Excel workbook; ``title`` lines (a string, or a list of cells) above the header and
+    ``footer`` rows below the data."""
     from openpyxl import Workbook
 
     book = Workbook()
     table = book.active
     table.title = sheet
     for line in title:
-        table.append([line])
+        table.append(line if isinstance(line, list) else [line])
     table.append([str(column) for column in frame.columns])
     for row in frame.itertuples(index=False):
         table.append([None if pd.isna(value) else value.item() if hasattr(value, "item") else value for value in row])
@@ -316,8 +317,7 @@ def bank_churners(seed: int = 0, n: int = 2_000) -> Layout:
 # ------------------------------------------------------------------------------ 2. UCI Taiwan credit default
 
 
-def uci_credit_default(seed: int = 0, n: int = 2_000) -> Layout:
-    """UCI 'default of credit card clients' as Kaggle's UCI_Credit_Card.csv (integer-coded categories)."""
+def _uci_default_frame(seed: int, n: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     risk = rng.normal(size=n)
     limit = np.clip(np.round(np.exp(rng.normal(11.8, 0.75, size=n)) / 10_000) * 10_000, 10_000, 1_000_000)
@@ -343,6 +343,12 @@ def uci_credit_default(seed: int = 0, n: int = 2_000) -> Layout:
         frame[f"PAY_AMT{month}"] = paid.round().astype("float64")
     default = rng.random(n) < 1 / (1 + np.exp(-(-1.5 + 0.9 * risk + 0.35 * frame["PAY_0"].clip(lower=0))))
     frame["default.payment.next.month"] = default.astype("int64")
+    return frame
+
+
+def uci_credit_default(seed: int = 0, n: int = 2_000) -> Layout:
+    """UCI 'default of credit card clients' as Kaggle's UCI_Credit_Card.csv (integer-coded categories)."""
+    frame = _uci_default_frame(seed, n)
     return Layout(
         name="uci-taiwan-credit-default-with-integer-coded-categories",
         data=_text_csv(frame),
@@ -356,6 +362,27 @@ def uci_credit_default(seed: int = 0, n: int = 2_000) -> Layout:
             n_customers=n,
         ),
         source="UCI 'default of credit card clients' (Yeh & Lien 2009) as Kaggle UCI_Credit_Card.csv, 30,000 x 25",
+    )
+
+
+def uci_credit_default_xls(seed: int = 0, n: int = 2_000) -> Layout:
+    """UCI's own 'default of credit card clients.xls' (as .xlsx): a row numbering the variables (X1 .. X23, Y)
+    above the header of names, the outcome named 'default payment next month'."""
+    frame = _uci_default_frame(seed, n).rename(columns={"default.payment.next.month": "default payment next month"})
+    codes = [None, *[f"X{i}" for i in range(1, 24)], "Y"]
+    return Layout(
+        name="uci-default-of-credit-card-clients-xls-with-a-row-of-variable-codes",
+        data=_xlsx(frame, "Data", title=(codes,)),
+        filename="default of credit card clients.xlsx",
+        expect=_expect(
+            "customers",
+            key="ID",
+            outcome="default payment next month",
+            ids=("ID",),
+            categorical=("SEX", "EDUCATION", "MARRIAGE"),
+            n_customers=n,
+        ),
+        source="UCI Machine Learning Repository, default of credit card clients.xls: 30,000 x 25 below a row X1..Y",
     )
 
 
@@ -1537,9 +1564,127 @@ def uci_bank_marketing(seed: int = 0, n: int = 2_000) -> Layout:
     )
 
 
+# ------------------------------------------------------------------------------------- 16. credit scoring
+
+
+def give_me_some_credit(seed: int = 0, n: int = 3_000) -> Layout:
+    """Kaggle 'Give Me Some Credit' ``cs-training.csv``: an unnamed row index, SeriousDlqin2yrs (the outcome),
+    "NA" incomes and dependents, and 96 / 98 in the three past-due counts of a few rows (codes, not counts)."""
+    rng = np.random.default_rng(seed)
+    risk = rng.normal(size=n)
+    late = [np.clip(rng.poisson(np.exp(risk - 1.8)), 0, 13) for _ in range(3)]
+    coded = rng.random(n) < 0.006
+    code = np.where(rng.random(n) < 0.8, 98, 96)
+    income = np.round(rng.lognormal(8.6, 0.6, n))
+    frame = pd.DataFrame(
+        {
+            "SeriousDlqin2yrs": (rng.random(n) < 1 / (1 + np.exp(-(risk * 1.3 - 2.8)))).astype("int64"),
+            "RevolvingUtilizationOfUnsecuredLines": np.round(rng.beta(0.7, 1.5, n) * (1 + 0.2 * (risk > 1)), 6),
+            "age": np.clip(rng.normal(52, 15, n).round(), 21, 103).astype("int64"),
+            "NumberOfTime30-59DaysPastDueNotWorse": np.where(coded, code, late[0]),
+            "DebtRatio": np.round(rng.lognormal(-1.0, 0.9, n), 6),
+            "MonthlyIncome": pd.array(np.where(rng.random(n) < 0.2, np.nan, income)).astype("Float64"),
+            "NumberOfOpenCreditLinesAndLoans": rng.poisson(8, n),
+            "NumberOfTimes90DaysLate": np.where(coded, code, late[1]),
+            "NumberRealEstateLoansOrLines": rng.poisson(1, n),
+            "NumberOfTime60-89DaysPastDueNotWorse": np.where(coded, code, late[2]),
+            "NumberOfDependents": pd.array(np.where(rng.random(n) < 0.03, np.nan, rng.poisson(0.8, n))).astype(
+                "Float64"
+            ),
+        },
+        index=pd.RangeIndex(1, n + 1),
+    )
+    text = frame.to_csv(index=True, na_rep="NA")  # the unnamed first column, as the real file
+    return Layout(
+        name="give-me-some-credit-with-an-unnamed-index-and-96-98-past-due-codes",
+        data=text.encode(),
+        filename="cs-training.csv",
+        expect=_expect("customers", key="Unnamed: 0", outcome="SeriousDlqin2yrs", ids=("Unnamed: 0",), n_customers=n),
+        source="Kaggle 'Give Me Some Credit' (2011), cs-training.csv: 150,000 x 12",
+    )
+
+
+def german_credit(seed: int = 0, n: int = 1_000) -> Layout:
+    """Statlog German credit as Kaggle's ``german_credit_data.csv``: an unnamed index, Job coded 0-3, accounts left
+    empty, and the outcome ``Risk`` (good / bad)."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "Age": rng.integers(19, 76, n),
+            "Sex": rng.choice(["male", "female"], n, p=[0.69, 0.31]),
+            "Job": rng.choice(4, n, p=[0.02, 0.2, 0.63, 0.15]),
+            "Housing": rng.choice(["own", "rent", "free"], n, p=[0.71, 0.18, 0.11]),
+            "Saving accounts": rng.choice(
+                ["little", "moderate", "quite rich", "rich", None], n, p=[0.6, 0.1, 0.06, 0.05, 0.19]
+            ),
+            "Checking account": rng.choice(["little", "moderate", "rich", None], n, p=[0.27, 0.27, 0.06, 0.4]),
+            "Credit amount": np.round(rng.lognormal(7.8, 0.75, n)).astype("int64"),
+            "Duration": rng.choice([6, 12, 18, 24, 36, 48], n),
+            "Purpose": rng.choice(["radio/TV", "car", "furniture/equipment", "business", "education"], n),
+            "Risk": rng.choice(["good", "bad"], n, p=[0.7, 0.3]),
+        }
+    )
+    return Layout(
+        name="statlog-german-credit-with-an-unnamed-index-and-risk-good-or-bad",
+        data=frame.to_csv(index=True).encode(),
+        filename="german_credit_data.csv",
+        expect=_expect(
+            "customers",
+            key="Unnamed: 0",
+            outcome="Risk",
+            ids=("Unnamed: 0",),
+            categorical=("Sex", "Job", "Housing", "Purpose"),
+            n_customers=n,
+        ),
+        source="Statlog (German Credit Data), Kaggle german_credit_data.csv: 1,000 x 10 plus an index",
+    )
+
+
+def french_card_statement(seed: int = 0, n: int = 1_500) -> Layout:
+    """A French bank's card statement: cp1252, semicolons, decimal commas, dd/mm/yyyy, title lines, split Débit /
+    Crédit, and the card written "XXXX XXXX XXXX 1234" for each of 8 cards."""
+    rng = np.random.default_rng(seed)
+    cards = [f"XXXX XXXX XXXX {rng.integers(1000, 9999)}" for _ in range(8)]
+    days = pd.Timestamp("2023-01-01") + pd.to_timedelta(np.sort(rng.integers(0, 365, n)), unit="D")
+    shops = ["CB CARREFOUR MARKET", "CB DÉCATHLON", "CB FNAC", "CB RETRAIT DAB", "CB SNCF", "CB PHARMACIE"]
+    refund = rng.random(n) < 0.04
+    amount = np.round(rng.lognormal(3.4, 0.9, n), 2)
+    money = [f"{value:.2f}".replace(".", ",") for value in amount]
+    frame = pd.DataFrame(
+        {
+            "Date opération": days.strftime("%d/%m/%Y"),
+            "Libellé": np.where(refund, "AVOIR CB FNAC", rng.choice(shops, n)),
+            "Débit": np.where(refund, "", money),
+            "Crédit": np.where(refund, money, ""),
+            "Numéro de carte": rng.choice(cards, n),
+        }
+    )
+    return Layout(
+        name="french-card-statement-cp1252-with-accented-headers-and-masked-cards",
+        data=_text_csv(
+            frame,
+            sep=";",
+            encoding="cp1252",
+            preamble=("Relevé des opérations carte", "Compte courant n° 00012345678", ""),
+        ),
+        filename="releve_carte.csv",
+        expect=_expect(
+            "transactions",
+            key="Numéro de carte",
+            timestamp="Date opération",
+            amount=("Débit", "Crédit"),
+            n_customers=8,
+            dates=pd.Series(days),
+            date_only=True,
+        ),
+        source="A French bank's card-statement export (layout of BNP / Société Générale CSV downloads)",
+    )
+
+
 LAYOUTS: dict[str, Callable[..., Layout]] = {
     "kaggle-bankchurners-with-leaked-naive-bayes-scores": bank_churners,
     "uci-taiwan-credit-default-with-integer-coded-categories": uci_credit_default,
+    "uci-default-of-credit-card-clients-xls-with-a-row-of-variable-codes": uci_credit_default_xls,
     "ibm-tabformer-transactions-with-date-split-over-four-columns": ibm_tabformer,
     "czech-berka-bank-transactions-with-yymmdd-integer-dates": berka_transactions,
     "german-sparkasse-camt-export-of-several-accounts": sparkasse_camt,
@@ -1565,5 +1710,8 @@ LAYOUTS: dict[str, Callable[..., Layout]] = {
     "home-credit-card-balance-monthly-panel-with-two-ids": home_credit_card_balance,
     "credit-approval-record-monthly-status-newest-first": credit_approval_record,
     "uci-bank-marketing-calls-with-duration-and-pdays-999": uci_bank_marketing,
+    "give-me-some-credit-with-an-unnamed-index-and-96-98-past-due-codes": give_me_some_credit,
+    "statlog-german-credit-with-an-unnamed-index-and-risk-good-or-bad": german_credit,
+    "french-card-statement-cp1252-with-accented-headers-and-masked-cards": french_card_statement,
 }
 """English name -> ``generator(seed)``; each generator's ``Layout.name`` equals its key here."""

@@ -256,3 +256,22 @@ def test_a_yes_no_flag_is_never_capped_away_nor_called_skewed():
     findings = diagnose(table, roles).findings
     assert [f.finding for f in findings if f.column == "FLAG_EMAIL"] == []
     assert any(f.column == "income" and "outliers" in f.finding for f in findings)
+
+
+def test_give_me_some_credits_96_and_98_are_codes_not_ninety_times_late():
+    from layouts import LAYOUTS
+
+    from core import schema
+    from core.clean import default_recipe
+    from core.io import load_table
+
+    layout = LAYOUTS["give-me-some-credit-with-an-unnamed-index-and-96-98-past-due-codes"](0)
+    table = load_table(layout.data, layout.filename).frame
+    roles = schema.understand(table).roles
+    result = apply_recipe(table, default_recipe(table, roles), roles)
+    for column in ("NumberOfTime30-59DaysPastDueNotWorse", "NumberOfTimes90DaysLate"):
+        coded = table[column].isin([96, 98])
+        assert coded.sum() > 3
+        assert result.table[column].max() <= table.loc[~coded, column].max()
+    report = next(r for r in result.reports if r.step.endswith("codes_as_missing"))
+    assert "98 in NumberOfTimes90DaysLate" in report.message and "96 in NumberOfTimes90DaysLate" in report.message

@@ -142,28 +142,26 @@ def _apply_drop_columns(table: pd.DataFrame, state: Mapping[str, Any], context: 
 
 # ---- codes_as_missing -----------------------------------------------------------------------------------
 def _fit_codes_as_missing(table: pd.DataFrame, params: Mapping[str, Any], context: Context) -> dict[str, Any]:
-    from core.schema import numeric_code
+    from core.schema import numeric_codes
 
     columns = _chosen_columns(table, params, context, numeric=True)
-    codes = {}
-    for column in columns:
-        found = numeric_code(table[column])
-        if found is not None:
-            codes[column] = found[0]
+    codes = {column: [code for code, *_ in found] for column in columns if (found := numeric_codes(table[column]))}
     return {"codes": codes, "requires": list(codes)}
 
 
 def _apply_codes_as_missing(table: pd.DataFrame, state: Mapping[str, Any], context: Context) -> Outcome:
     out = table.copy()
     said, changed = [], 0
-    for column, code in state["codes"].items():
+    for column, codes in state["codes"].items():
         if column not in out.columns:
             continue
-        hit = pd.to_numeric(out[column], errors="coerce").eq(code)
-        if hit.any():
-            out[column] = out[column].astype("float64").mask(hit)
-            said.append(f"{code:,g} in {column} ({_plural(int(hit.sum()), 'row')})")
-            changed += int(hit.sum())
+        numbers = pd.to_numeric(out[column], errors="coerce")
+        for code in codes:
+            hit = numbers.eq(code)
+            if hit.any():
+                out[column] = out[column].astype("float64").mask(hit)
+                said.append(f"{code:,g} in {column} ({_plural(int(hit.sum()), 'row')})")
+                changed += int(hit.sum())
     if not said:
         return Outcome(table, 0, "No number column holds a code for 'not applicable' or 'unknown'.")
     message = (

@@ -155,11 +155,35 @@ def _sheet_rows(worksheet: Any, filename: str) -> list[tuple[int, list[Any]]]:
 
 
 def _header_index(rows: list[tuple[int, list[Any]]]) -> int:
-    """Position (in ``rows``) of the header: the first row at least half as wide as the widest early row."""
+    """Position (in ``rows``) of the header: the first row at least half as wide as the widest early row.
+
+    When that row only numbers the variables (``X1 .. X23, Y`` above ``ID, LIMIT_BAL ...``, as UCI's "default of
+    credit card clients.xls") and the row below it names them in words, the row below is the header.
+    """
     widths = [sum(value is not None for value in values) for _, values in rows[:_HEADER_SEARCH_ROWS]]
     widest = max(widths)
     needed = 1 if widest == 1 else max(2, (widest + 1) // 2)
-    return next(i for i, width in enumerate(widths) if width >= needed)
+    found = next(i for i, width in enumerate(widths) if width >= needed)
+    if found + 1 < len(rows) and _variable_codes(rows[found][1]) and _names_in_words(rows[found + 1][1]):
+        return found + 1
+    return found
+
+
+_VARIABLE_CODE = re.compile(r"^[A-Za-z]{1,2}\d{0,3}$")  # X1, X23, Y, V12: a variable's number, not its name
+
+
+def _variable_codes(values: list[Any]) -> bool:
+    """Every cell of the row is empty or a variable code, and most carry a number (``X1``, not ``Age``)."""
+    cells = [str(value).strip() for value in values if value is not None]
+    return len(cells) >= 3 and all(_VARIABLE_CODE.match(c) for c in cells) and sum(c[-1].isdigit() for c in cells) > 1
+
+
+def _names_in_words(values: list[Any]) -> bool:
+    """Every non-empty cell is text with a letter, and at least one reads as more than a code (``LIMIT_BAL``)."""
+    cells = [value for value in values if value is not None]
+    if len(cells) < 3 or not all(isinstance(c, str) and re.search(r"[A-Za-z]", c) for c in cells):
+        return False
+    return any(not _VARIABLE_CODE.match(c.strip()) for c in cells)
 
 
 def _names(header: list[Any], width: int) -> list[str]:

@@ -50,6 +50,7 @@ import pandas as pd
 
 from core.errors import DataError
 from core.features import add_features, available_presets, preset_sources, presets
+from core.names import snake_name
 
 __all__ = [
     "CATALOGUE_COLUMNS",
@@ -114,7 +115,7 @@ Rule = tuple[tuple[Clause, ...], ...]  # any of (all of clauses)
 
 def normalise(name: object) -> str:
     """Return the lookup key of a feature or column name: lower case, runs of spaces and punctuation as ``_``."""
-    return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
+    return snake_name(name)
 
 
 def parse_rule(text: object) -> Rule:
