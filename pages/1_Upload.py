@@ -520,10 +520,14 @@ def roles_editor(dataset: state.Dataset, understood: schema.Understanding | None
     }
     if corrected != roles:
         state.put(state.ROLES, corrected)
-    features = schema.feature_columns(corrected)
+    numbers = schema.feature_columns(corrected)
+    categories = [column for column, role in corrected.items() if role == schema.CATEGORICAL]
+    offered = f"{len(numbers)} columns"
+    if categories:
+        offered = f"{len(numbers)} number and {len(categories)} category columns"
     st.caption(
-        f"Id: {ui.plain(schema.id_column(corrected) or 'none')}. {len(features)} columns will be offered as segment "
-        "features; ids, dates, outcomes and other models' outputs never are."
+        f"Id: {ui.plain(schema.id_column(corrected) or 'none')}. {offered} will be offered as segment features; ids, "
+        "dates, outcomes and what leaks them never are."
     )
 
 

@@ -243,3 +243,20 @@ def test_temporary_files_of_the_app_stay_in_memory(app):
     app.run()
     if Path("/dev/shm").is_dir():  # Linux, as on Community Cloud and CI
         assert tempfile.gettempdir() == "/dev/shm"
+
+
+def test_the_role_tables_count_of_offered_features_includes_the_categories(app):
+    """Statlog German credit: 3 number and 6 category columns; the caption said '3 columns', Clean used 9."""
+    from layouts import LAYOUTS
+
+    layout = LAYOUTS["statlog-german-credit-with-an-unnamed-index-and-risk-good-or-bad"](0)
+    app.run()
+    app.switch_page("pages/1_Upload.py").run()
+    app.get("file_uploader")[0].set_value((layout.filename, layout.data, "text/csv")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    roles = app.session_state[state.ROLES]
+    numbers = sum(role in ("feature", "amount") for role in roles.values())
+    categories = sum(role == "categorical" for role in roles.values())
+    assert categories > 0
+    caption = next(c.value for c in app.caption if "will be offered as segment features" in c.value)
+    assert f"{numbers} number and {categories} category columns will be offered" in caption
