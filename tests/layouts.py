@@ -346,6 +346,12 @@ def _uci_default_frame(seed: int, n: int) -> pd.DataFrame:
     return frame
 
 
+def _uci_expect(outcome: str, n: int) -> Expect:
+    return _expect(
+        "customers", key="ID", outcome=outcome, ids=("ID",), categorical=("SEX", "EDUCATION", "MARRIAGE"), n_customers=n
+    )
+
+
 def uci_credit_default(seed: int = 0, n: int = 2_000) -> Layout:
     """UCI 'default of credit card clients' as Kaggle's UCI_Credit_Card.csv (integer-coded categories)."""
     frame = _uci_default_frame(seed, n)
@@ -353,14 +359,7 @@ def uci_credit_default(seed: int = 0, n: int = 2_000) -> Layout:
         name="uci-taiwan-credit-default-with-integer-coded-categories",
         data=_text_csv(frame),
         filename="UCI_Credit_Card.csv",
-        expect=_expect(
-            "customers",
-            key="ID",
-            outcome="default.payment.next.month",
-            ids=("ID",),
-            categorical=("SEX", "EDUCATION", "MARRIAGE"),
-            n_customers=n,
-        ),
+        expect=_uci_expect("default.payment.next.month", n),
         source="UCI 'default of credit card clients' (Yeh & Lien 2009) as Kaggle UCI_Credit_Card.csv, 30,000 x 25",
     )
 
@@ -374,14 +373,7 @@ def uci_credit_default_xls(seed: int = 0, n: int = 2_000) -> Layout:
         name="uci-default-of-credit-card-clients-xls-with-a-row-of-variable-codes",
         data=_xlsx(frame, "Data", title=(codes,)),
         filename="default of credit card clients.xlsx",
-        expect=_expect(
-            "customers",
-            key="ID",
-            outcome="default payment next month",
-            ids=("ID",),
-            categorical=("SEX", "EDUCATION", "MARRIAGE"),
-            n_customers=n,
-        ),
+        expect=_uci_expect("default payment next month", n),
         source="UCI Machine Learning Repository, default of credit card clients.xls: 30,000 x 25 below a row X1..Y",
     )
 

@@ -36,3 +36,22 @@ def assert_segments_of_the_whole_file(model, canonical: pd.DataFrame, out: Path)
     assert customers["customer_id"].tolist() == placed["customer_id"].astype(str).tolist()
     assert customers["segment"].tolist() == placed["segment"].tolist()
     np.testing.assert_allclose(customers["distance"], placed["distance"], rtol=0, atol=1e-9)
+
+
+def assert_engines_wrote_the_same(pandas_out: Path, spark_out: Path, *, moments: list | None = None) -> None:
+    """Both engines wrote the same customers and transactions: ids and words equal, numbers to 1e-9, and the
+    timestamps equal to each other (to the microsecond Spark keeps), or to ``moments`` in input order when given."""
+    for folder, key in (("customers", "customer_id"), ("transactions", "row")):
+        left = pd.read_parquet(pandas_out / folder).sort_values(key).reset_index(drop=True)
+        right = pd.read_parquet(spark_out / folder).sort_values(key).reset_index(drop=True)
+        assert right.columns.tolist() == left.columns.tolist()
+        for column in left.columns:
+            if column == "timestamp" and moments is not None:
+                assert right[column].astype("datetime64[ns]").tolist() == moments
+                assert left[column].astype("datetime64[ns]").tolist() == moments
+            elif column == "timestamp":
+                assert right[column].astype("datetime64[us]").tolist() == left[column].astype("datetime64[us]").tolist()
+            elif pd.api.types.is_float_dtype(left[column]):
+                np.testing.assert_allclose(right[column], left[column], rtol=0, atol=1e-9, err_msg=column)
+            else:
+                assert right[column].astype(str).tolist() == left[column].astype(str).tolist(), column

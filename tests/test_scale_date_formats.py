@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scale_checks import derived_model_text
+from scale_checks import assert_engines_wrote_the_same, derived_model_text
 
 from core.model import model_from_json
 from core.scale import score
@@ -113,15 +113,4 @@ def test_spark_reads_a_us_file_month_first_when_some_groups_alone_would_not(mode
     assert by_spark.date_format == by_pandas.date_format == MONTH_FIRST
     fields = ("segments", "alerts", "transactions_scored", "transaction_customers", "date_only", "notes")
     assert [getattr(by_spark, f) for f in fields] == [getattr(by_pandas, f) for f in fields]
-    for folder, key in (("customers", "customer_id"), ("transactions", "row")):
-        left = pd.read_parquet(tmp_path / "pandas" / folder).sort_values(key).reset_index(drop=True)
-        right = pd.read_parquet(tmp_path / "spark" / folder).sort_values(key).reset_index(drop=True)
-        assert right.columns.tolist() == left.columns.tolist()
-        for column in left.columns:
-            if column == "timestamp":
-                assert right[column].astype("datetime64[ns]").tolist() == truth["true"].tolist()
-                assert left[column].astype("datetime64[ns]").tolist() == truth["true"].tolist()
-            elif pd.api.types.is_float_dtype(left[column]):
-                np.testing.assert_allclose(right[column], left[column], rtol=0, atol=1e-9, err_msg=column)
-            else:
-                assert right[column].astype(str).tolist() == left[column].astype(str).tolist(), column
+    assert_engines_wrote_the_same(tmp_path / "pandas", tmp_path / "spark", moments=truth["true"].tolist())

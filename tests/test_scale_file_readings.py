@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scale_checks import assert_segments_of_the_whole_file, derived_model_text
+from scale_checks import assert_engines_wrote_the_same, assert_segments_of_the_whole_file, derived_model_text
 
 from core.fraud import score_transactions
 from core.model import model_from_json
@@ -109,19 +109,6 @@ def _whole_file(path: Path) -> tuple[pd.DataFrame, tuple[str, ...]]:
     frame = pd.read_csv(path, dtype=str) if path.suffix == ".csv" else pd.read_parquet(path)
     canonical, report = standardize_transactions(frame, infer_transaction_columns(frame))
     return canonical, report.notes
-
-
-def _same(left: pd.DataFrame, right: pd.DataFrame, key: str) -> None:
-    left = left.sort_values(key).reset_index(drop=True)
-    right = right.sort_values(key).reset_index(drop=True)
-    assert right.columns.tolist() == left.columns.tolist()
-    for column in left.columns:
-        if column == "timestamp":  # Spark keeps microseconds; these times are whole seconds
-            assert right[column].astype("datetime64[us]").tolist() == left[column].astype("datetime64[us]").tolist()
-        elif pd.api.types.is_float_dtype(left[column]):
-            np.testing.assert_allclose(right[column], left[column], rtol=0, atol=1e-9, err_msg=column)
-        else:
-            assert right[column].astype(str).tolist() == left[column].astype(str).tolist(), column
 
 
 def _check_pandas_against_the_whole_file(model_text: str, path: Path, out: Path) -> None:
@@ -221,8 +208,7 @@ def test_spark_reads_the_file_once_not_per_group_of_customers(model_text, spark,
                      rows_per_group=ROWS_PER_GROUP)  # fmt: skip
     assert (by_pandas.spending_negative, by_pandas.date_only) == (by_spark.spending_negative, by_spark.date_only)
     assert (by_spark.spending_negative, by_spark.date_only) == (True, False)
-    for folder, key in (("customers", "customer_id"), ("transactions", "row")):
-        _same(pd.read_parquet(tmp_path / "pandas" / folder), pd.read_parquet(tmp_path / "spark" / folder), key)
+    assert_engines_wrote_the_same(tmp_path / "pandas", tmp_path / "spark")
     assert (by_spark.segments, by_spark.alerts, by_spark.transactions_scored, by_spark.notes) == (
         by_pandas.segments, by_pandas.alerts, by_pandas.transactions_scored, by_pandas.notes,
     )  # fmt: skip

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scale_checks import assert_segments_of_the_whole_file, derived_model_text
+from scale_checks import assert_engines_wrote_the_same, assert_segments_of_the_whole_file, derived_model_text
 from test_money_in import amex_card, german_account
 
 from core.features import customer_features
@@ -79,19 +79,6 @@ def _check_against_the_app(model_text: str, path: Path, out: Path) -> None:
     assert_segments_of_the_whole_file(model, canonical, out)
 
 
-def _same(left: pd.DataFrame, right: pd.DataFrame, key: str) -> None:
-    left = left.sort_values(key).reset_index(drop=True)
-    right = right.sort_values(key).reset_index(drop=True)
-    assert right.columns.tolist() == left.columns.tolist()
-    for column in left.columns:
-        if column == "timestamp":
-            assert right[column].astype("datetime64[us]").tolist() == left[column].astype("datetime64[us]").tolist()
-        elif pd.api.types.is_float_dtype(left[column]):
-            np.testing.assert_allclose(right[column], left[column], rtol=0, atol=1e-9, err_msg=column)
-        else:
-            assert right[column].astype(str).tolist() == left[column].astype(str).tolist(), column
-
-
 @pytest.mark.parametrize("layout", ["german-account", "amex"])
 def test_the_derived_features_leave_money_in_out_as_the_app_does(layout, tmp_path):
     """The derived customer features of a run are customer_features' on the whole file (money in counts nowhere)."""
@@ -123,8 +110,7 @@ def test_spark_gives_the_pandas_engines_answers_on_money_in(model_text, spark, t
     by_pandas = score(model, None, tmp_path / "pandas", transactions=path, budget=30)
     by_spark = score(model, None, tmp_path / "spark", transactions=path, budget=30, engine="spark", spark=spark,
                      rows_per_group=ROWS_PER_GROUP)  # fmt: skip
-    for folder, key in (("customers", "customer_id"), ("transactions", "row")):
-        _same(pd.read_parquet(tmp_path / "pandas" / folder), pd.read_parquet(tmp_path / "spark" / folder), key)
+    assert_engines_wrote_the_same(tmp_path / "pandas", tmp_path / "spark")
     fields = ("segments", "alerts", "transactions_scored", "transaction_customers", "money_in", "notes")
     assert [getattr(by_spark, f) for f in fields] == [getattr(by_pandas, f) for f in fields]
     _check_against_the_app(model_text, path, tmp_path / "spark")

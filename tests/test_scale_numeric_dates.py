@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from layouts import LAYOUTS
-from scale_checks import derived_model_text
+from scale_checks import assert_engines_wrote_the_same, derived_model_text
 
 from core.io import load_table
 from core.model import model_from_json
@@ -149,14 +149,4 @@ def test_spark_reads_the_whole_column_once_as_the_pandas_engine_does(layout, mod
     assert by_spark.date_format == by_pandas.date_format == file.reading
     fields = ("segments", "alerts", "transactions_scored", "transaction_customers", "date_only", "notes")
     assert [getattr(by_spark, f) for f in fields] == [getattr(by_pandas, f) for f in fields]
-    for folder, order in (("customers", "customer_id"), ("transactions", "row")):
-        left = pd.read_parquet(tmp_path / "pandas" / folder).sort_values(order).reset_index(drop=True)
-        right = pd.read_parquet(tmp_path / "spark" / folder).sort_values(order).reset_index(drop=True)
-        assert right.columns.tolist() == left.columns.tolist()
-        for column in left.columns:
-            if column == "timestamp":
-                assert right[column].astype("datetime64[ns]").tolist() == file.truth.dropna().tolist()
-            elif pd.api.types.is_float_dtype(left[column]):
-                np.testing.assert_allclose(right[column], left[column], rtol=0, atol=1e-9, err_msg=column)
-            else:
-                assert right[column].astype(str).tolist() == left[column].astype(str).tolist(), column
+    assert_engines_wrote_the_same(tmp_path / "pandas", tmp_path / "spark", moments=file.truth.dropna().tolist())
