@@ -978,7 +978,7 @@ def _placeholder_notes(frame: pd.DataFrame, guesses: Mapping[str, RoleGuess]) ->
 
 # Values that bank and public files use as codes in number columns: -1 "never" (bank-full's pdays), runs of nines
 # "unknown", Home Credit's 365243 days "not employed". Only said when the value stands outside all the others.
-_NEGATIVE_CODES = frozenset({-1.0, -9.0, -99.0, -999.0, -9999.0})
+_NEGATIVE_CODES = frozenset({-1.0, -9.0, -99.0, -999.0, -9999.0, -99999.0, -999999.0, -9999999.0})
 _POSITIVE_CODES = frozenset({96.0, 98.0, 99.0, 999.0, 9999.0, 99999.0, 999999.0, 9999999.0, 365243.0})
 MIN_CODE_SHARE = 0.01
 
@@ -1006,7 +1006,8 @@ def numeric_codes(values: pd.Series) -> list[tuple[float, int, float, float]]:
     A code is -1 (or -9, -99 ...) in a column whose other values are never negative, or a run of nines (or
     365243, or Give Me Some Credit's 96 and 98) beyond every other value by more than their whole range. It is
     held by at least 1% of the rows read, or by at least 3 rows when it lies beyond five times that range (96 and
-    98 "times 90 days late" where the real counts stop at 13). ``low`` and ``high`` are the other values' range.
+    98 "times 90 days late" where the real counts stop at 13; Santander's -999999 beside values 0 to 238).
+    ``low`` and ``high`` are the other values' range.
 
     Examples
     --------
@@ -1032,7 +1033,7 @@ def numeric_codes(values: pd.Series) -> list[tuple[float, int, float, float]]:
             continue
         apart = value in _POSITIVE_CODES and value > high + (high - low)
         if (value in _NEGATIVE_CODES and low >= 0) or apart:
-            far = value in _POSITIVE_CODES and value > high + 5 * (high - low)
+            far = value > high + 5 * (high - low) or value < low - 5 * (high - low)
             enough = count >= 3 and (count >= MIN_CODE_SHARE * len(sample) or far)
             (found if enough else rare).append((value, int(count), low, high))
     return found + rare if found else []  # beside a code, another code value counts however rare (a lone 96)
