@@ -979,7 +979,7 @@ def _placeholder_notes(frame: pd.DataFrame, guesses: Mapping[str, RoleGuess]) ->
 # Values that bank and public files use as codes in number columns: -1 "never" (bank-full's pdays), runs of nines
 # "unknown", Home Credit's 365243 days "not employed". Only said when the value stands outside all the others.
 _NEGATIVE_CODES = frozenset({-1.0, -9.0, -99.0, -999.0, -9999.0, -99999.0, -999999.0, -9999999.0})
-_POSITIVE_CODES = frozenset({96.0, 98.0, 99.0, 999.0, 9999.0, 99999.0, 999999.0, 9999999.0, 365243.0})
+_POSITIVE_CODES = frozenset({96.0, 98.0, 365243.0, *(float("9" * width) for width in range(2, 11))})
 MIN_CODE_SHARE = 0.01
 
 
@@ -1036,7 +1036,12 @@ def numeric_codes(values: pd.Series) -> list[tuple[float, int, float, float]]:
             far = value > high + 5 * (high - low) or value < low - 5 * (high - low)
             enough = count >= 3 and (count >= MIN_CODE_SHARE * len(sample) or far)
             (found if enough else rare).append((value, int(count), low, high))
+    if any(code in _POSITIVE_CODES for code, *_ in found):  # n/a is written 9999999999 here (Santander's delta_*):
+        found = [entry for entry in found if entry[0] != -1.0]  # a -1 is then a value (a 100% fall), not a code
     return found + rare if found else []  # beside a code, another code value counts however rare (a lone 96)
+
+
+_TRANSACTION_ID_NAME = re.compile(r"^(transaction|trans|txn|tx|booking|payment|operation)_?(id|no|nr|number|ref)$")
 
 
 def _keyless_transactions(frame: pd.DataFrame, columns: TransactionColumns) -> bool:
@@ -1056,6 +1061,8 @@ def _keyless_transactions(frame: pd.DataFrame, columns: TransactionColumns) -> b
         name = _normalise(column)
         if _ROW_NUMBER_NAME.search(name) or _is_row_number(frame[column]):
             continue  # a row number (``index``, 0, 1, 2 ...) numbers the rows: it names no customer
+        if column == columns.transaction_id or _TRANSACTION_ID_NAME.search(name):
+            continue  # Monzo's "Transaction ID": one per transaction, it names no customer either
         sample = _sample(frame[column])
         values = sample.dropna()
         complete = len(values) >= 0.9 * len(sample)

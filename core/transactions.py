@@ -57,11 +57,12 @@ _NAME_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(value|spend|sum|price)",
     ),
     "debit": (
-        r"^(money_out|paid_out|debit|debits|withdrawal|withdrawals|debit_amount|out)$",
+        r"^(money_out|paid_out|debit|debits|withdrawal|withdrawals|debit_amount|out|addebiti|addebito|uscite|cargos?)$",
         r"(debit|withdraw|paid_out)",
     ),
     "credit": (
-        r"^(money_in|paid_in|credit|credits|deposit|deposits|credit_amount|in|haben|eingang)$",
+        r"^(money_in|paid_in|credit|credits|deposit|deposits|credit_amount|in|haben|eingang|accrediti|accredito|"
+        r"entrate|abonos?)$",
         r"(deposit|paid_in|money_in|credit_amount)",
     ),
     "category": (
@@ -515,6 +516,8 @@ def _key_fitness(values: pd.Series, *, named: bool, any_name: bool = True, stron
             return None
         return 0.25 if barely else 1.0 if distinct >= 10 else 0.5
     text = present.astype("str").head(500)
+    if text.str.contains(r"[0-9A-Za-z]", regex=True).mean() < 0.9:  # emoji or symbols (Monzo's Emoji): no ids
+        return None
     if looks_like_timestamps(text):
         return None
     # words are free text, not keys; a card number masked with spaces ("XXXX XXXX XXXX 1234") is a key

@@ -1673,6 +1673,98 @@ def french_card_statement(seed: int = 0, n: int = 1_500) -> Layout:
     )
 
 
+# --------------------------------------------------------------------------- 17. one person's app and bank exports
+
+
+def monzo_export(seed: int = 0, n: int = 800) -> Layout:
+    """A Monzo app CSV export of one person's account: a unique Transaction ID, dd/mm/yyyy dates with a separate
+    Time, an Emoji column (blank on transfers and salary), signed amounts with Money Out / Money In beside them."""
+    rng = np.random.default_rng(seed)
+    shops = [("Pret A Manger", "eating_out", "\u2615"), ("Tesco", "groceries", "\U0001f6d2"),
+             ("TfL", "transport", "\U0001f687"), ("Spotify", "entertainment", "\U0001f3a7"),
+             ("Deliveroo", "eating_out", "\U0001f354"), ("Boots", "shopping", "\U0001f48a")]  # fmt: skip
+    days = pd.Timestamp("2023-04-01") + pd.to_timedelta(np.sort(rng.integers(0, 365, n)), unit="D")
+    kind = rng.choice(["card", "salary", "transfer"], n, p=[0.88, 0.03, 0.09])
+    shop = rng.integers(0, len(shops), n)
+    amount = np.where(kind == "salary", 2_650.0, -np.round(rng.lognormal(2.6, 0.9, n), 2))
+    amount = np.where(kind == "transfer", np.round(rng.choice([-1, 1], n) * rng.lognormal(4, 0.7, n), 2), amount)
+    frame = pd.DataFrame(
+        {
+            "Transaction ID": [f"tx_0000{rng.integers(10**11, 10**12):x}" for _ in range(n)],
+            "Date": days.strftime("%d/%m/%Y"),
+            "Time": [f"{h:02d}:{m:02d}:{sec:02d}" for h, m, sec in rng.integers(0, [24, 60, 60], (n, 3))],
+            "Type": np.select([kind == "card", kind == "salary"], ["Card payment", "Faster payment"], "Faster payment"),
+            "Name": np.where(
+                kind == "card", [shops[i][0] for i in shop], np.where(kind == "salary", "ACME LTD", "J Smith")
+            ),
+            "Emoji": np.where(kind == "card", [shops[i][2] for i in shop], ""),
+            "Category": np.where(
+                kind == "card", [shops[i][1] for i in shop], np.where(kind == "salary", "income", "transfers")
+            ),
+            "Amount": amount,
+            "Currency": "GBP",
+            "Money Out": np.where(amount < 0, -amount, np.nan),
+            "Money In": np.where(amount > 0, amount, np.nan),
+        }
+    )
+    return Layout(
+        name="monzo-app-export-of-one-account-with-an-emoji-column",
+        data=_text_csv(frame),
+        filename="monzo_export.csv",
+        expect=_expect(
+            "transactions",
+            key=None,
+            timestamp="Date",
+            amount="Amount",
+            ids=("Transaction ID",),
+            also_never=("Emoji",),
+            dates=pd.Series(days),
+            date_only=True,
+        ),
+        source="Monzo (UK) app: Account > Export transactions > CSV",
+    )
+
+
+def intesa_movements(seed: int = 0, n: int = 600) -> Layout:
+    """An Italian bank's account movements as .xlsx (the layout of Intesa Sanpaolo's 'Lista Movimenti'): title and
+    summary rows, then Data contabile, Data valuta, Descrizione, Accrediti (money in), Addebiti (money out, as
+    negative numbers)."""
+    rng = np.random.default_rng(seed)
+    days = pd.Timestamp("2024-01-02") + pd.to_timedelta(np.sort(rng.integers(0, 363, n)), unit="D")
+    salary = rng.random(n) < 0.02
+    transfer_in = ~salary & (rng.random(n) < 0.12)
+    credit = salary | transfer_in
+    amount = np.where(salary, 3_024.0, np.round(rng.lognormal(3.5, 1.0, n), 2))
+    spending = rng.choice(["Pagamento POS Esselunga", "Pagamento POS Caffè della Città", "Prelievo Bancomat"], n)
+    words = np.where(salary, "Stipendio ACME SPA", np.where(transfer_in, "Accredito Bonifico Istantaneo", spending))
+    frame = pd.DataFrame(
+        {
+            "Data contabile": days.to_pydatetime(),
+            "Data valuta": days.to_pydatetime(),
+            "Descrizione": words,
+            "Accrediti": np.where(credit, amount, np.nan),
+            "Addebiti": np.where(credit, np.nan, -amount),
+        }
+    )
+    title = ("Lista Movimenti", ["Intestatario", "MARIO ROSSI"], ["IBAN", "IT60X0542811101000000123456"],
+             ["Periodo", "01/01/2024 - 31/12/2024"], "")  # fmt: skip
+    return Layout(
+        name="italian-account-movements-xlsx-with-accrediti-and-addebiti",
+        data=_xlsx(frame, "Lista Movimenti", title=title),
+        filename="Movimenti_Conto.xlsx",
+        expect=_expect(
+            "transactions",
+            key=None,
+            timestamp="Data contabile",
+            amount=("Addebiti", "Accrediti"),
+            dates=pd.Series(days),
+            date_only=True,
+            money_in=int(credit.sum()),
+        ),
+        source="An Italian bank's account export (the layout of Intesa Sanpaolo's Lista Movimenti .xlsx)",
+    )
+
+
 LAYOUTS: dict[str, Callable[..., Layout]] = {
     "kaggle-bankchurners-with-leaked-naive-bayes-scores": bank_churners,
     "uci-taiwan-credit-default-with-integer-coded-categories": uci_credit_default,
@@ -1705,5 +1797,7 @@ LAYOUTS: dict[str, Callable[..., Layout]] = {
     "give-me-some-credit-with-an-unnamed-index-and-96-98-past-due-codes": give_me_some_credit,
     "statlog-german-credit-with-an-unnamed-index-and-risk-good-or-bad": german_credit,
     "french-card-statement-cp1252-with-accented-headers-and-masked-cards": french_card_statement,
+    "monzo-app-export-of-one-account-with-an-emoji-column": monzo_export,
+    "italian-account-movements-xlsx-with-accrediti-and-addebiti": intesa_movements,
 }
 """English name -> ``generator(seed)``; each generator's ``Layout.name`` equals its key here."""

@@ -287,3 +287,14 @@ def test_a_rare_code_far_below_the_rest_is_a_code_and_a_rare_small_one_is_not():
     assert [code for code, *_ in numeric_codes(region)] == [-999_999.0]
     count = pd.Series(np.where(rare, -1, rng.integers(0, 239, 3_000)))
     assert numeric_codes(count) == []
+
+
+def test_where_n_a_is_written_9999999999_a_minus_one_is_a_value():
+    """Santander's delta_* ratios: 9999999999 for 'no previous value', -1 for a 100% fall (a value)."""
+    from core.schema import numeric_codes
+
+    rng = np.random.default_rng(8)
+    delta = pd.Series(rng.choice([0.0, -1.0, 0.5, 2.0, 9_999_999_999.0], 2_000, p=[0.8, 0.08, 0.05, 0.05, 0.02]))
+    assert [code for code, *_ in numeric_codes(delta)] == [9_999_999_999.0]
+    pdays = pd.Series(rng.choice([-1.0, 3.0, 40.0, 200.0], 2_000, p=[0.8, 0.1, 0.05, 0.05]))
+    assert [code for code, *_ in numeric_codes(pdays)] == [-1.0]  # bank-full's 'never contacted'
