@@ -329,8 +329,9 @@ def infer_transaction_columns(frame: pd.DataFrame, *, overrides: dict[str, objec
             chosen["timestamp"] = parts
             used.update(parts)
         elif single is not None:
-            chosen["timestamp"] = single
-            used.add(single)
+            clock = _time_of_day_beside(frame, names, single, used)
+            chosen["timestamp"] = (single, clock) if clock is not None else single
+            used.update((single, clock) if clock is not None else (single,))
     if "amount" not in chosen and not {"debit", "credit"} & set(chosen):
         money_out = _find_by_name(frame, names, "debit", used)
         money_in = _find_by_name(frame, names, "credit", used | {money_out} if money_out else used)
@@ -372,6 +373,22 @@ def _find_by_name(frame: pd.DataFrame, names: dict[str, str], role: str, used: s
                 continue  # PaySim's isFlaggedFraud: an existing rule's output, not the known outcome
             if _content_fits(role, frame[column]):
                 return column
+    return None
+
+
+_TIME_OF_DAY_NAME = re.compile(r"^(transaction_|trans_|txn_|booking_)?(time|hora|heure|uhrzeit|ora|tijd)$")
+
+
+def _time_of_day_beside(frame: pd.DataFrame, names: dict[str, str], date: str, used: set[str]) -> str | None:
+    """Return the column of clock times that goes with a column of dates only (Monzo's ``Date`` and ``Time``)."""
+    for column, name in names.items():
+        if column in used or column == date or not _TIME_OF_DAY_NAME.match(name) or not _clock_times(frame[column]):
+            continue
+        try:
+            stamps = parse_timestamps(_sample(frame[date], 2_000))[0]
+        except (ValueError, TypeError):
+            return None
+        return column if stamps.notna().any() and date_only(stamps) else None
     return None
 
 
@@ -562,7 +579,10 @@ def date_part_columns(frame: pd.DataFrame) -> tuple[str, ...] | None:
 
 
 def assemble_timestamps(frame: pd.DataFrame, parts: tuple[str, ...]) -> pd.Series:
-    """Build timestamps from date parts: year, month, day, then a ``HH:MM`` time or hour (and minute) columns.
+    """Build timestamps from date parts, or from a column of dates and a column of clock times.
+
+    Date parts are year, month, day, then a ``HH:MM`` time or hour (and minute) columns; two parts are a date
+    column (any layout :func:`parse_timestamps` reads) and a clock-time column.
 
     Examples
     --------
@@ -570,7 +590,16 @@ def assemble_timestamps(frame: pd.DataFrame, parts: tuple[str, ...]) -> pd.Serie
     >>> stamps = assemble_timestamps(df, ("Year", "Month", "Day", "Time"))
     >>> str(stamps[0]), stamps.isna().tolist()
     ('2019-09-01 06:21:00', [False, True])
+    >>> monzo = pd.DataFrame({"Date": ["03/04/2023", "14/04/2023"], "Time": ["08:15:02", "23:59:00"]})
+    >>> assemble_timestamps(monzo, ("Date", "Time")).astype("str").tolist()
+    ['2023-04-03 08:15:02', '2023-04-14 23:59:00']
     """
+    if len(parts) == 2:
+        day_column, clock_column = parts
+        dates = parse_timestamps(frame[day_column])[0].dt.normalize()
+        text = frame[clock_column].astype("string").str.strip()
+        text = text.where(text.str.count(":") >= 2, text + ":00")
+        return nanosecond_dates(dates + pd.to_timedelta(text, errors="coerce").fillna(pd.Timedelta(0)))
     year, month, day, *clock = parts
     numbers = {
         unit: pd.to_numeric(frame[column], errors="coerce")

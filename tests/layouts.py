@@ -1677,13 +1677,16 @@ def french_card_statement(seed: int = 0, n: int = 1_500) -> Layout:
 
 
 def monzo_export(seed: int = 0, n: int = 800) -> Layout:
-    """A Monzo app CSV export of one person's account: a unique Transaction ID, dd/mm/yyyy dates with a separate
-    Time, an Emoji column (blank on transfers and salary), signed amounts with Money Out / Money In beside them."""
+    """A Monzo app CSV export of one person's account: a unique Transaction ID, dd/mm/yyyy dates with the time of
+    day in a separate Time column, an Emoji column (blank on transfers and salary), signed amounts with Money Out /
+    Money In beside them."""
     rng = np.random.default_rng(seed)
     shops = [("Pret A Manger", "eating_out", "\u2615"), ("Tesco", "groceries", "\U0001f6d2"),
              ("TfL", "transport", "\U0001f687"), ("Spotify", "entertainment", "\U0001f3a7"),
              ("Deliveroo", "eating_out", "\U0001f354"), ("Boots", "shopping", "\U0001f48a")]  # fmt: skip
     days = pd.Timestamp("2023-04-01") + pd.to_timedelta(np.sort(rng.integers(0, 365, n)), unit="D")
+    clock = rng.integers(0, [24, 60, 60], (n, 3))
+    moments = days + pd.to_timedelta(clock @ np.array([3_600, 60, 1]), unit="s")
     kind = rng.choice(["card", "salary", "transfer"], n, p=[0.88, 0.03, 0.09])
     shop = rng.integers(0, len(shops), n)
     amount = np.where(kind == "salary", 2_650.0, -np.round(rng.lognormal(2.6, 0.9, n), 2))
@@ -1692,7 +1695,7 @@ def monzo_export(seed: int = 0, n: int = 800) -> Layout:
         {
             "Transaction ID": [f"tx_0000{rng.integers(10**11, 10**12):x}" for _ in range(n)],
             "Date": days.strftime("%d/%m/%Y"),
-            "Time": [f"{h:02d}:{m:02d}:{sec:02d}" for h, m, sec in rng.integers(0, [24, 60, 60], (n, 3))],
+            "Time": [f"{h:02d}:{m:02d}:{sec:02d}" for h, m, sec in clock],
             "Type": np.select([kind == "card", kind == "salary"], ["Card payment", "Faster payment"], "Faster payment"),
             "Name": np.where(
                 kind == "card", [shops[i][0] for i in shop], np.where(kind == "salary", "ACME LTD", "J Smith")
@@ -1714,12 +1717,12 @@ def monzo_export(seed: int = 0, n: int = 800) -> Layout:
         expect=_expect(
             "transactions",
             key=None,
-            timestamp="Date",
+            timestamp=("Date", "Time"),
             amount="Amount",
             ids=("Transaction ID",),
             also_never=("Emoji",),
-            dates=pd.Series(days),
-            date_only=True,
+            dates=pd.Series(moments),
+            date_only=False,
         ),
         source="Monzo (UK) app: Account > Export transactions > CSV",
     )

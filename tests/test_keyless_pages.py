@@ -11,6 +11,8 @@ from __future__ import annotations
 import layouts
 import pytest
 
+from pages import _state as state
+
 FILES = {
     "paysim-transfer-log": layouts.paysim_transfer_log,
     "ulb-card-fraud-extract": layouts.ulb_creditcard_fraud,
@@ -59,3 +61,20 @@ def test_a_month_long_log_gets_daily_periods_and_its_weekly_pattern(app):
     assert app.radio(key="trends__freq").value == "D"
     assert not any("need at least three periods" in i.value for i in app.info)
     assert len(app.get("plotly_chart")) >= 3, "spend over time, its trend and season, and the forecast are drawn"
+
+
+def test_a_monzo_export_is_one_accounts_transactions_with_its_time_of_day(app):
+    """Monzo: Date and Time in two columns, an Emoji column that once keyed 10 'customers', a unique Transaction ID."""
+    layout = layouts.LAYOUTS["monzo-app-export-of-one-account-with-an-emoji-column"](0)
+    app.run()
+    app.switch_page("pages/1_Upload.py").run()
+    app.get("file_uploader")[0].set_value((layout.filename, layout.data, "text/csv")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.session_state[state.TRANSACTIONS].name == "monzo_export.csv"  # moved to the transactions
+    columns = app.session_state[state.TX_COLUMNS]
+    assert (columns.customer, columns.timestamp) == (None, ("Date", "Time"))
+    for page in ("pages/6_Fraud.py", "pages/7_Trends.py"):
+        app.switch_page(page).run()
+        assert not app.exception, (page, [e.value for e in app.exception])
+    stamps = app.session_state[state.TX_CANONICAL]["timestamp"]
+    assert (stamps.dt.hour > 0).mean() > 0.9  # the time of day is kept: night-time checks can run
