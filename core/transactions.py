@@ -332,6 +332,10 @@ def infer_transaction_columns(frame: pd.DataFrame, *, overrides: dict[str, objec
             clock = _time_of_day_beside(frame, names, single, used)
             chosen["timestamp"] = (single, clock) if clock is not None else single
             used.update((single, clock) if clock is not None else (single,))
+    signed = _find_by_name(frame, names, "amount", used) if "amount" not in chosen else None
+    if signed is not None and _both_signs(frame[signed]):  # Monzo's Amount beside its Money Out / Money In copies
+        chosen["amount"] = signed
+        used.add(signed)
     if "amount" not in chosen and not {"debit", "credit"} & set(chosen):
         money_out = _find_by_name(frame, names, "debit", used)
         money_in = _find_by_name(frame, names, "credit", used | {money_out} if money_out else used)
@@ -374,6 +378,12 @@ def _find_by_name(frame: pd.DataFrame, names: dict[str, str], role: str, used: s
             if _content_fits(role, frame[column]):
                 return column
     return None
+
+
+def _both_signs(values: pd.Series) -> bool:
+    """Whether a column of amounts holds spending and money in alike: a signed amount, complete on its own."""
+    numbers = parse_amounts(_sample(values.dropna(), 2_000))
+    return bool((numbers < 0).any() and (numbers > 0).any())
 
 
 _TIME_OF_DAY_NAME = re.compile(r"^(transaction_|trans_|txn_|booking_)?(time|hora|heure|uhrzeit|ora|tijd)$")

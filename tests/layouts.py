@@ -1723,6 +1723,7 @@ def monzo_export(seed: int = 0, n: int = 800) -> Layout:
             also_never=("Emoji",),
             dates=pd.Series(moments),
             date_only=False,
+            money_in=int((amount > 0).sum()),  # salary and transfers in, all Faster payments,
         ),
         source="Monzo (UK) app: Account > Export transactions > CSV",
     )

@@ -73,6 +73,7 @@ def test_a_monzo_export_is_one_accounts_transactions_with_its_time_of_day(app):
     assert app.session_state[state.TRANSACTIONS].name == "monzo_export.csv"  # moved to the transactions
     columns = app.session_state[state.TX_COLUMNS]
     assert (columns.customer, columns.timestamp) == (None, ("Date", "Time"))
+    assert (columns.amount, columns.debit, columns.credit) == ("Amount", None, None)  # not its Money Out / In copies
     for page in ("pages/6_Fraud.py", "pages/7_Trends.py"):
         app.switch_page(page).run()
         assert not app.exception, (page, [e.value for e in app.exception])
