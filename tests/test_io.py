@@ -442,3 +442,22 @@ def test_csv_like_text_never_raises_anything_but_data_error(data, name):
 def test_magic_prefixes_with_junk_are_refused(prefix):
     with pytest.raises(DataError):
         load_table(prefix + b"\x00junk,1,2\n3,4", "x.csv")
+
+
+def test_a_survey_whose_header_numbers_its_questions_keeps_that_header():
+    """Q1 .. Q4 above answers that repeat (yes, no, yes, no) is a header of codes over data, not a code row."""
+    import io
+
+    from openpyxl import Workbook
+
+    from core.io import load_table
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Q1", "Q2", "Q3", "Q4"])
+    for row in (["yes", "no", "yes", "no"], ["no", "no", "yes", "yes"], ["yes", "yes", "no", "no"]):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    frame = load_table(buffer.getvalue(), "survey.xlsx").frame
+    assert frame.columns.tolist() == ["Q1", "Q2", "Q3", "Q4"] and len(frame) == 3

@@ -179,9 +179,14 @@ def _variable_codes(values: list[Any]) -> bool:
 
 
 def _names_in_words(values: list[Any]) -> bool:
-    """Every non-empty cell is text with a letter, and at least one reads as more than a code (``LIMIT_BAL``)."""
+    """Every non-empty cell is distinct text with a letter, and one reads as more than a code (``LIMIT_BAL``).
+
+    Distinct: a first row of answers (``yes, no, yes``) under ``Q1 .. Q20`` is data, not names.
+    """
     cells = [value for value in values if value is not None]
     if len(cells) < 3 or not all(isinstance(c, str) and re.search(r"[A-Za-z]", c) for c in cells):
+        return False
+    if len({c.strip().lower() for c in cells}) < len(cells):
         return False
     return any(not _VARIABLE_CODE.match(c.strip()) for c in cells)
 
