@@ -270,10 +270,15 @@ def resolve_repeated_keys(
     rows_of_key = np.bincount(codes[~blank])
     repeated = ~blank & (rows_of_key[np.where(blank, 0, codes)] > 1) if len(rows_of_key) else np.zeros(len(frame), bool)
     rows_per_key, keys_with = np.unique(rows_of_key[rows_of_key > 1], return_counts=True)
+    given = roles  # "latest" follows a date column only when the caller named the roles
+    if roles is None and repeated.any():  # how to merge, and which columns are ids, once
+        from core.schema import infer_roles
+
+        roles = infer_roles(frame)
     drop = blank if blank_keys == "drop" else np.zeros(len(frame), dtype=bool)
     latest_by = None
     if how == LAST:
-        latest_by, order = _latest_order(frame, codes, repeated, roles)
+        latest_by, order = _latest_order(frame, codes, repeated, given)
         later = pd.Series(codes[order]).duplicated(keep="last").to_numpy()
         superseded = np.zeros(len(frame), dtype=bool)
         superseded[order] = later
@@ -303,10 +308,7 @@ def _differing(
     """Return the columns that differ between the rows of some repeated key (with how many keys), and those keys."""
     if not repeated.any():
         return (), 0
-    if roles is None:
-        from core.schema import infer_roles
-
-        roles = infer_roles(frame)
+    roles = roles or {}
     ids = [c for c in frame.columns if c == key or roles.get(c) == "id"]  # a row number always differs
     rows = frame.loc[repeated].drop(columns=ids)
     groups = codes[repeated]
@@ -359,10 +361,7 @@ def _merged(
     numbers: str,
 ) -> pd.DataFrame:
     """One row per repeated key at the place of its first row; the other rows as they are (less ``drop``)."""
-    if roles is None:
-        from core.schema import infer_roles
-
-        roles = infer_roles(frame)
+    roles = roles or {}
     position = np.arange(len(frame))
     rows = frame.loc[repeated]
     groups = codes[repeated]

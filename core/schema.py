@@ -485,6 +485,28 @@ def id_column(roles: Mapping[str, str]) -> str | None:
     return min(ids, key=rank)
 
 
+def offered_features(frame: pd.DataFrame | None, roles: Mapping[str, str]) -> tuple[str, ...]:
+    """Return the columns a customer table offers as clustering features under ``roles``, in order.
+
+    Numbers and amounts, and categories of at most :data:`MAX_CATEGORY_LEVELS` levels in ``frame`` (every
+    category when ``frame`` is None).
+
+    Examples
+    --------
+    >>> offered_features(None, {"ID": "id", "Age": "feature", "Sex": "categorical", "Risk": "label"})
+    ('Age', 'Sex')
+    """
+
+    def few_levels(column: str) -> bool:
+        return frame is None or _sample(frame[column]).nunique() <= MAX_CATEGORY_LEVELS
+
+    return tuple(
+        column
+        for column, role in roles.items()
+        if role in (FEATURE, AMOUNT) or (role == CATEGORICAL and few_levels(column))
+    )
+
+
 def period_column(roles: Mapping[str, str]) -> str | None:
     """Return the column that says which month a row of a monthly panel is (``MONTHS_BALANCE``), if any.
 
@@ -570,14 +592,7 @@ class Understanding:
         """
         if self.kind == TRANSACTIONS:
             return ()
-        return tuple(
-            column
-            for column, guess in self.guesses.items()
-            if guess.role in (FEATURE, AMOUNT) or (guess.role == CATEGORICAL and not self._too_many_levels(column))
-        )
-
-    def _too_many_levels(self, column: str) -> bool:
-        return self.frame is not None and _sample(self.frame[column]).nunique() > MAX_CATEGORY_LEVELS
+        return offered_features(self.frame, self.roles)
 
     @property
     def excluded(self) -> dict[str, str]:
@@ -1041,9 +1056,6 @@ def numeric_codes(values: pd.Series) -> list[tuple[float, int, float, float]]:
     return found + rare if found else []  # beside a code, another code value counts however rare (a lone 96)
 
 
-_TRANSACTION_ID_NAME = re.compile(r"^(transaction|trans|txn|tx|booking|payment|operation)_?(id|no|nr|number|ref)$")
-
-
 def _keyless_transactions(frame: pd.DataFrame, columns: TransactionColumns) -> bool:
     """Return True for a date or clock column, an amount named as such, and no column of unique ids.
 
@@ -1061,7 +1073,7 @@ def _keyless_transactions(frame: pd.DataFrame, columns: TransactionColumns) -> b
         name = _normalise(column)
         if _ROW_NUMBER_NAME.search(name) or _is_row_number(frame[column]):
             continue  # a row number (``index``, 0, 1, 2 ...) numbers the rows: it names no customer
-        if column == columns.transaction_id or _TRANSACTION_ID_NAME.search(name):
+        if column == columns.transaction_id:
             continue  # Monzo's "Transaction ID": one per transaction, it names no customer either
         sample = _sample(frame[column])
         values = sample.dropna()

@@ -74,7 +74,10 @@ _NAME_PATTERNS: dict[str, tuple[str, ...]] = {
     "merchant": (r"^(merchant|merchant_name|payee|counterparty|merchant_id)$", r"merch(?!.*(lat|long|zip))"),
     "channel": (r"^(channel|entry_mode|pos_entry_mode|transaction_type|trans_type)$", r"channel"),
     "label": (r"^(is_?fraud|fraud|fraud_?flag|is_fraudulent|label|class)$", r"fraud"),
-    "transaction_id": (r"^(trans_num|transaction_id|txn_id|trans_id|transaction_number)$",),
+    "transaction_id": (
+        r"^(trans_num|transaction_id|txn_id|trans_id|transaction_number)$",
+        r"^(transaction|trans|txn|tx|booking|payment|operation)_?(id|no|nr|number|ref)$",
+    ),
     "lat": (r"^(lat|latitude|customer_lat|cust_lat)$",),
     "lon": (r"^(long|lon|lng|longitude|customer_long|cust_lon)$",),
     "merch_lat": (r"^(merch_lat|merchant_lat|merchant_latitude)$",),

@@ -520,11 +520,11 @@ def roles_editor(dataset: state.Dataset, understood: schema.Understanding | None
     }
     if corrected != roles:
         state.put(state.ROLES, corrected)
-    numbers = schema.feature_columns(corrected)
-    categories = [column for column, role in corrected.items() if role == schema.CATEGORICAL]
-    offered = f"{len(numbers)} columns"
+    features = schema.offered_features(dataset.frame, corrected)
+    categories = sum(corrected[column] == schema.CATEGORICAL for column in features)
+    offered = f"{len(features)} columns"
     if categories:
-        offered = f"{len(numbers)} number and {len(categories)} category columns"
+        offered = f"{len(features) - categories} number and {categories} category columns"
     st.caption(
         f"Id: {ui.plain(schema.id_column(corrected) or 'none')}. {offered} will be offered as segment features; ids, "
         "dates, outcomes and what leaks them never are."
